@@ -1,0 +1,381 @@
+//! Streaming seal and open of a payload (format-v1.md, Payload), as sans-I/O state machines.
+//!
+//! Two halves, so that engines of either kind share every rule:
+//! - [`ChunkFramer`] and [`SlotSplitter`] cut a byte stream into plaintext chunks and ciphertext
+//!   slots, holding one back until it is known whether it is the last; [`Slot`] carries the
+//!   reading rules (which nonce, which error when it does not open). They do no cryptography,
+//!   so the browser module drives them with WebCrypto.
+//! - [`Sealer`] and [`Opener`] drive them with a synchronous [`ChunkAead`].
+//!
+//! Neither side ever holds more than one chunk (plus what a single push hands it).
+
+use crate::aead::{ChunkAead, SoftAead, TAG_LEN};
+use crate::content::{ContentHasher, ContentId};
+use crate::error::Error;
+use crate::header::{Header, HEADER_LEN};
+use crate::keys::{FileKeys, FileSecret};
+use crate::layout::PayloadLayout;
+use crate::nonce::Nonce;
+
+/// Cuts a stream into pieces of `size` bytes and keeps the newest one back until more data
+/// shows that it is not the final piece.
+struct HoldBack {
+    size: usize,
+    buf: Vec<u8>,
+    next_index: u64,
+    finished: bool,
+}
+
+impl HoldBack {
+    fn new(size: usize) -> Self {
+        HoldBack {
+            size,
+            buf: Vec::new(),
+            next_index: 0,
+            finished: false,
+        }
+    }
+
+    fn push(&mut self, mut data: &[u8], mut emit: impl FnMut(u64, Vec<u8>)) -> Result<(), Error> {
+        if self.finished {
+            return Err(Error::Finished);
+        }
+        while !data.is_empty() {
+            if self.buf.len() == self.size {
+                let full = core::mem::replace(&mut self.buf, Vec::with_capacity(self.size));
+                emit(self.next_index, full);
+                self.next_index += 1;
+            }
+            if self.buf.capacity() == 0 {
+                self.buf.reserve_exact(self.size);
+            }
+            let take = (self.size - self.buf.len()).min(data.len());
+            self.buf.extend_from_slice(&data[..take]);
+            data = &data[take..];
+        }
+        Ok(())
+    }
+
+    /// The held-back piece, which is the final one.
+    fn finish(&mut self) -> Result<(u64, Vec<u8>), Error> {
+        if self.finished {
+            return Err(Error::Finished);
+        }
+        self.finished = true;
+        Ok((self.next_index, core::mem::take(&mut self.buf)))
+    }
+}
+
+/// A plaintext chunk ready to be sealed under [`PlainChunk::nonce`] with the header as AAD.
+pub struct PlainChunk {
+    pub nonce: Nonce,
+    pub data: Vec<u8>,
+}
+
+/// Cuts plaintext, pushed in any slicing, into chunks of `C` bytes; the last chunk holds the
+/// rest and is empty only when the whole plaintext is.
+pub struct ChunkFramer(HoldBack);
+
+impl ChunkFramer {
+    pub fn new(header: &Header) -> Self {
+        ChunkFramer(HoldBack::new(header.chunk_size()))
+    }
+
+    /// Takes plaintext; hands every chunk now known not to be the last to `emit`, in order.
+    pub fn push(&mut self, data: &[u8], mut emit: impl FnMut(PlainChunk)) -> Result<(), Error> {
+        self.0.push(data, |i, data| {
+            emit(PlainChunk {
+                nonce: Nonce::for_chunk(i, false),
+                data,
+            })
+        })
+    }
+
+    /// The last chunk. Nothing may be pushed afterwards.
+    pub fn finish(&mut self) -> Result<PlainChunk, Error> {
+        let (i, data) = self.0.finish()?;
+        Ok(PlainChunk {
+            nonce: Nonce::for_chunk(i, true),
+            data,
+        })
+    }
+}
+
+/// One ciphertext slot of `C + 16` bytes (the final one may be shorter), with the rules for
+/// reading it.
+pub struct Slot {
+    pub index: u64,
+    pub is_final: bool,
+    /// Whether the slot has the full `C + 16` bytes.
+    pub full: bool,
+    pub data: Vec<u8>,
+}
+
+impl Slot {
+    /// The nonce the slot must open under: last exactly when it is the final slot.
+    pub fn nonce(&self) -> Nonce {
+        Nonce::for_chunk(self.index, self.is_final)
+    }
+
+    /// Checks made before any decryption: an empty payload is `truncated`; a final slot under
+    /// 16 bytes cannot hold a tag.
+    pub fn precheck(&self) -> Result<(), Error> {
+        if self.is_final && self.index == 0 && self.data.is_empty() {
+            return Err(Error::Truncated);
+        }
+        if self.data.len() < TAG_LEN {
+            return Err(Error::TamperedChunk { index: self.index });
+        }
+        Ok(())
+    }
+
+    /// After the slot failed to open: the other reading that tells truncation or trailing data
+    /// from tampering. A non-final slot is tried as last; a full final slot as non-last.
+    pub fn probe_nonce(&self) -> Option<Nonce> {
+        if !self.is_final {
+            Some(Nonce::for_chunk(self.index, true))
+        } else if self.full {
+            Some(Nonce::for_chunk(self.index, false))
+        } else {
+            None
+        }
+    }
+
+    /// The error for a slot that did not open, given whether the probe reading opened.
+    pub fn failure(&self, probe_opened: bool) -> Error {
+        match (probe_opened, self.is_final) {
+            (true, false) => Error::TrailingData,
+            (true, true) => Error::Truncated,
+            (false, _) => Error::TamperedChunk { index: self.index },
+        }
+    }
+
+    /// Checks an opened slot's plaintext: only the first chunk may be empty.
+    pub fn accept(&self, plaintext: &[u8]) -> Result<(), Error> {
+        if self.is_final && self.index > 0 && plaintext.is_empty() {
+            Err(Error::EmptyLastChunk)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Opens the slot with a synchronous engine, applying every rule above.
+    pub fn open<A: ChunkAead>(
+        &self,
+        aead: &A,
+        header: &[u8; HEADER_LEN],
+    ) -> Result<Vec<u8>, Error> {
+        self.precheck()?;
+        match aead.open(self.nonce().as_bytes(), header, &self.data) {
+            Ok(plaintext) => {
+                self.accept(&plaintext)?;
+                Ok(plaintext)
+            }
+            Err(_) => {
+                let probe_opened = self
+                    .probe_nonce()
+                    .is_some_and(|n| aead.open(n.as_bytes(), header, &self.data).is_ok());
+                Err(self.failure(probe_opened))
+            }
+        }
+    }
+}
+
+/// Cuts a ciphertext payload, pushed in any slicing and of unknown length, into [`Slot`]s,
+/// holding one back so that it knows which slot is final.
+pub struct SlotSplitter(HoldBack);
+
+impl SlotSplitter {
+    pub fn new(header: &Header) -> Self {
+        SlotSplitter(HoldBack::new(header.chunk_size() + TAG_LEN))
+    }
+
+    /// Takes ciphertext; hands every slot now known not to be final to `emit`, in order.
+    pub fn push(&mut self, data: &[u8], mut emit: impl FnMut(Slot)) -> Result<(), Error> {
+        self.0.push(data, |index, data| {
+            emit(Slot {
+                index,
+                is_final: false,
+                full: true,
+                data,
+            })
+        })
+    }
+
+    /// The final slot.
+    pub fn finish(&mut self) -> Result<Slot, Error> {
+        let size = self.0.size;
+        let (index, data) = self.0.finish()?;
+        Ok(Slot {
+            index,
+            is_final: true,
+            full: data.len() == size,
+            data,
+        })
+    }
+}
+
+/// Seals a payload pushed in any slicing, computing the content id as it goes.
+///
+/// Invariant: one sealer per `(fs, salt)`; it seals exactly one plaintext.
+pub struct Sealer<A: ChunkAead = SoftAead> {
+    header: [u8; HEADER_LEN],
+    aead: A,
+    framer: ChunkFramer,
+    content: ContentHasher,
+}
+
+impl Sealer<SoftAead> {
+    /// A sealer for a new file under `fs`, with a fresh random salt.
+    pub fn new(fs: &FileSecret, log2_chunk: u8) -> Result<Self, Error> {
+        Self::with_salt(fs, crate::random(), log2_chunk)
+    }
+
+    /// A sealer with a given salt. The salt must be new for every file: reusing it with the same
+    /// `fs` reuses keys and nonces. Meant for test vectors.
+    pub fn with_salt(fs: &FileSecret, salt: [u8; 16], log2_chunk: u8) -> Result<Self, Error> {
+        let keys = FileKeys::derive(fs, &salt);
+        let header = Header::new(log2_chunk, salt, &keys)?;
+        Ok(Sealer::with_aead(&header, SoftAead::new(&keys.payload_key)))
+    }
+}
+
+impl<A: ChunkAead> Sealer<A> {
+    /// A sealer over any engine keyed with the payload key of `header`'s file.
+    pub fn with_aead(header: &Header, aead: A) -> Self {
+        let header_bytes = header.to_bytes();
+        Sealer {
+            header: header_bytes,
+            aead,
+            framer: ChunkFramer::new(header),
+            content: ContentHasher::new(&header_bytes),
+        }
+    }
+
+    pub fn header(&self) -> &[u8; HEADER_LEN] {
+        &self.header
+    }
+
+    /// Seals what `plaintext` completes and appends the ciphertext to `out`.
+    pub fn push(&mut self, plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        let Sealer {
+            header,
+            aead,
+            framer,
+            content,
+        } = self;
+        framer.push(plaintext, |chunk| {
+            let ct = aead.seal(chunk.nonce.as_bytes(), header, chunk.data);
+            content.update(&ct);
+            out.extend_from_slice(&ct);
+        })
+    }
+
+    /// Seals the last chunk into `out` and returns the content id.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<ContentId, Error> {
+        let chunk = self.framer.finish()?;
+        let ct = self
+            .aead
+            .seal(chunk.nonce.as_bytes(), &self.header, chunk.data);
+        self.content.update(&ct);
+        out.extend_from_slice(&ct);
+        Ok(self.content.finalize())
+    }
+}
+
+/// Opens a payload pushed in any slicing, releasing plaintext only for chunks that
+/// authenticated, and computing the content id as it goes.
+///
+/// Invariant: after the first error it refuses everything (the caller must abort its output).
+pub struct Opener<A: ChunkAead = SoftAead> {
+    header: [u8; HEADER_LEN],
+    aead: A,
+    splitter: SlotSplitter,
+    content: ContentHasher,
+    failed: Option<Error>,
+}
+
+impl Opener<SoftAead> {
+    /// Parses the header and checks its commitment against `fs` before anything is opened.
+    pub fn new(fs: &FileSecret, header: &[u8]) -> Result<Self, Error> {
+        let header = Header::parse(header)?;
+        let keys = header.verify(fs)?;
+        Ok(Opener::with_aead(&header, SoftAead::new(&keys.payload_key)))
+    }
+}
+
+impl<A: ChunkAead> Opener<A> {
+    /// An opener over any engine. The caller must have checked the commitment
+    /// ([`Header::verify`]) and keyed `aead` with the payload key it returned.
+    pub fn with_aead(header: &Header, aead: A) -> Self {
+        let header_bytes = header.to_bytes();
+        Opener {
+            header: header_bytes,
+            aead,
+            splitter: SlotSplitter::new(header),
+            content: ContentHasher::new(&header_bytes),
+            failed: None,
+        }
+    }
+
+    /// Opens what `ciphertext` completes and appends the released plaintext to `out`.
+    pub fn push(&mut self, ciphertext: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        self.content.update(ciphertext);
+        let Opener {
+            header,
+            aead,
+            splitter,
+            failed,
+            ..
+        } = self;
+        splitter.push(ciphertext, |slot| {
+            if failed.is_none() {
+                match slot.open(aead, header) {
+                    Ok(pt) => out.extend_from_slice(&pt),
+                    Err(e) => *failed = Some(e),
+                }
+            }
+        })?;
+        match &self.failed {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Opens the final slot into `out` and returns the content id of what was read.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<ContentId, Error> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let slot = self.splitter.finish()?;
+        out.extend_from_slice(&slot.open(&self.aead, &self.header)?);
+        Ok(self.content.finalize())
+    }
+}
+
+/// Opens chunk `index` alone, given its slot bytes from a payload laid out as `layout`.
+pub fn open_chunk<A: ChunkAead>(
+    aead: &A,
+    header: &[u8; HEADER_LEN],
+    layout: &PayloadLayout,
+    index: u64,
+    slot: &[u8],
+) -> Result<Vec<u8>, Error> {
+    if index >= layout.chunk_count() {
+        return Err(Error::Truncated);
+    }
+    let range = layout.slot_range(index);
+    if slot.len() as u64 != range.end - range.start {
+        return Err(Error::TamperedChunk { index });
+    }
+    let slot = Slot {
+        index,
+        is_final: layout.is_final(index),
+        full: slot.len() as u64 == layout.slot_len(),
+        data: slot.to_vec(),
+    };
+    slot.open(aead, header)
+}
