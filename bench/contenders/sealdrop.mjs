@@ -10,6 +10,7 @@
  * largest allocation; it is dropped before the next chunk size.
  */
 import { measuredRow, timePasses, collectGarbage } from '../measure.mjs';
+import { describeError } from '../errors.mjs';
 
 const PKG_URL = new URL('../pkg/sealdrop_wasm.js', import.meta.url).href;
 
@@ -205,15 +206,4 @@ async function guard(ids, label, unit, fn) {
       { id: ids[1], name: `sealdrop open (${label})`, unit, error },
     ];
   }
-}
-
-/**
- * SealdropError carries kind and index; show them.
- * @param {unknown} err
- */
-export function describeError(err) {
-  if (!(err instanceof Error)) return String(err);
-  const e = /** @type {Error & { kind?: string, index?: number | null }} */ (err);
-  const extra = e.name === 'SealdropError' ? ` (kind=${e.kind}, index=${e.index})` : '';
-  return `${e.name}: ${e.message}${extra}`;
 }

@@ -7,6 +7,7 @@
 
 mod engine;
 mod error;
+pub mod exports;
 mod open;
 mod seal;
 mod session;
