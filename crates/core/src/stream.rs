@@ -1,68 +1,135 @@
 //! Streaming seal and open of a payload (format-v1.md, Payload), as sans-I/O state machines.
 //!
 //! Two halves, so that engines of either kind share every rule:
-//! - [`ChunkFramer`] and [`SlotSplitter`] cut a byte stream into plaintext chunks and ciphertext
-//!   slots, holding one back until it is known whether it is the last; [`Slot`] carries the
-//!   reading rules (which nonce, which error when it does not open). They do no cryptography,
-//!   so the browser module drives them with WebCrypto.
+//! - [`Cutter`] cuts a byte stream into plaintext chunks or ciphertext slots, holding one back
+//!   until it is known whether it is the last; [`SlotPos`] carries the reading rules (which
+//!   nonce, which error when a slot does not open). They do no cryptography and hold no bytes,
+//!   so the browser module drives them with WebCrypto over JavaScript memory.
+//! - [`ChunkFramer`] and [`SlotSplitter`] are cutters that keep the bytes in `Vec`s.
 //! - [`Sealer`] and [`Opener`] drive them with a synchronous [`ChunkAead`].
 //!
 //! Neither side ever holds more than one chunk (plus what a single push hands it).
 
 use crate::aead::{ChunkAead, SoftAead, TAG_LEN};
 use crate::content::{ContentHasher, ContentId};
+use core::ops::Range;
+
 use crate::error::Error;
 use crate::header::{Header, HEADER_LEN};
 use crate::keys::{FileKeys, FileSecret};
 use crate::layout::PayloadLayout;
 use crate::nonce::Nonce;
 
-/// Cuts a stream into pieces of `size` bytes and keeps the newest one back until more data
-/// shows that it is not the final piece.
-struct HoldBack {
+/// The cutting rule of both directions: a stream is cut into pieces of `size` bytes, and the
+/// newest piece is held back until more data shows that it is not the final one.
+///
+/// It tracks lengths only; the caller keeps the bytes, so that an engine can hand pieces to
+/// WebCrypto straight from JavaScript memory. Invariant: a piece is emitted only when full and
+/// followed by at least one more byte; `finish` names the final piece (empty only if it is the
+/// first).
+pub struct Cutter {
     size: usize,
-    buf: Vec<u8>,
+    open_len: usize,
     next_index: u64,
     finished: bool,
 }
 
-impl HoldBack {
-    fn new(size: usize) -> Self {
-        HoldBack {
+impl Cutter {
+    pub fn new(size: usize) -> Self {
+        Cutter {
             size,
-            buf: Vec::new(),
+            open_len: 0,
             next_index: 0,
             finished: false,
         }
     }
 
-    fn push(&mut self, mut data: &[u8], mut emit: impl FnMut(u64, Vec<u8>)) -> Result<(), Error> {
+    /// Walks a push of `len` bytes in order, telling `on` what to do with them (see [`Cut`]).
+    pub fn push(&mut self, len: usize, mut on: impl FnMut(Cut)) -> Result<(), Error> {
         if self.finished {
             return Err(Error::Finished);
         }
-        while !data.is_empty() {
-            if self.buf.len() == self.size {
-                let full = core::mem::replace(&mut self.buf, Vec::with_capacity(self.size));
-                emit(self.next_index, full);
+        let mut at = 0;
+        while at < len {
+            if self.open_len == self.size {
+                on(Cut::Emit(self.next_index));
                 self.next_index += 1;
+                self.open_len = 0;
             }
-            if self.buf.capacity() == 0 {
-                self.buf.reserve_exact(self.size);
-            }
-            let take = (self.size - self.buf.len()).min(data.len());
-            self.buf.extend_from_slice(&data[..take]);
-            data = &data[take..];
+            let n = (self.size - self.open_len).min(len - at);
+            on(Cut::Take(at..at + n));
+            self.open_len += n;
+            at += n;
         }
         Ok(())
     }
 
-    /// The held-back piece, which is the final one.
-    fn finish(&mut self) -> Result<(u64, Vec<u8>), Error> {
+    /// Ends the stream: the open piece (of [`Cutter::open_len`] bytes) is the final one, with
+    /// this index.
+    pub fn finish(&mut self) -> Result<u64, Error> {
         if self.finished {
             return Err(Error::Finished);
         }
         self.finished = true;
-        Ok((self.next_index, core::mem::take(&mut self.buf)))
+        Ok(self.next_index)
+    }
+
+    /// Bytes in the open piece so far.
+    pub fn open_len(&self) -> usize {
+        self.open_len
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+}
+
+/// What a [`Cutter`] tells its caller to do during a push.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// Append these bytes of the push's input to the open piece (a new piece starts when the
+    /// open one is empty).
+    Take(Range<usize>),
+    /// The open piece, of this index, is full and not final: close it.
+    Emit(u64),
+}
+
+/// A [`Cutter`] that keeps the open piece in a `Vec`.
+struct HoldBack {
+    cutter: Cutter,
+    /// Room reserved past `size` in each piece's buffer (a tag, so sealing in place does not
+    /// reallocate).
+    spare: usize,
+    buf: Vec<u8>,
+}
+
+impl HoldBack {
+    fn new(size: usize, spare: usize) -> Self {
+        HoldBack {
+            cutter: Cutter::new(size),
+            spare,
+            buf: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, data: &[u8], mut emit: impl FnMut(u64, Vec<u8>)) -> Result<(), Error> {
+        let capacity = self.cutter.size() + self.spare;
+        let buf = &mut self.buf;
+        self.cutter.push(data.len(), |cut| match cut {
+            Cut::Take(range) => {
+                if buf.capacity() == 0 {
+                    buf.reserve_exact(capacity);
+                }
+                buf.extend_from_slice(&data[range]);
+            }
+            Cut::Emit(index) => emit(index, core::mem::take(buf)),
+        })
+    }
+
+    /// The held-back piece, which is the final one.
+    fn finish(&mut self) -> Result<(u64, Vec<u8>), Error> {
+        let index = self.cutter.finish()?;
+        Ok((index, core::mem::take(&mut self.buf)))
     }
 }
 
@@ -78,7 +145,7 @@ pub struct ChunkFramer(HoldBack);
 
 impl ChunkFramer {
     pub fn new(header: &Header) -> Self {
-        ChunkFramer(HoldBack::new(header.chunk_size()))
+        ChunkFramer(HoldBack::new(header.chunk_size(), TAG_LEN))
     }
 
     /// Takes plaintext; hands every chunk now known not to be the last to `emit`, in order.
@@ -101,29 +168,51 @@ impl ChunkFramer {
     }
 }
 
-/// One ciphertext slot of `C + 16` bytes (the final one may be shorter), with the rules for
-/// reading it.
-pub struct Slot {
+/// Where a ciphertext slot lies and the rules for reading it: which nonce, and which error
+/// when it does not open. Slots are `C + 16` bytes; the final one may be shorter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotPos {
     pub index: u64,
     pub is_final: bool,
+    /// The slot's length in bytes.
+    pub len: usize,
     /// Whether the slot has the full `C + 16` bytes.
     pub full: bool,
-    pub data: Vec<u8>,
 }
 
-impl Slot {
+impl SlotPos {
+    /// A non-final slot (always full).
+    pub fn inner(index: u64, slot_len: usize) -> Self {
+        SlotPos {
+            index,
+            is_final: false,
+            len: slot_len,
+            full: true,
+        }
+    }
+
+    /// The final slot, of `len` bytes.
+    pub fn last(index: u64, len: usize, slot_len: usize) -> Self {
+        SlotPos {
+            index,
+            is_final: true,
+            len,
+            full: len == slot_len,
+        }
+    }
+
     /// The nonce the slot must open under: last exactly when it is the final slot.
     pub fn nonce(&self) -> Nonce {
         Nonce::for_chunk(self.index, self.is_final)
     }
 
-    /// Checks made before any decryption: an empty payload is `truncated`; a final slot under
-    /// 16 bytes cannot hold a tag.
+    /// Checks made before any decryption: an empty payload is `truncated`; a slot under 16
+    /// bytes cannot hold a tag.
     pub fn precheck(&self) -> Result<(), Error> {
-        if self.is_final && self.index == 0 && self.data.is_empty() {
+        if self.is_final && self.index == 0 && self.len == 0 {
             return Err(Error::Truncated);
         }
-        if self.data.len() < TAG_LEN {
+        if self.len < TAG_LEN {
             return Err(Error::TamperedChunk { index: self.index });
         }
         Ok(())
@@ -150,68 +239,64 @@ impl Slot {
         }
     }
 
-    /// Checks an opened slot's plaintext: only the first chunk may be empty.
-    pub fn accept(&self, plaintext: &[u8]) -> Result<(), Error> {
-        if self.is_final && self.index > 0 && plaintext.is_empty() {
+    /// Checks an opened slot's plaintext length: only the first chunk may be empty.
+    pub fn accept(&self, plaintext_len: usize) -> Result<(), Error> {
+        if self.is_final && self.index > 0 && plaintext_len == 0 {
             Err(Error::EmptyLastChunk)
         } else {
             Ok(())
         }
     }
 
-    /// Opens the slot with a synchronous engine, applying every rule above.
+    /// Opens the slot's bytes with a synchronous engine, applying every rule above.
     pub fn open<A: ChunkAead>(
         &self,
         aead: &A,
         header: &[u8; HEADER_LEN],
+        data: &[u8],
     ) -> Result<Vec<u8>, Error> {
         self.precheck()?;
-        match aead.open(self.nonce().as_bytes(), header, &self.data) {
+        match aead.open(self.nonce().as_bytes(), header, data) {
             Ok(plaintext) => {
-                self.accept(&plaintext)?;
+                self.accept(plaintext.len())?;
                 Ok(plaintext)
             }
             Err(_) => {
                 let probe_opened = self
                     .probe_nonce()
-                    .is_some_and(|n| aead.open(n.as_bytes(), header, &self.data).is_ok());
+                    .is_some_and(|n| aead.open(n.as_bytes(), header, data).is_ok());
                 Err(self.failure(probe_opened))
             }
         }
     }
 }
 
-/// Cuts a ciphertext payload, pushed in any slicing and of unknown length, into [`Slot`]s,
+/// Cuts a ciphertext payload, pushed in any slicing and of unknown length, into slots,
 /// holding one back so that it knows which slot is final.
 pub struct SlotSplitter(HoldBack);
 
 impl SlotSplitter {
     pub fn new(header: &Header) -> Self {
-        SlotSplitter(HoldBack::new(header.chunk_size() + TAG_LEN))
+        SlotSplitter(HoldBack::new(header.chunk_size() + TAG_LEN, 0))
     }
 
     /// Takes ciphertext; hands every slot now known not to be final to `emit`, in order.
-    pub fn push(&mut self, data: &[u8], mut emit: impl FnMut(Slot)) -> Result<(), Error> {
-        self.0.push(data, |index, data| {
-            emit(Slot {
-                index,
-                is_final: false,
-                full: true,
-                data,
-            })
+    pub fn push(
+        &mut self,
+        data: &[u8],
+        mut emit: impl FnMut(SlotPos, Vec<u8>),
+    ) -> Result<(), Error> {
+        let slot_len = self.0.cutter.size();
+        self.0.push(data, |index, bytes| {
+            emit(SlotPos::inner(index, slot_len), bytes)
         })
     }
 
     /// The final slot.
-    pub fn finish(&mut self) -> Result<Slot, Error> {
-        let size = self.0.size;
-        let (index, data) = self.0.finish()?;
-        Ok(Slot {
-            index,
-            is_final: true,
-            full: data.len() == size,
-            data,
-        })
+    pub fn finish(&mut self) -> Result<(SlotPos, Vec<u8>), Error> {
+        let slot_len = self.0.cutter.size();
+        let (index, bytes) = self.0.finish()?;
+        Ok((SlotPos::last(index, bytes.len(), slot_len), bytes))
     }
 }
 
@@ -331,9 +416,9 @@ impl<A: ChunkAead> Opener<A> {
             failed,
             ..
         } = self;
-        splitter.push(ciphertext, |slot| {
+        splitter.push(ciphertext, |slot, bytes| {
             if failed.is_none() {
-                match slot.open(aead, header) {
+                match slot.open(aead, header, &bytes) {
                     Ok(pt) => out.extend_from_slice(&pt),
                     Err(e) => *failed = Some(e),
                 }
@@ -350,8 +435,8 @@ impl<A: ChunkAead> Opener<A> {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        let slot = self.splitter.finish()?;
-        out.extend_from_slice(&slot.open(&self.aead, &self.header)?);
+        let (slot, bytes) = self.splitter.finish()?;
+        out.extend_from_slice(&slot.open(&self.aead, &self.header, &bytes)?);
         Ok(self.content.finalize())
     }
 }
@@ -371,11 +456,11 @@ pub fn open_chunk<A: ChunkAead>(
     if slot.len() as u64 != range.end - range.start {
         return Err(Error::TamperedChunk { index });
     }
-    let slot = Slot {
-        index,
-        is_final: layout.is_final(index),
-        full: slot.len() as u64 == layout.slot_len(),
-        data: slot.to_vec(),
+    let slot_len = layout.slot_len() as usize;
+    let pos = if layout.is_final(index) {
+        SlotPos::last(index, slot.len(), slot_len)
+    } else {
+        SlotPos::inner(index, slot_len)
     };
-    slot.open(aead, header)
+    pos.open(aead, header, slot)
 }

@@ -44,38 +44,26 @@ impl Bytes {
         }
     }
 
-    /// Feeds the bytes to `f` from wasm memory, copying JavaScript bytes into `scratch`.
-    pub fn with_slice<R>(&self, scratch: &mut Vec<u8>, f: impl FnOnce(&[u8]) -> R) -> R {
+    /// The bytes as a `Uint8Array` (Rust bytes are copied out once).
+    pub fn into_js(self) -> Uint8Array {
         match self {
-            Bytes::Rust(v) => f(v),
-            Bytes::Js(a) => {
-                scratch.resize(a.length() as usize, 0);
-                a.copy_to(scratch);
-                f(scratch)
-            }
+            Bytes::Js(a) => a,
+            Bytes::Rust(v) => Uint8Array::from(v.as_slice()),
         }
     }
 
-    /// Joins pieces into one `Uint8Array` for JavaScript.
-    pub fn join(pieces: Vec<Bytes>) -> Uint8Array {
-        if let [Bytes::Js(only)] = pieces.as_slice() {
-            return only.clone();
-        }
-        let total: usize = pieces.iter().map(Bytes::len).sum();
-        let out = Uint8Array::new_with_length(total as u32);
-        let mut at = 0u32;
-        for piece in pieces {
-            let len = piece.len() as u32;
-            match piece {
-                Bytes::Js(a) => out.set(&a, at),
-                // A view into wasm memory, copied at once by `set` before any allocation.
-                Bytes::Rust(v) => out.set(&Uint8Array::from(v.as_slice()), at),
-            }
-            at += len;
-        }
-        out
+    /// Pieces as a JavaScript array of `Uint8Array`s, in order, without joining them.
+    pub fn to_array(pieces: Vec<Bytes>) -> Array {
+        pieces
+            .into_iter()
+            .map(|b| JsValue::from(b.into_js()))
+            .collect()
     }
 }
+
+/// Chunks in the engine at once: enough to keep WebCrypto busy while one is hashed, few enough
+/// that results are hashed while still in cache and in-flight copies stay small.
+pub const IN_FLIGHT: usize = 4;
 
 /// An operation started on an engine; WebCrypto's runs while the caller does other work.
 pub enum Pending {
@@ -111,7 +99,7 @@ pub enum Engine {
         subtle: SubtleCrypto,
         key: CryptoKey,
     },
-    Software(SoftAead),
+    Software(Box<SoftAead>),
 }
 
 impl Engine {
@@ -129,7 +117,7 @@ impl Engine {
             Backend::__Invalid => return Err(SealdropError::bad_input("the backend")),
         };
         let Some(subtle) = subtle else {
-            return Ok(Engine::Software(SoftAead::new(key)));
+            return Ok(Engine::Software(Box::new(SoftAead::new(key))));
         };
         let usages = Array::of2(&"encrypt".into(), &"decrypt".into());
         // The key is not extractable: once imported, page script cannot read it back out.
@@ -163,20 +151,17 @@ impl Engine {
         params.into()
     }
 
-    /// Starts sealing `plaintext` (WebCrypto copies it before this returns).
-    pub fn start_seal(&self, nonce: &Nonce, aad: &Aad, plaintext: Vec<u8>) -> Pending {
+    /// Starts sealing `plaintext` (WebCrypto copies it before this returns, so the caller may
+    /// reuse the memory at once).
+    pub fn start_seal(&self, nonce: &Nonce, aad: &Aad, plaintext: &Uint8Array) -> Pending {
         match self {
-            Engine::Software(aead) => Pending::Ready(Ok(Bytes::Rust(aead.seal(
-                nonce.as_bytes(),
-                &aad.rust,
-                plaintext,
-            )))),
+            Engine::Software(aead) => {
+                let sealed = aead.seal(nonce.as_bytes(), &aad.rust, plaintext.to_vec());
+                Pending::Ready(Ok(Bytes::Rust(sealed)))
+            }
             Engine::WebCrypto { subtle, key } => {
-                match subtle.encrypt_with_object_and_u8_array(
-                    &Self::params(nonce, &aad.js),
-                    key,
-                    &plaintext,
-                ) {
+                let params = Self::params(nonce, &aad.js);
+                match subtle.encrypt_with_object_and_js_u8_array(&params, key, plaintext) {
                     Ok(p) => Pending::Js(JsFuture::from(p)),
                     Err(_) => Pending::Ready(Err(())),
                 }
@@ -185,19 +170,15 @@ impl Engine {
     }
 
     /// Starts opening `ciphertext || tag`.
-    pub fn start_open(&self, nonce: &Nonce, aad: &Aad, ciphertext: &[u8]) -> Pending {
+    pub fn start_open(&self, nonce: &Nonce, aad: &Aad, ciphertext: &Uint8Array) -> Pending {
         match self {
-            Engine::Software(aead) => Pending::Ready(
-                aead.open(nonce.as_bytes(), &aad.rust, ciphertext)
-                    .map(Bytes::Rust)
-                    .map_err(|_| ()),
-            ),
+            Engine::Software(aead) => {
+                let opened = aead.open(nonce.as_bytes(), &aad.rust, &ciphertext.to_vec());
+                Pending::Ready(opened.map(Bytes::Rust).map_err(|_| ()))
+            }
             Engine::WebCrypto { subtle, key } => {
-                match subtle.decrypt_with_object_and_u8_array(
-                    &Self::params(nonce, &aad.js),
-                    key,
-                    ciphertext,
-                ) {
+                let params = Self::params(nonce, &aad.js);
+                match subtle.decrypt_with_object_and_js_u8_array(&params, key, ciphertext) {
                     Ok(p) => Pending::Js(JsFuture::from(p)),
                     Err(_) => Pending::Ready(Err(())),
                 }

@@ -48,6 +48,12 @@ fn file_keys(file_secret: &[u8], header: &[u8]) -> Result<(FileKeys, [u8; 56])> 
     Ok((header.verify(&fs)?, header.to_bytes()))
 }
 
+/// The chunk size (log2) new files use unless the caller picks another.
+#[wasm_bindgen(js_name = defaultLog2Chunk)]
+pub fn default_log2_chunk() -> u8 {
+    sealdrop_core::header::DEFAULT_LOG2_CHUNK
+}
+
 /// `n` bytes (at most 65,536) from the browser's CSPRNG.
 #[wasm_bindgen(js_name = randomBytes)]
 pub fn random_bytes(n: usize) -> Result<Vec<u8>> {

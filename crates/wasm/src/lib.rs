@@ -5,10 +5,12 @@
 //! give the same bytes because every nonce, AAD and rule comes from `sealdrop-core`. Errors reach
 //! JavaScript as `Error` objects named `SealdropError` with a stable `kind` and an `index`.
 
+mod digest;
 mod engine;
 mod error;
 pub mod exports;
 mod open;
+mod pieces;
 mod seal;
 mod session;
 

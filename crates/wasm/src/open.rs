@@ -1,83 +1,117 @@
-//! `OpenSession`: the streaming opener for JavaScript, over `sealdrop_core::stream::SlotSplitter`
-//! and the slot rules of `sealdrop_core::stream::Slot`.
+//! `OpenSession`: the streaming opener for JavaScript, over the core's cutting rule and slot
+//! rules (`sealdrop_core::stream::SlotPos`).
 //!
 //! Plaintext is released only for chunks that authenticated; after the first failure the
 //! session refuses everything, and the caller must abort its output.
 
+use std::collections::VecDeque;
+
 use js_sys::{Object, Promise, Reflect, Uint8Array};
-use sealdrop_core::content::ContentHasher;
+use sealdrop_core::aead::TAG_LEN;
 use sealdrop_core::header::Header;
-use sealdrop_core::stream::{Slot, SlotSplitter};
+use sealdrop_core::stream::SlotPos;
 use sealdrop_core::{FileKeys, FileSecret, Key32};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::engine::{Aad, Backend, Bytes, Engine, Pending};
+use crate::digest::Digest;
+use crate::engine::{Aad, Backend, Bytes, Engine, Pending, IN_FLIGHT};
 use crate::error::SealdropError;
+use crate::pieces::JsPieces;
 use crate::session::Shared;
 
 struct OpenState {
     engine: Engine,
     aad: Aad,
-    splitter: SlotSplitter,
-    content: ContentHasher,
+    slots: JsPieces,
+    digest: Digest,
 }
 
 impl OpenState {
-    /// Opens one slot under the rules of the format, trying the probe reading on failure.
-    async fn finish_slot(&self, slot: &Slot, first_try: Pending) -> Result<Bytes, SealdropError> {
+    /// Starts opening a slot, after the checks that need no decryption.
+    fn start(
+        &self,
+        pos: SlotPos,
+        bytes: Uint8Array,
+    ) -> Result<(SlotPos, Uint8Array, Pending), SealdropError> {
+        pos.precheck()?;
+        let pending = self.engine.start_open(&pos.nonce(), &self.aad, &bytes);
+        Ok((pos, bytes, pending))
+    }
+
+    /// Finishes one slot under the rules of the format, trying the probe reading on failure.
+    async fn finish_slot(
+        &self,
+        pos: SlotPos,
+        bytes: &Uint8Array,
+        first_try: Pending,
+    ) -> Result<Bytes, SealdropError> {
         match first_try.wait().await? {
             Ok(plaintext) => {
-                if plaintext.len() == 0 {
-                    slot.accept(&[])?;
-                }
+                pos.accept(plaintext.len())?;
                 Ok(plaintext)
             }
             Err(()) => {
-                let probe_opened = match slot.probe_nonce() {
+                let probe_opened = match pos.probe_nonce() {
                     Some(n) => self
                         .engine
-                        .start_open(&n, &self.aad, &slot.data)
+                        .start_open(&n, &self.aad, bytes)
                         .wait()
                         .await?
                         .is_ok(),
                     None => false,
                 };
-                Err(slot.failure(probe_opened).into())
+                Err(pos.failure(probe_opened).into())
             }
         }
     }
 
-    /// Opens `slots` in order: all are started, the ciphertext is hashed while they run, then
-    /// each is awaited.
+    /// Opens `slots` in order with at most [`IN_FLIGHT`] in the engine at once; `ciphertext`,
+    /// the push they came from, is hashed while the first ones decrypt.
     async fn open(
         &mut self,
-        slots: Vec<Slot>,
-        ciphertext: &[u8],
+        slots: Vec<(SlotPos, Uint8Array)>,
+        ciphertext: Option<&Uint8Array>,
     ) -> Result<Vec<Bytes>, SealdropError> {
-        let mut started = Vec::with_capacity(slots.len());
-        for slot in slots {
-            slot.precheck()?;
-            let p = self.engine.start_open(&slot.nonce(), &self.aad, &slot.data);
-            started.push((slot, p));
-        }
-        self.content.update(ciphertext);
-        let mut out = Vec::with_capacity(started.len());
-        for (slot, p) in started {
-            out.push(self.finish_slot(&slot, p).await?);
+        let mut started = VecDeque::with_capacity(IN_FLIGHT);
+        let mut todo = slots.into_iter();
+        let mut to_hash = ciphertext;
+        let mut out = Vec::with_capacity(todo.len());
+        loop {
+            while started.len() < IN_FLIGHT {
+                let Some((pos, bytes)) = todo.next() else {
+                    break;
+                };
+                started.push_back(self.start(pos, bytes)?);
+            }
+            if let Some(c) = to_hash.take() {
+                self.digest.update_js(c);
+            }
+            let Some((pos, bytes, pending)) = started.pop_front() else {
+                break;
+            };
+            out.push(self.finish_slot(pos, &bytes, pending).await?);
         }
         Ok(out)
     }
 
-    async fn push(&mut self, ciphertext: &[u8]) -> Result<Vec<Bytes>, SealdropError> {
+    async fn push(&mut self, ciphertext: &Uint8Array) -> Result<Vec<Bytes>, SealdropError> {
+        let slot_len = self.slots.size();
         let mut slots = Vec::new();
-        self.splitter.push(ciphertext, |s| slots.push(s))?;
-        self.open(slots, ciphertext).await
+        self.slots.push(ciphertext, |i, bytes| {
+            slots.push((SlotPos::inner(i, slot_len), bytes))
+        })?;
+        self.open(slots, Some(ciphertext)).await
     }
 
     async fn finish(&mut self) -> Result<Vec<Bytes>, SealdropError> {
-        let last = self.splitter.finish()?;
-        self.open(vec![last], &[]).await
+        let slot_len = self.slots.size();
+        let (i, bytes) = self.slots.finish()?;
+        self.open(
+            vec![(SlotPos::last(i, bytes.length() as usize, slot_len), bytes)],
+            None,
+        )
+        .await
     }
 }
 
@@ -110,28 +144,33 @@ impl OpenSession {
         self.backend.into()
     }
 
-    /// Opens what `ciphertext` completes; resolves to the plaintext released (possibly empty).
+    /// Opens what `ciphertext` completes; resolves to the plaintext chunks released (an array of
+    /// `Uint8Array`s, possibly empty). `ciphertext` must not change until the promise settles.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array[]>")]
     pub fn push(&self, ciphertext: Uint8Array) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
             let mut s = state.take()?;
-            let result = s.push(&ciphertext.to_vec()).await;
+            let result = s.push(&ciphertext).await;
             state.settle(s, result.is_ok());
-            Ok(Bytes::join(result?).into())
+            Ok(Bytes::to_array(result?).into())
         })
     }
 
-    /// Opens the final chunk; resolves to `{ plaintext, contentId }`.
+    /// Opens the final chunk; resolves to `{ plaintext: Uint8Array[], contentId: string }`.
+    #[wasm_bindgen(
+        unchecked_return_type = "Promise<{ plaintext: Uint8Array[], contentId: string }>"
+    )]
     pub fn finish(&self) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
             let mut s = state.take()?;
             let result = s.finish().await;
-            let content_id = s.content.finalize().to_hex();
+            let content_id = s.digest.finish();
             state.settle(s, false);
-            let out = result?;
+            let out = Bytes::to_array(result?);
             let result = Object::new();
-            Reflect::set(&result, &"plaintext".into(), &Bytes::join(out))?;
+            Reflect::set(&result, &"plaintext".into(), &out)?;
             Reflect::set(&result, &"contentId".into(), &content_id.into())?;
             Ok(result.into())
         })
@@ -152,8 +191,8 @@ impl OpenSession {
             state: Shared::new(OpenState {
                 engine,
                 aad: Aad::new(&bytes),
-                splitter: SlotSplitter::new(header),
-                content: ContentHasher::new(&bytes),
+                slots: JsPieces::new(header.chunk_size() + TAG_LEN),
+                digest: Digest::new(&bytes),
             }),
         })
     }

@@ -1,58 +1,69 @@
-//! `SealSession`: the streaming sealer for JavaScript, over `sealdrop_core::stream::ChunkFramer`.
+//! `SealSession`: the streaming sealer for JavaScript, over the core's cutting rule.
 //!
-//! Every chunk a push completes is handed to the engine at once; while WebCrypto encrypts the
-//! later ones, the content id hashes the earlier ones in wasm, so a push costs about the larger
-//! of the two, not their sum.
+//! Every chunk a push completes is handed to the engine at once, straight from the caller's
+//! memory; while WebCrypto encrypts the later ones, the content id hashes the earlier ones in
+//! wasm, so a push costs about the larger of the two, not their sum.
 
-use js_sys::{Object, Promise, Reflect, Uint8Array};
-use sealdrop_core::content::ContentHasher;
+use std::collections::VecDeque;
+
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use sealdrop_core::header::Header;
-use sealdrop_core::stream::{ChunkFramer, PlainChunk};
-use sealdrop_core::{FileKeys, FileSecret, Key32};
+use sealdrop_core::{FileKeys, FileSecret, Key32, Nonce};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::engine::{Aad, Backend, Bytes, Engine};
+use crate::digest::Digest;
+use crate::engine::{Aad, Backend, Bytes, Engine, IN_FLIGHT};
 use crate::error::SealdropError;
+use crate::pieces::JsPieces;
 use crate::session::Shared;
 
 struct SealState {
     engine: Engine,
     aad: Aad,
-    framer: ChunkFramer,
-    content: ContentHasher,
-    scratch: Vec<u8>,
+    chunks: JsPieces,
+    digest: Digest,
 }
 
 impl SealState {
-    /// Seals `chunks` in order: all are started, then each is hashed as it completes.
-    async fn seal(&mut self, chunks: Vec<PlainChunk>) -> Result<Vec<Bytes>, SealdropError> {
-        let pending: Vec<_> = chunks
-            .into_iter()
-            .map(|c| self.engine.start_seal(&c.nonce, &self.aad, c.data))
-            .collect();
-        let mut out = Vec::with_capacity(pending.len());
-        for p in pending {
+    /// Seals `chunks` in order with at most [`IN_FLIGHT`] in the engine at once, hashing each
+    /// result as it arrives, while it is still in cache, as the later ones are encrypted.
+    async fn seal(
+        &mut self,
+        chunks: Vec<(Nonce, Uint8Array)>,
+    ) -> Result<Vec<Bytes>, SealdropError> {
+        let mut started = VecDeque::with_capacity(IN_FLIGHT);
+        let mut todo = chunks.into_iter();
+        let mut out = Vec::with_capacity(todo.len());
+        loop {
+            while started.len() < IN_FLIGHT {
+                let Some((nonce, chunk)) = todo.next() else {
+                    break;
+                };
+                started.push_back(self.engine.start_seal(&nonce, &self.aad, &chunk));
+            }
+            let Some(p) = started.pop_front() else { break };
             let ct = p
                 .wait()
                 .await?
                 .map_err(|()| SealdropError::new("webcrypto", "the browser refused to encrypt"))?;
-            let content = &mut self.content;
-            ct.with_slice(&mut self.scratch, |bytes| content.update(bytes));
+            self.digest.update(&ct);
             out.push(ct);
         }
         Ok(out)
     }
 
-    async fn push(&mut self, plaintext: &[u8]) -> Result<Vec<Bytes>, SealdropError> {
+    async fn push(&mut self, plaintext: &Uint8Array) -> Result<Vec<Bytes>, SealdropError> {
         let mut chunks = Vec::new();
-        self.framer.push(plaintext, |c| chunks.push(c))?;
+        self.chunks.push(plaintext, |i, chunk| {
+            chunks.push((Nonce::for_chunk(i, false), chunk))
+        })?;
         self.seal(chunks).await
     }
 
     async fn finish(&mut self) -> Result<Vec<Bytes>, SealdropError> {
-        let last = self.framer.finish()?;
-        self.seal(vec![last]).await
+        let (i, last) = self.chunks.finish()?;
+        self.seal(vec![(Nonce::for_chunk(i, true), last)]).await
     }
 }
 
@@ -95,28 +106,33 @@ impl SealSession {
         self.backend.into()
     }
 
-    /// Seals what `plaintext` completes; resolves to that ciphertext (possibly empty).
+    /// Seals what `plaintext` completes; resolves to the ciphertext chunks completed (an array
+    /// of `Uint8Array`s, possibly empty). `plaintext` must not change until the promise settles.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array[]>")]
     pub fn push(&self, plaintext: Uint8Array) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
             let mut s = state.take()?;
-            let result = s.push(&plaintext.to_vec()).await;
+            let result = s.push(&plaintext).await;
             state.settle(s, result.is_ok());
-            Ok(Bytes::join(result?).into())
+            Ok(Bytes::to_array(result?).into())
         })
     }
 
-    /// Seals the last chunk; resolves to `{ ciphertext, contentId }`.
+    /// Seals the last chunk; resolves to `{ ciphertext: Uint8Array[], contentId: string }`.
+    #[wasm_bindgen(
+        unchecked_return_type = "Promise<{ ciphertext: Uint8Array[], contentId: string }>"
+    )]
     pub fn finish(&self) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
             let mut s = state.take()?;
             let result = s.finish().await;
-            let content_id = s.content.finalize().to_hex();
+            let content_id = s.digest.finish();
             state.settle(s, false);
-            let out = result?;
+            let out: Array = Bytes::to_array(result?);
             let result = Object::new();
-            Reflect::set(&result, &"ciphertext".into(), &Bytes::join(out))?;
+            Reflect::set(&result, &"ciphertext".into(), &out)?;
             Reflect::set(&result, &"contentId".into(), &content_id.into())?;
             Ok(result.into())
         })
@@ -139,9 +155,8 @@ impl SealSession {
             state: Shared::new(SealState {
                 engine,
                 aad: Aad::new(&bytes),
-                framer: ChunkFramer::new(header),
-                content: ContentHasher::new(&bytes),
-                scratch: Vec::new(),
+                chunks: JsPieces::new(header.chunk_size()),
+                digest: Digest::new(&bytes),
             }),
         })
     }

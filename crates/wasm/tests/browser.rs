@@ -23,8 +23,12 @@ async fn wait(p: Promise) -> Result<JsValue, JsValue> {
     JsFuture::from(p).await
 }
 
+/// Joins the array of `Uint8Array`s a push or finish resolves to.
 fn bytes(v: &JsValue) -> Vec<u8> {
-    Uint8Array::new(v).to_vec()
+    js_sys::Array::from(v)
+        .iter()
+        .flat_map(|piece| Uint8Array::new(&piece).to_vec())
+        .collect()
 }
 
 fn field(v: &JsValue, name: &str) -> JsValue {

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The crypto benchmark: native core vs OpenSSL, and the browser engine vs WebCrypto, libsodium
+# and RFC 8188 in headless Chromium. Prints tables; asserts nothing about speed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+MIB=${1:-256}
+
+ensure_rust
+ensure_wasm_bindgen
+ensure_chromium
+ensure_npm
+
+say "native: sealdrop-core, $MIB MiB"
+cargo run --release --locked -q -p sealdrop-core --example bench "$MIB"
+say "native: openssl speed -evp aes-256-gcm (1 MiB blocks, one core)"
+openssl speed -elapsed -seconds 3 -bytes 1048576 -evp aes-256-gcm 2>/dev/null | tail -1 \
+  | awk '{ printf "OpenSSL AES-256-GCM: %.0f MB/s\n", $2 / 1000 }'
+
+say "browser: building the module"
+build_wasm_pkg bench/pkg
+say "browser: headless Chromium, $MIB MiB"
+node bench/run-browser.mjs --mib "$MIB"

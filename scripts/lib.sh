@@ -1,0 +1,54 @@
+# Shared by scripts/run.sh, scripts/test.sh and scripts/bench.sh: installs what this machine
+# lacks, each step idempotent and quick when nothing is missing. Sourced, not run.
+
+export WRANGLER_SEND_METRICS=false
+export CLOUDFLARE_CF_FETCH_ENABLED=false
+export CHROMEDRIVER=/usr/bin/chromedriver
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_rust() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown \
+    || { say "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown; }
+  rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+  rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+}
+
+# wasm-bindgen-cli must be exactly the wasm-bindgen of Cargo.lock.
+ensure_wasm_bindgen() {
+  local want
+  want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $want" ]; then
+    say "installing wasm-bindgen-cli $want (about 2 minutes)"
+    # Not --locked: its lock file names a webpki-roots release the registry no longer serves.
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    say "installing Debian's chromium and chromium-driver"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+}
+
+ensure_npm() {
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing npm packages"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+# Builds the browser module into $1 (an ES module for pages and Web Workers).
+build_wasm_pkg() {
+  local out=$1
+  cargo build --release -p sealdrop-wasm --target wasm32-unknown-unknown
+  wasm-bindgen --target web --out-dir "$out" target/wasm32-unknown-unknown/release/sealdrop_wasm.wasm
+}

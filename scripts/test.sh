@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every test of the project: formatting and lints, native tests (vectors, properties, HPKE),
+# and the browser module's tests in headless Chromium. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_rust
+ensure_wasm_bindgen
+ensure_chromium
+ensure_npm
+
+say "formatting and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p sealdrop-wasm --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+npm run --silent lint
+
+say "native tests"
+cargo test --workspace --exclude sealdrop-wasm --locked
+
+say "browser tests (headless Chromium)"
+cargo test -p sealdrop-wasm --locked --target wasm32-unknown-unknown
