@@ -16,7 +16,8 @@ const RANDOM_PIECE = 65536;
 
 export class Source {
   /**
-   * @param {Uint8Array} block bytes cycled to make up the stream
+   * @param {Uint8Array<ArrayBuffer>} block bytes cycled to make up the stream;
+   *   backed by a plain ArrayBuffer, so its views can go straight to WebCrypto
    * @param {number} total stream length in bytes
    */
   constructor(block, total) {
@@ -39,7 +40,10 @@ export class Source {
     return new Source(block, total);
   }
 
-  /** The first `n` bytes of the same stream (used for warm-up passes). */
+  /**
+   * The first `n` bytes of the same stream (used for warm-up passes).
+   * @param {number} n
+   */
   prefix(n) {
     return new Source(this.block, Math.min(n, this.total));
   }

@@ -37,11 +37,12 @@ function readConfig() {
     return n;
   };
   const chunks = (q.get('chunks') ?? '16,18,20,22').split(',').map(Number);
-  if (chunks.some((c) => !Number.isInteger(c) || c < 16 || c > 24)) throw new Error('chunks must be log2 sizes in 16..24');
+  if (chunks.some((c) => !Number.isInteger(c) || c < 16 || c > 24))
+    throw new Error('chunks must be log2 sizes in 16..24');
   const pkg = q.get('pkg');
   return {
     mib: int('mib', 256),
-    reps: int('reps', 1),
+    reps: int('reps', 3),
     chunks,
     softwareChunk: int('sw', 20),
     pkg: pkg === 'present' || pkg === 'missing' ? pkg : undefined,
@@ -65,7 +66,10 @@ function main() {
   });
   // Fires for script load/parse failures and uncaught errors in the worker.
   worker.addEventListener('error', (event) => {
-    publish({ ok: false, error: `worker error: ${event.message || 'failed to load worker.mjs'} ${event.filename ?? ''}:${event.lineno ?? ''}` });
+    publish({
+      ok: false,
+      error: `worker error: ${event.message || 'failed to load worker.mjs'} ${event.filename ?? ''}:${event.lineno ?? ''}`,
+    });
   });
   worker.postMessage(config);
 }

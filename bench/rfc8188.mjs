@@ -31,9 +31,9 @@ const NONCE_INFO = encoder.encode('Content-Encoding: nonce\0');
 /**
  * HKDF-SHA-256 via WebCrypto. The info strings are shorter than one hash block,
  * so HKDF-Expand is exactly the single HMAC the RFC spells out.
- * @param {Uint8Array} ikm
- * @param {Uint8Array} salt
- * @returns {Promise<{ cek: CryptoKey, nonceBase: Uint8Array }>}
+ * @param {Uint8Array<ArrayBuffer>} ikm
+ * @param {Uint8Array<ArrayBuffer>} salt
+ * @returns {Promise<{ cek: CryptoKey, nonceBase: Uint8Array<ArrayBuffer> }>}
  */
 async function deriveKeys(ikm, salt) {
   const ikmKey = await subtle.importKey('raw', ikm, 'HKDF', false, ['deriveKey', 'deriveBits']);
@@ -44,18 +44,14 @@ async function deriveKeys(ikm, salt) {
     false,
     ['encrypt', 'decrypt'],
   );
-  const nonceBits = await subtle.deriveBits(
-    { name: 'HKDF', hash: 'SHA-256', salt, info: NONCE_INFO },
-    ikmKey,
-    96,
-  );
+  const nonceBits = await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt, info: NONCE_INFO }, ikmKey, 96);
   return { cek, nonceBase: new Uint8Array(nonceBits) };
 }
 
 /**
  * nonce = base XOR seq, seq big-endian in the low bytes. 48 bits of seq are far
  * more records than any file can have, so the top 6 bytes are left alone.
- * @param {Uint8Array} base
+ * @param {Uint8Array<ArrayBuffer>} base
  * @param {number} seq
  */
 function recordNonce(base, seq) {
@@ -72,18 +68,18 @@ function recordNonce(base, seq) {
  */
 export class Aes128GcmEncoder {
   /** @type {CryptoKey} */ #cek;
-  /** @type {Uint8Array} */ #nonceBase;
-  /** @type {Uint8Array} */ #header;
+  /** @type {Uint8Array<ArrayBuffer>} */ #nonceBase;
+  /** @type {Uint8Array<ArrayBuffer>} */ #header;
   /** content || delimiter of the record being filled; reused, because subtle.encrypt copies its input */
-  /** @type {Uint8Array} */ #pending;
+  /** @type {Uint8Array<ArrayBuffer>} */ #pending;
   #fill = 0;
   #seq = 0;
   #finished = false;
 
   /**
    * @param {CryptoKey} cek
-   * @param {Uint8Array} nonceBase
-   * @param {Uint8Array} header
+   * @param {Uint8Array<ArrayBuffer>} nonceBase
+   * @param {Uint8Array<ArrayBuffer>} header
    * @param {number} rs
    */
   constructor(cek, nonceBase, header, rs) {
@@ -94,7 +90,7 @@ export class Aes128GcmEncoder {
   }
 
   /**
-   * @param {{ ikm: Uint8Array, salt?: Uint8Array, rs?: number, keyId?: Uint8Array }} opts
+   * @param {{ ikm: Uint8Array<ArrayBuffer>, salt?: Uint8Array<ArrayBuffer>, rs?: number, keyId?: Uint8Array }} opts
    *   ikm: 16 bytes of key material; salt: 16 bytes, random if omitted;
    *   rs: record size including tag (>= 18); keyId: <= 255 bytes.
    */
@@ -119,14 +115,14 @@ export class Aes128GcmEncoder {
 
   /**
    * @param {Uint8Array} data plaintext; copied, so the caller may reuse it at once
-   * @returns {Promise<Uint8Array[]>} records completed by this push (in order)
+   * @returns {Promise<Uint8Array<ArrayBuffer>[]>} records completed by this push (in order)
    */
   async push(data) {
     if (this.#finished) throw new Error('aes128gcm: push after finish');
     const content = this.#pending.length - 1;
-    /** @type {Uint8Array[]} */
+    /** @type {Uint8Array<ArrayBuffer>[]} */
     const out = [];
-    for (let off = 0; off < data.length; ) {
+    for (let off = 0; off < data.length;) {
       // A full record is sealed only now that more content is known to follow.
       if (this.#fill === content) {
         out.push(await this.#seal(DELIM_RECORD));
@@ -139,7 +135,7 @@ export class Aes128GcmEncoder {
     return out;
   }
 
-  /** @returns {Promise<Uint8Array>} the last record (possibly just the delimiter) */
+  /** @returns {Promise<Uint8Array<ArrayBuffer>>} the last record (possibly just the delimiter) */
   async finish() {
     if (this.#finished) throw new Error('aes128gcm: finish twice');
     this.#finished = true;
@@ -159,8 +155,8 @@ export class Aes128GcmEncoder {
 /**
  * One-shot decoder, used to prove the encoder right (round trips and the RFC's
  * own examples, which include padding). Not tuned for speed.
- * @param {Uint8Array} ikm
- * @param {Uint8Array} body full encoded body: header followed by records
+ * @param {Uint8Array<ArrayBuffer>} ikm
+ * @param {Uint8Array<ArrayBuffer>} body full encoded body: header followed by records
  * @returns {Promise<{ plaintext: Uint8Array, keyId: Uint8Array, rs: number }>}
  */
 export async function decodeAes128Gcm(ikm, body) {
@@ -203,7 +199,7 @@ export async function decodeAes128Gcm(ikm, body) {
  * Encode a whole buffer, feeding the encoder in pieces of `pushSize` so the
  * record-boundary logic is exercised. Convenience for checks and tests.
  * @param {Uint8Array} plaintext
- * @param {{ ikm: Uint8Array, salt?: Uint8Array, rs?: number, keyId?: Uint8Array }} opts
+ * @param {{ ikm: Uint8Array<ArrayBuffer>, salt?: Uint8Array<ArrayBuffer>, rs?: number, keyId?: Uint8Array }} opts
  * @param {number} [pushSize]
  */
 export async function encodeAes128Gcm(plaintext, opts, pushSize = plaintext.length || 1) {

@@ -5,7 +5,7 @@
  * (the system one; playwright never downloads a browser here), wait for the
  * page to publish its result, print a Markdown table to stdout.
  *
- *   node bench/run-browser.mjs [--mib 256] [--reps 1] [--chunks 16,18,20,22]
+ *   node bench/run-browser.mjs [--mib 256] [--reps 3] [--chunks 16,18,20,22]
  *                              [--software-chunk 20] [--json] [--timeout-min 10]
  *
  * Progress and browser console errors go to stderr. Exits non-zero if any
@@ -36,7 +36,7 @@ const CHROMIUM_ARGS = [
 function usage() {
   return `usage: node bench/run-browser.mjs [--mib N] [--reps N] [--chunks 16,18,20,22] [--software-chunk 20] [--json] [--timeout-min 10]
   --mib N             stream size in MiB: at most 8, or a multiple of 8 (default 256)
-  --reps N            timed passes per row; the median is reported (default 1)
+  --reps N            timed passes per row; the median is reported (default 3)
   --chunks LIST       log2 chunk sizes for the WebCrypto-backend rows 1 and 2
   --software-chunk N  log2 chunk size for the software-backend row 4 (default 20)
   --json              print the raw result as JSON after the table
@@ -48,7 +48,7 @@ function readArgs() {
   const { values } = parseArgs({
     options: {
       mib: { type: 'string', default: '256' },
-      reps: { type: 'string', default: '1' },
+      reps: { type: 'string', default: '3' },
       chunks: { type: 'string', default: '16,18,20,22' },
       'software-chunk': { type: 'string', default: '20' },
       json: { type: 'boolean', default: false },
@@ -66,7 +66,8 @@ function readArgs() {
     return n;
   };
   const mib = positive('mib', values.mib);
-  if (mib > 8 && mib % 8 !== 0) throw new Error(`--mib must be at most 8 or a multiple of 8 (the data is an 8 MiB block cycled), got ${mib}`);
+  if (mib > 8 && mib % 8 !== 0)
+    throw new Error(`--mib must be at most 8 or a multiple of 8 (the data is an 8 MiB block cycled), got ${mib}`);
   return {
     mib,
     reps: positive('reps', values.reps),
@@ -92,7 +93,8 @@ function watchPage(page) {
   const err = (s) => process.stderr.write(`${s}\n`);
   page.on('console', (msg) => {
     const text = msg.text();
-    if (text.startsWith('[bench] ')) err(text); // progress
+    if (text.startsWith('[bench] '))
+      err(text); // progress
     else if (msg.type() === 'error' || msg.type() === 'warning') err(`[browser ${msg.type()}] ${text}`);
   });
   page.on('pageerror', (e) => err(`[page error] ${e.stack ?? e.message}`));
@@ -125,7 +127,10 @@ async function main() {
     await page.goto(`${server.origin}/index.html?${query}`);
     const timeout = args.timeoutMin * 60_000;
     await Promise.race([
-      page.waitForFunction(() => /** @type {any} */ (globalThis).benchResult !== undefined, undefined, { timeout, polling: 500 }),
+      page.waitForFunction(() => /** @type {any} */ (globalThis).benchResult !== undefined, undefined, {
+        timeout,
+        polling: 500,
+      }),
       crashed,
     ]);
     /** @type {import('./page.mjs').BenchResult} */

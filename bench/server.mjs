@@ -91,7 +91,10 @@ function sendText(res, status, text) {
   res.end(text);
 }
 
-/** @type {http.RequestListener} */
+/**
+ * @param {http.IncomingMessage} req
+ * @param {http.ServerResponse} res
+ */
 async function handle(req, res) {
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'read-only\n');
   let urlPath;

@@ -10,9 +10,10 @@ import { MiB, Source } from './data.mjs';
 import { collectGarbage } from './measure.mjs';
 import { describeError } from './errors.mjs';
 import { benchSealdrop, loadSealdrop } from './contenders/sealdrop.mjs';
-import { benchRawWebCrypto } from './contenders/webcrypto-raw.mjs';
+import { benchRawWebCrypto, warmUpWorker } from './contenders/webcrypto-raw.mjs';
 import { benchLibsodium } from './contenders/libsodium.mjs';
 import { benchRfc8188 } from './contenders/rfc8188.mjs';
+import { benchComponents } from './contenders/components.mjs';
 
 /**
  * @typedef {object} BenchConfig
@@ -23,8 +24,10 @@ import { benchRfc8188 } from './contenders/rfc8188.mjs';
  * @property {'present' | 'missing'} [pkg] whether bench/pkg was on disk
  */
 
-/** Warm-up pass size: enough for JIT tier-up, small next to the timed pass. */
+/** Per-row warm-up pass: enough for JIT tier-up, small next to the timed pass. */
 const WARMUP_BYTES = 16 * MiB;
+/** Whole-worker warm-up before the first contender (see warmUpWorker). */
+const WORKER_WARMUP_BYTES = 128 * MiB;
 
 /** @param {string} text */
 function progress(text) {
@@ -55,6 +58,8 @@ async function run(config) {
   const opts = { reps: config.reps, warmupBytes: Math.min(WARMUP_BYTES, source.total) };
   /** @type {import('./measure.mjs').Row[]} */
   const rows = [];
+  progress('warming up the worker');
+  await warmUpWorker(source, WORKER_WARMUP_BYTES);
 
   let mod = null;
   let loadError = null;
@@ -64,17 +69,29 @@ async function run(config) {
     loadError = `loading bench/pkg failed: ${describeError(err)}`;
   }
   if (loadError) {
-    for (const [id, name] of [['1', 'seal + content id'], ['2', 'open'], ['4', 'software backend']]) {
+    for (const [id, name] of [
+      ['1', 'seal + content id'],
+      ['2', 'open'],
+      ['4', 'software backend'],
+    ]) {
       rows.push({ id, name: `sealdrop ${name}`, unit: '', error: loadError });
     }
   } else {
-    rows.push(...(await benchSealdrop(mod, source, { ...opts, chunks: config.chunks, softwareChunk: config.softwareChunk }, progress)));
+    rows.push(
+      ...(await benchSealdrop(
+        mod,
+        source,
+        { ...opts, chunks: config.chunks, softwareChunk: config.softwareChunk },
+        progress,
+      )),
+    );
     collectGarbage();
   }
 
   rows.push(...(await guarded('3', 'raw WebCrypto AES-256-GCM', () => benchRawWebCrypto(source, opts))));
   rows.push(...(await guarded('5', 'libsodium secretstream push', () => benchLibsodium(source, opts))));
   rows.push(...(await guarded('6', 'RFC 8188 aes128gcm encode', () => benchRfc8188(source, opts))));
+  rows.push(...(await guarded('7', 'pipeline components', () => benchComponents(mod, source, opts))));
 
   return {
     rows,

@@ -95,7 +95,7 @@ export async function benchLibsodium(source, { reps, warmupBytes }) {
         id: '5',
         name: 'libsodium secretstream XChaCha20-Poly1305 push',
         unit: `${RECORD_BYTES / 1024} KiB messages`,
-        note: `libsodium ${sodium.SODIUM_VERSION_STRING ?? "?"} (npm libsodium-wrappers)`,
+        note: `libsodium ${sodium.SODIUM_VERSION_STRING ?? '?'} (npm libsodium-wrappers)`,
       },
       source.total,
       ms,

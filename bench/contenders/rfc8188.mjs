@@ -8,7 +8,7 @@ import { measuredRow, timePasses } from '../measure.mjs';
 import { Aes128GcmEncoder, RS_64K_CONTENT, decodeAes128Gcm, selfTest } from '../rfc8188.mjs';
 
 /**
- * @param {Uint8Array} ikm
+ * @param {Uint8Array<ArrayBuffer>} ikm
  * @param {import('../data.mjs').Source} source
  * @param {Uint8Array[] | null} keep collects header and records when given
  */
@@ -38,7 +38,8 @@ async function check(source) {
   const body = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   parts.reduce((off, p) => (body.set(p, off), off + p.length), 0);
   const { plaintext, rs } = await decodeAes128Gcm(ikm, body);
-  if (rs !== RS_64K_CONTENT || plaintext.length !== small.total) throw new Error('aes128gcm round trip: length mismatch');
+  if (rs !== RS_64K_CONTENT || plaintext.length !== small.total)
+    throw new Error('aes128gcm round trip: length mismatch');
   for (let i = 0; i < plaintext.length; i++) {
     if (plaintext[i] !== small.block[i]) throw new Error(`aes128gcm round trip: byte ${i} differs`);
   }

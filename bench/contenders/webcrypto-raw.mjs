@@ -29,7 +29,7 @@ async function encryptPass(key, source) {
  * Decrypts one block's worth of records, cycled like the plaintext is; every
  * call verifies a real tag, so a wrong nonce or key would throw.
  * @param {CryptoKey} key
- * @param {Uint8Array[]} blockCiphertexts
+ * @param {Uint8Array<ArrayBuffer>[]} blockCiphertexts
  * @param {number} recordCount records in the whole stream
  */
 async function decryptPass(key, blockCiphertexts, recordCount) {
@@ -37,6 +37,19 @@ async function decryptPass(key, blockCiphertexts, recordCount) {
   for (let i = 0; i < recordCount; i++) {
     await crypto.subtle.decrypt({ name: 'AES-GCM', iv: counterNonce(i % n) }, key, blockCiphertexts[i % n]);
   }
+}
+
+/**
+ * Untimed WebCrypto work before any contender runs. In a fresh worker the
+ * first few hundred MB run at about half speed (heap sizing, WebCrypto's
+ * thread pool, CPU clocks), which would otherwise land on whichever contender
+ * happens to go first.
+ * @param {import('../data.mjs').Source} source
+ * @param {number} bytes
+ */
+export async function warmUpWorker(source, bytes) {
+  const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']);
+  await encryptPass(key, source.prefix(bytes));
 }
 
 /**
@@ -52,11 +65,13 @@ export async function benchRawWebCrypto(source, { reps, warmupBytes }) {
   const enc = await timePasses(reps, () => encryptPass(key, source));
 
   const oneBlock = source.prefix(source.block.length);
-  /** @type {Uint8Array[]} */
+  /** @type {Uint8Array<ArrayBuffer>[]} */
   const blockCts = [];
   let seq = 0;
   for (const record of oneBlock.records()) {
-    blockCts.push(new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: counterNonce(seq++) }, key, record)));
+    blockCts.push(
+      new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: counterNonce(seq++) }, key, record)),
+    );
   }
   const recordCount = Math.ceil(source.total / RECORD_BYTES);
   await decryptPass(key, blockCts, Math.min(recordCount, blockCts.length));

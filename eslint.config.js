@@ -1,0 +1,21 @@
+// Lints every JavaScript file of the project (pages, workers, the bench harness).
+import js from '@eslint/js';
+import globals from 'globals';
+
+export default [
+  { ignores: ['**/pkg/**', 'node_modules/**', 'target/**', '.wrangler/**'] },
+  js.configs.recommended,
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: 'module',
+      globals: { ...globals.browser, ...globals.worker, ...globals.node },
+    },
+    rules: {
+      'no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      eqeqeq: 'error',
+      'prefer-const': 'error',
+    },
+  },
+];
