@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of the project: formatting and lints, native tests (vectors, properties, HPKE),
-# and the browser module's tests in headless Chromium. Installs what is missing first.
+# Every test of the project: formatting and lints (Rust and JavaScript), native tests (vectors,
+# properties, HPKE, the bench's RFC 8188 encoder), and the browser module's tests in headless
+# Chromium. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -18,6 +19,7 @@ npm run --silent lint
 
 say "native tests"
 cargo test --workspace --exclude sealdrop-wasm --locked
+node --test bench/
 
 say "browser tests (headless Chromium)"
 cargo test -p sealdrop-wasm --locked --target wasm32-unknown-unknown

@@ -13,13 +13,17 @@ use crate::metadata::{pad, unpad};
 
 /// Argon2id cost parameters.
 ///
-/// Invariant: within the format's bounds (m 64..=512 MiB, t 3..=16, p 1..=4), whoever supplied
-/// them, except through the `test-params` feature, which no client enables.
+/// Invariant: within the format's bounds (m 64..=512 MiB, t 3..=16, p 1..=4) when used, whoever
+/// supplied them (a server's JSON, a caller's struct update); only values made by
+/// `insecure_for_tests` (feature `test-params`, which no client enables) may fall below.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Argon2Params {
     pub m_kib: u32,
     pub t: u32,
     pub p: u32,
+    /// Set only by `insecure_for_tests`; never read from JSON.
+    #[serde(skip)]
+    below_minimum_for_tests: bool,
 }
 
 impl Argon2Params {
@@ -28,35 +32,47 @@ impl Argon2Params {
         m_kib: 64 * 1024,
         t: 3,
         p: 1,
+        below_minimum_for_tests: false,
     };
 
     /// Parameters checked against the format's bounds.
     pub fn new(m_kib: u32, t: u32, p: u32) -> Result<Self, Error> {
-        let ok = (64 * 1024..=512 * 1024).contains(&m_kib)
-            && (3..=16).contains(&t)
-            && (1..=4).contains(&p);
-        if ok {
-            Ok(Argon2Params { m_kib, t, p })
-        } else {
-            Err(Error::Argon2Params { m_kib, t, p })
+        Argon2Params {
+            m_kib,
+            t,
+            p,
+            below_minimum_for_tests: false,
         }
+        .checked()
     }
 
     /// Parameters below the minimum, for test vectors only.
     #[cfg(feature = "test-params")]
     pub fn insecure_for_tests(m_kib: u32, t: u32, p: u32) -> Self {
-        Argon2Params { m_kib, t, p }
+        Argon2Params {
+            m_kib,
+            t,
+            p,
+            below_minimum_for_tests: true,
+        }
     }
 
-    /// Re-checks bounds: values may have come from a server as JSON.
-    fn checked(&self) -> Result<Self, Error> {
-        #[cfg(feature = "test-params")]
-        {
-            Ok(*self)
-        }
-        #[cfg(not(feature = "test-params"))]
-        {
-            Argon2Params::new(self.m_kib, self.t, self.p)
+    /// Checks the bounds again at the point of use: the fields are public and may have come
+    /// from anywhere.
+    fn checked(self) -> Result<Self, Error> {
+        let Argon2Params {
+            m_kib,
+            t,
+            p,
+            below_minimum_for_tests,
+        } = self;
+        let in_bounds = (64 * 1024..=512 * 1024).contains(&m_kib)
+            && (3..=16).contains(&t)
+            && (1..=4).contains(&p);
+        if in_bounds || (below_minimum_for_tests && cfg!(feature = "test-params")) {
+            Ok(self)
+        } else {
+            Err(Error::Argon2Params { m_kib, t, p })
         }
     }
 }

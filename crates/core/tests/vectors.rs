@@ -7,7 +7,7 @@ use sealdrop_core::layout::PayloadLayout;
 use sealdrop_core::metadata::{open_metadata, seal_metadata_json};
 use sealdrop_core::request::{open_stanza, public_key, RequestSecret};
 use sealdrop_core::share::{
-    open_manifest, seal_manifest_json, LinkSecret, PasswordSalt, ShareSecret,
+    open_manifest, seal_manifest_json, Argon2Params, LinkSecret, PasswordSalt, ShareSecret,
 };
 use sealdrop_core::staff::{
     fingerprint, login_key, unwrap_private_key, vault_key, wrap_private_key,
@@ -234,9 +234,19 @@ fn share_vectors() {
         let ss = match (&s.password, &s.pw_salt, &s.argon2) {
             (None, None, None) => ShareSecret::from_link(&ls),
             (Some(pw), Some(salt), Some(params)) => {
-                let salt = PasswordSalt {
+                // Parameters read from JSON are held to the format's bounds, even in tests.
+                let from_json = PasswordSalt {
                     pw_salt: unhex_array(salt),
                     params: *params,
+                };
+                assert!(matches!(
+                    ShareSecret::with_password(&ls, pw, &from_json),
+                    Err(Error::Argon2Params { .. })
+                ));
+                let small = Argon2Params::insecure_for_tests(params.m_kib, params.t, params.p);
+                let salt = PasswordSalt {
+                    pw_salt: unhex_array(salt),
+                    params: small,
                 };
                 // A wrong password gives another share secret.
                 let wrong = ShareSecret::with_password(&ls, &format!("{pw}!"), &salt).unwrap();
@@ -349,4 +359,43 @@ fn staff_key_vectors() {
             Err(Error::WrongVaultKey)
         );
     }
+}
+
+#[test]
+fn argon2_bounds_are_enforced_whoever_supplies_them() {
+    for (m, t, p) in [
+        (65_535, 3, 1),
+        (64 * 1024, 2, 1),
+        (64 * 1024, 3, 0),
+        (512 * 1024 + 1, 3, 1),
+        (64 * 1024, 17, 1),
+        (64 * 1024, 3, 5),
+    ] {
+        assert_eq!(
+            Argon2Params::new(m, t, p),
+            Err(Error::Argon2Params { m_kib: m, t, p })
+        );
+        let mut tweaked = Argon2Params::DEFAULT;
+        (tweaked.m_kib, tweaked.t, tweaked.p) = (m, t, p);
+        let salt = PasswordSalt {
+            pw_salt: [0; 16],
+            params: tweaked,
+        };
+        let ls = LinkSecret(Key32::from_bytes([1; 32]));
+        assert!(matches!(
+            ShareSecret::with_password(&ls, "pw", &salt),
+            Err(Error::Argon2Params { .. })
+        ));
+    }
+    assert!(Argon2Params::new(64 * 1024, 3, 1).is_ok());
+    assert!(Argon2Params::new(512 * 1024, 16, 4).is_ok());
+    // The minimum runs, and NFC and NFD spellings of a password give the same key.
+    let ls = LinkSecret(Key32::from_bytes([2; 32]));
+    let salt = PasswordSalt {
+        pw_salt: [3; 16],
+        params: Argon2Params::DEFAULT,
+    };
+    let nfc = ShareSecret::with_password(&ls, "B\u{e4}tterie", &salt).unwrap();
+    let nfd = ShareSecret::with_password(&ls, "Ba\u{308}tterie", &salt).unwrap();
+    assert_eq!(nfc, nfd);
 }
