@@ -22,4 +22,4 @@ cargo test --workspace --exclude sealdrop-wasm --locked
 node --test bench/
 
 say "browser tests (headless Chromium)"
-cargo test -p sealdrop-wasm --locked --target wasm32-unknown-unknown
+cargo test -p sealdrop-wasm --locked --target wasm32-unknown-unknown --tests
