@@ -6,19 +6,18 @@
 
 use std::collections::VecDeque;
 
-use js_sys::{Object, Promise, Reflect, Uint8Array};
+use js_sys::{Promise, Uint8Array};
 use sealdrop_core::aead::TAG_LEN;
 use sealdrop_core::header::Header;
 use sealdrop_core::stream::SlotPos;
 use sealdrop_core::{FileKeys, FileSecret, Key32};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::digest::Digest;
 use crate::engine::{Aad, Backend, Bytes, Engine, Pending, IN_FLIGHT};
 use crate::error::SealdropError;
 use crate::pieces::JsPieces;
-use crate::session::Shared;
+use crate::session::{Shared, Stream};
 
 struct OpenState {
     engine: Engine,
@@ -94,7 +93,9 @@ impl OpenState {
         }
         Ok(out)
     }
+}
 
+impl Stream for OpenState {
     async fn push(&mut self, ciphertext: &Uint8Array) -> Result<Vec<Bytes>, SealdropError> {
         let slot_len = self.slots.size();
         let mut slots = Vec::new();
@@ -112,6 +113,10 @@ impl OpenState {
             None,
         )
         .await
+    }
+
+    fn content_id(&self) -> String {
+        self.digest.finish()
     }
 }
 
@@ -148,13 +153,7 @@ impl OpenSession {
     /// `Uint8Array`s, possibly empty). `ciphertext` must not change until the promise settles.
     #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array[]>")]
     pub fn push(&self, ciphertext: Uint8Array) -> Promise {
-        let state = self.state.clone();
-        future_to_promise(async move {
-            let mut s = state.take()?;
-            let result = s.push(&ciphertext).await;
-            state.settle(s, result.is_ok());
-            Ok(Bytes::to_array(result?).into())
-        })
+        self.state.push(ciphertext)
     }
 
     /// Opens the final chunk; resolves to `{ plaintext: Uint8Array[], contentId: string }`.
@@ -162,18 +161,7 @@ impl OpenSession {
         unchecked_return_type = "Promise<{ plaintext: Uint8Array[], contentId: string }>"
     )]
     pub fn finish(&self) -> Promise {
-        let state = self.state.clone();
-        future_to_promise(async move {
-            let mut s = state.take()?;
-            let result = s.finish().await;
-            let content_id = s.digest.finish();
-            state.settle(s, false);
-            let out = Bytes::to_array(result?);
-            let result = Object::new();
-            Reflect::set(&result, &"plaintext".into(), &out)?;
-            Reflect::set(&result, &"contentId".into(), &content_id.into())?;
-            Ok(result.into())
-        })
+        self.state.finish("plaintext")
     }
 }
 

@@ -6,17 +6,16 @@
 
 use std::collections::VecDeque;
 
-use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Promise, Uint8Array};
 use sealdrop_core::header::Header;
 use sealdrop_core::{FileKeys, FileSecret, Key32, Nonce};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::digest::Digest;
 use crate::engine::{Aad, Backend, Bytes, Engine, IN_FLIGHT};
 use crate::error::SealdropError;
 use crate::pieces::JsPieces;
-use crate::session::Shared;
+use crate::session::{Shared, Stream};
 
 struct SealState {
     engine: Engine,
@@ -52,7 +51,9 @@ impl SealState {
         }
         Ok(out)
     }
+}
 
+impl Stream for SealState {
     async fn push(&mut self, plaintext: &Uint8Array) -> Result<Vec<Bytes>, SealdropError> {
         let mut chunks = Vec::new();
         self.chunks.push(plaintext, |i, chunk| {
@@ -64,6 +65,10 @@ impl SealState {
     async fn finish(&mut self) -> Result<Vec<Bytes>, SealdropError> {
         let (i, last) = self.chunks.finish()?;
         self.seal(vec![(Nonce::for_chunk(i, true), last)]).await
+    }
+
+    fn content_id(&self) -> String {
+        self.digest.finish()
     }
 }
 
@@ -110,13 +115,7 @@ impl SealSession {
     /// of `Uint8Array`s, possibly empty). `plaintext` must not change until the promise settles.
     #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array[]>")]
     pub fn push(&self, plaintext: Uint8Array) -> Promise {
-        let state = self.state.clone();
-        future_to_promise(async move {
-            let mut s = state.take()?;
-            let result = s.push(&plaintext).await;
-            state.settle(s, result.is_ok());
-            Ok(Bytes::to_array(result?).into())
-        })
+        self.state.push(plaintext)
     }
 
     /// Seals the last chunk; resolves to `{ ciphertext: Uint8Array[], contentId: string }`.
@@ -124,18 +123,7 @@ impl SealSession {
         unchecked_return_type = "Promise<{ ciphertext: Uint8Array[], contentId: string }>"
     )]
     pub fn finish(&self) -> Promise {
-        let state = self.state.clone();
-        future_to_promise(async move {
-            let mut s = state.take()?;
-            let result = s.finish().await;
-            let content_id = s.digest.finish();
-            state.settle(s, false);
-            let out: Array = Bytes::to_array(result?);
-            let result = Object::new();
-            Reflect::set(&result, &"ciphertext".into(), &out)?;
-            Reflect::set(&result, &"contentId".into(), &content_id.into())?;
-            Ok(result.into())
-        })
+        self.state.finish("ciphertext")
     }
 }
 

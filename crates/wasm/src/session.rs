@@ -4,6 +4,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use js_sys::{Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::engine::Bytes;
 use crate::error::SealdropError;
 
 enum Phase<T> {
@@ -46,5 +50,43 @@ impl<T> Shared<T> {
         } else {
             Phase::Done
         });
+    }
+}
+
+/// A stream a session drives: the sealer's or the opener's state.
+pub(crate) trait Stream: 'static {
+    /// Takes one push of input; returns the output it completes, in order.
+    async fn push(&mut self, input: &Uint8Array) -> Result<Vec<Bytes>, SealdropError>;
+    /// Ends the input; returns the last output.
+    async fn finish(&mut self) -> Result<Vec<Bytes>, SealdropError>;
+    /// The content id of everything seen, lower-case hex.
+    fn content_id(&self) -> String;
+}
+
+impl<T: Stream> Shared<T> {
+    /// One push as a promise of the output chunks; an error ends the stream.
+    pub fn push(&self, input: Uint8Array) -> Promise {
+        let state = self.clone();
+        future_to_promise(async move {
+            let mut s = state.take()?;
+            let result = s.push(&input).await;
+            state.settle(s, result.is_ok());
+            Ok(Bytes::to_array(result?).into())
+        })
+    }
+
+    /// The end of the stream as a promise of `{ [output]: Uint8Array[], contentId }`.
+    pub fn finish(&self, output: &'static str) -> Promise {
+        let state = self.clone();
+        future_to_promise(async move {
+            let mut s = state.take()?;
+            let result = s.finish().await;
+            let content_id = s.content_id();
+            state.settle(s, false);
+            let done = Object::new();
+            Reflect::set(&done, &output.into(), &Bytes::to_array(result?))?;
+            Reflect::set(&done, &"contentId".into(), &content_id.into())?;
+            Ok(done.into())
+        })
     }
 }
