@@ -79,6 +79,17 @@ impl Cutter {
         self.open_len
     }
 
+    /// Forgets the open piece, for a reader that lost its connection: the stream goes on with
+    /// the bytes from the returned offset (the start of the open piece, whose predecessors were
+    /// all emitted), fetched again.
+    pub fn rewind(&mut self) -> Result<u64, Error> {
+        if self.finished {
+            return Err(Error::Finished);
+        }
+        self.open_len = 0;
+        Ok(self.next_index * self.size as u64)
+    }
+
     pub fn size(&self) -> usize {
         self.size
     }
@@ -124,6 +135,11 @@ impl HoldBack {
             }
             Cut::Emit(index) => emit(index, core::mem::take(buf)),
         })
+    }
+
+    fn rewind(&mut self) -> Result<u64, Error> {
+        self.buf.clear();
+        self.cutter.rewind()
     }
 
     /// The held-back piece, which is the final one.
@@ -408,16 +424,17 @@ impl<A: ChunkAead> Opener<A> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        self.content.update(ciphertext);
         let Opener {
             header,
             aead,
             splitter,
             failed,
-            ..
+            content,
         } = self;
         splitter.push(ciphertext, |slot, bytes| {
             if failed.is_none() {
+                // Only whole slots are hashed, so that `rewind` leaves nothing half-counted.
+                content.update(&bytes);
                 match slot.open(aead, header, &bytes) {
                     Ok(pt) => out.extend_from_slice(&pt),
                     Err(e) => *failed = Some(e),
@@ -436,8 +453,19 @@ impl<A: ChunkAead> Opener<A> {
             return Err(e);
         }
         let (slot, bytes) = self.splitter.finish()?;
+        self.content.update(&bytes);
         out.extend_from_slice(&slot.open(&self.aead, &self.header, &bytes)?);
         Ok(self.content.finalize())
+    }
+
+    /// After a network error: drops the slot held back, whose plaintext was not released, and
+    /// returns the payload offset to fetch again from (with HTTP Range). Everything before it
+    /// was opened and released.
+    pub fn rewind(&mut self) -> Result<u64, Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        self.splitter.0.rewind()
     }
 }
 

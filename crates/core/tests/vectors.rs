@@ -399,3 +399,31 @@ fn argon2_bounds_are_enforced_whoever_supplies_them() {
     let nfd = ShareSecret::with_password(&ls, "Ba\u{308}tterie", &salt).unwrap();
     assert_eq!(nfc, nfd);
 }
+
+#[test]
+fn an_opener_rewinds_after_a_lost_connection() {
+    for v in vectors().vectors {
+        let fs = fs(&v.fs);
+        let payload = unhex(&v.payload);
+        for cut in [0, 1, 65_551, 65_552, 65_553, 100_000, payload.len() - 1] {
+            if cut >= payload.len() {
+                continue;
+            }
+            let mut opener = Opener::new(&fs, &unhex(&v.header)).unwrap();
+            let mut out = Vec::new();
+            opener.push(&payload[..cut], &mut out).unwrap();
+            let offset = opener.rewind().unwrap() as usize;
+            assert!(offset <= cut, "{}: resumes after what it had", v.name);
+            assert_eq!(
+                out.len(),
+                offset / ((1 << v.log2_chunk) + 16) * (1 << v.log2_chunk),
+                "{}: released up to the offset",
+                v.name
+            );
+            opener.push(&payload[offset..], &mut out).unwrap();
+            let id = opener.finish(&mut out).unwrap();
+            assert!(out == unhex(&v.plaintext), "{} cut at {cut}", v.name);
+            assert_eq!(id.to_hex(), v.content_id);
+        }
+    }
+}

@@ -65,26 +65,24 @@ impl OpenState {
         }
     }
 
-    /// Opens `slots` in order with at most [`IN_FLIGHT`] in the engine at once; `ciphertext`,
-    /// the push they came from, is hashed while the first ones decrypt.
+    /// Opens `slots` in order with at most [`IN_FLIGHT`] in the engine at once, hashing each
+    /// slot while the engine works. Only whole slots are hashed, so `rewind` leaves nothing
+    /// half-counted.
     async fn open(
         &mut self,
         slots: Vec<(SlotPos, Uint8Array)>,
-        ciphertext: Option<&Uint8Array>,
     ) -> Result<Vec<Bytes>, SealdropError> {
         let mut started = VecDeque::with_capacity(IN_FLIGHT);
         let mut todo = slots.into_iter();
-        let mut to_hash = ciphertext;
         let mut out = Vec::with_capacity(todo.len());
         loop {
             while started.len() < IN_FLIGHT {
                 let Some((pos, bytes)) = todo.next() else {
                     break;
                 };
-                started.push_back(self.start(pos, bytes)?);
-            }
-            if let Some(c) = to_hash.take() {
-                self.digest.update_js(c);
+                let slot = self.start(pos, bytes)?;
+                self.digest.update_js(&slot.1);
+                started.push_back(slot);
             }
             let Some((pos, bytes, pending)) = started.pop_front() else {
                 break;
@@ -102,16 +100,16 @@ impl Stream for OpenState {
         self.slots.push(ciphertext, |i, bytes| {
             slots.push((SlotPos::inner(i, slot_len), bytes))
         })?;
-        self.open(slots, Some(ciphertext)).await
+        self.open(slots).await
     }
 
     async fn finish(&mut self) -> Result<Vec<Bytes>, SealdropError> {
         let slot_len = self.slots.size();
         let (i, bytes) = self.slots.finish()?;
-        self.open(
-            vec![(SlotPos::last(i, bytes.length() as usize, slot_len), bytes)],
-            None,
-        )
+        self.open(vec![(
+            SlotPos::last(i, bytes.length() as usize, slot_len),
+            bytes,
+        )])
         .await
     }
 
@@ -154,6 +152,13 @@ impl OpenSession {
     #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array[]>")]
     pub fn push(&self, ciphertext: Uint8Array) -> Promise {
         self.state.push(ciphertext)
+    }
+
+    /// After a network error: forgets the bytes of the chunk not yet released and returns the
+    /// payload offset to fetch again from (HTTP Range); every chunk before it was released.
+    /// Must not be called while a push is pending.
+    pub fn rewind(&self) -> Result<f64, SealdropError> {
+        self.state.with(|s| Ok(s.slots.rewind()? as f64))
     }
 
     /// Opens the final chunk; resolves to `{ plaintext: Uint8Array[], contentId: string }`.

@@ -73,6 +73,13 @@ impl JsPieces {
         Ok(())
     }
 
+    /// Forgets the open piece (see `Cutter::rewind`); returns the stream offset to go on from.
+    pub fn rewind(&mut self) -> Result<u64, Error> {
+        self.carry = None;
+        self.filled = 0;
+        self.cutter.rewind()
+    }
+
     /// Ends the stream: the final piece and its index.
     pub fn finish(&mut self) -> Result<(u64, Uint8Array), Error> {
         let index = self.cutter.finish()?;

@@ -43,6 +43,17 @@ impl<T> Shared<T> {
         }
     }
 
+    /// A synchronous call on the state; an error ends the stream.
+    pub fn with<R>(
+        &self,
+        f: impl FnOnce(&mut T) -> Result<R, SealdropError>,
+    ) -> Result<R, SealdropError> {
+        let mut state = self.take()?;
+        let result = f(&mut state);
+        self.settle(state, result.is_ok());
+        result
+    }
+
     /// Ends a call: the state goes back if the call succeeded and the stream goes on.
     pub fn settle(&self, state: T, go_on: bool) {
         self.0.replace(if go_on {

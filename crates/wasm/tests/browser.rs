@@ -158,3 +158,42 @@ async fn a_failed_stream_stays_failed_and_calls_do_not_overlap() {
         .unwrap();
     assert_eq!(err.kind(), "bad chunk size");
 }
+
+#[wasm_bindgen_test]
+async fn an_opener_rewinds_after_a_lost_connection() {
+    let v = vectors()
+        .vectors
+        .into_iter()
+        .find(|v| v.name == "several chunks")
+        .unwrap();
+    let payload = unhex(&v.payload);
+    for backend in BACKENDS {
+        for cut in [0usize, 70_000, 65_552 * 2 + 5] {
+            let o = OpenSession::create(unhex(&v.fs), unhex(&v.header), backend)
+                .await
+                .unwrap();
+            let mut opened = bytes(
+                &wait(o.push(Uint8Array::from(&payload[..cut])))
+                    .await
+                    .unwrap(),
+            );
+            let offset = o.rewind().unwrap() as usize;
+            assert_eq!(
+                offset,
+                cut / 65_552 * 65_552,
+                "resumes at the first chunk not released"
+            );
+            assert_eq!(opened.len(), offset / 65_552 * 65_536);
+            opened.extend(bytes(
+                &wait(o.push(Uint8Array::from(&payload[offset..])))
+                    .await
+                    .unwrap(),
+            ));
+            let done = wait(o.finish()).await.unwrap();
+            opened.extend(bytes(&field(&done, "plaintext")));
+            assert!(opened == unhex(&v.plaintext), "cut at {cut} on {backend:?}");
+            assert_eq!(field(&done, "contentId").as_string().unwrap(), v.content_id);
+            assert_eq!(kind_of(&o.rewind().unwrap_err().into()).0, "finished");
+        }
+    }
+}
