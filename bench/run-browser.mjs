@@ -6,7 +6,7 @@
  * page to publish its result, print a Markdown table to stdout.
  *
  *   node bench/run-browser.mjs [--mib 256] [--reps 3] [--chunks 16,17,18,19,20,22]
- *                              [--software-chunk 18] [--json] [--timeout-min 10]
+ *                              [--software-chunk 19] [--json] [--timeout-min 10]
  *
  * Progress and browser console errors go to stderr. Exits non-zero if any
  * contender failed (including a seal/open content id mismatch).
@@ -34,11 +34,11 @@ const CHROMIUM_ARGS = [
 ];
 
 function usage() {
-  return `usage: node bench/run-browser.mjs [--mib N] [--reps N] [--chunks 16,17,18,19,20,22] [--software-chunk 18] [--json] [--timeout-min 10]
+  return `usage: node bench/run-browser.mjs [--mib N] [--reps N] [--chunks 16,17,18,19,20,22] [--software-chunk 19] [--json] [--timeout-min 10]
   --mib N             stream size in MiB: at most 8, or a multiple of 8 (default 256)
   --reps N            timed passes per row; the median is reported (default 3)
   --chunks LIST       log2 chunk sizes for the WebCrypto-backend rows 1 and 2
-  --software-chunk N  log2 chunk size for the software-backend row 4 (default 18, the engine's default)
+  --software-chunk N  log2 chunk size for the software-backend row 4 (default 19, the engine's default)
   --json              print the raw result as JSON after the table
   --timeout-min N     give up after N minutes (default 10)`;
 }
@@ -50,7 +50,7 @@ function readArgs() {
       mib: { type: 'string', default: '256' },
       reps: { type: 'string', default: '3' },
       chunks: { type: 'string', default: '16,17,18,19,20,22' },
-      'software-chunk': { type: 'string', default: '18' },
+      'software-chunk': { type: 'string', default: '19' },
       json: { type: 'boolean', default: false },
       'timeout-min': { type: 'string', default: '10' },
       help: { type: 'boolean', short: 'h', default: false },

@@ -40,6 +40,8 @@ pub enum Error {
     },
     /// Text that should be base64url, hex or an id is not, or has the wrong length.
     BadEncoding(&'static str),
+    /// A length beyond what the format can describe.
+    TooLarge,
     /// A sealer or opener was used after it finished or failed.
     Finished,
 }
@@ -70,6 +72,7 @@ impl Error {
             Error::BadManifest(_) => "bad manifest",
             Error::Argon2Params { .. } => "argon2 parameters",
             Error::BadEncoding(_) => "bad encoding",
+            Error::TooLarge => "too large",
             Error::Finished => "finished",
         }
     }
@@ -109,6 +112,7 @@ impl fmt::Display for Error {
                 "password stretching parameters m = {m_kib} KiB, t = {t}, p = {p} are outside the allowed range (m 64..512 MiB, t 3..16, p 1..4)"
             ),
             Error::BadEncoding(what) => write!(f, "{what} is malformed"),
+            Error::TooLarge => f.write_str("the file is larger than a sealdrop file can be"),
             Error::Finished => f.write_str("this stream has already finished or failed"),
         }
     }

@@ -9,6 +9,8 @@ use crate::header::{MAX_LOG2_CHUNK, MIN_LOG2_CHUNK};
 
 /// R2's smallest multipart part, which every part but the last must reach.
 pub const MIN_PART_LEN: u64 = 5 * 1024 * 1024;
+/// R2's largest multipart part.
+pub const MAX_PART_LEN: u64 = 5 * 1024 * 1024 * 1024;
 
 /// The chunk geometry of one payload.
 ///
@@ -42,9 +44,15 @@ impl PayloadLayout {
 
     /// The layout the sealer produces for `plaintext_len` bytes.
     pub fn for_plaintext(log2_chunk: u8, plaintext_len: u64) -> Result<Self, Error> {
-        let chunk = 1u64 << log2_chunk;
-        let chunks = plaintext_len.div_ceil(chunk).max(1);
-        PayloadLayout::new(log2_chunk, plaintext_len + chunks * TAG_LEN as u64)
+        if !(MIN_LOG2_CHUNK..=MAX_LOG2_CHUNK).contains(&log2_chunk) {
+            return Err(Error::BadChunkSize);
+        }
+        let chunks = plaintext_len.div_ceil(1u64 << log2_chunk).max(1);
+        let payload_len = chunks
+            .checked_mul(TAG_LEN as u64)
+            .and_then(|tags| tags.checked_add(plaintext_len))
+            .ok_or(Error::TooLarge)?;
+        PayloadLayout::new(log2_chunk, payload_len)
     }
 
     /// `C + 16`: the length of every slot but the last.
@@ -67,8 +75,8 @@ impl PayloadLayout {
 
     /// Payload byte range of chunk `index` (which must be below [`Self::chunk_count`]).
     pub fn slot_range(&self, index: u64) -> Range<u64> {
-        let start = index * self.slot_len();
-        start..(start + self.slot_len()).min(self.payload_len)
+        let start = index.saturating_mul(self.slot_len()).min(self.payload_len);
+        start..start.saturating_add(self.slot_len()).min(self.payload_len)
     }
 
     pub fn is_final(&self, index: u64) -> bool {
@@ -100,10 +108,14 @@ impl PartLayout {
         }
     }
 
-    /// A client's larger choice of `k`; refused below the minimum.
+    /// A client's larger choice of `k`; refused below the minimum or when a part would exceed
+    /// R2's largest part (5 GiB).
     pub fn with_chunks_per_part(log2_chunk: u8, k: u64) -> Option<Self> {
         let min = Self::minimal(log2_chunk);
-        (k >= min.chunks_per_part).then_some(PartLayout {
+        let fits = k
+            .checked_mul(min.slot_len)
+            .is_some_and(|len| len <= MAX_PART_LEN);
+        (k >= min.chunks_per_part && fits).then_some(PartLayout {
             chunks_per_part: k,
             ..min
         })
@@ -123,7 +135,7 @@ impl PartLayout {
 
     /// Payload byte range of part `number` (from 0).
     pub fn part_range(&self, payload_len: u64, number: u64) -> Range<u64> {
-        let start = number * self.part_len();
-        start..(start + self.part_len()).min(payload_len)
+        let start = number.saturating_mul(self.part_len()).min(payload_len);
+        start..start.saturating_add(self.part_len()).min(payload_len)
     }
 }

@@ -12,7 +12,7 @@ export interface SealdropError extends Error {
    *  "tampered chunk" | "truncated" | "trailing data" | "empty last chunk" |
    *  "tampered metadata" | "tampered manifest" | "wrong vault key" | "stanza refused" |
    *  "bad public key" | "bad metadata" | "bad manifest" | "argon2 parameters" |
-   *  "bad encoding" | "finished" | "busy" | "bad input" | "webcrypto" */
+   *  "bad encoding" | "too large" | "finished" | "busy" | "bad input" | "webcrypto" */
   kind: string;
   /** The chunk index for "tampered chunk", else null. */
   index: number | null;
