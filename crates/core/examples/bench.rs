@@ -20,7 +20,7 @@ fn main() {
         .collect();
     println!("| log2_chunk | seal + content id MB/s | open + content id MB/s |");
     println!("|---|---|---|");
-    for log2 in [16u8, 18, 20, 22] {
+    for log2 in [16u8, 18, 19, 20, 22] {
         let fs = FileSecret(Key32::from_bytes([7; 32]));
         let mut sealer = Sealer::new(&fs, log2).unwrap();
         let header = *sealer.header();
