@@ -21,7 +21,8 @@ pub struct Metadata {
     pub size: u64,
     #[serde(rename = "type")]
     pub mime: String,
-    /// Milliseconds since the epoch, or `None` when unknown.
+    /// Milliseconds since the epoch, or `None` when unknown. The key must be present.
+    #[serde(deserialize_with = "present_or_null")]
     pub modified: Option<i64>,
 }
 
@@ -29,6 +30,11 @@ impl Metadata {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("metadata serialises")
     }
+}
+
+/// `Option` fields may be missing in serde by default; the format's "integer or null" may not.
+fn present_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Option::<i64>::deserialize(d)
 }
 
 /// Pads `json` with ASCII spaces to the smallest multiple of 256 that is at least its length.
@@ -40,14 +46,12 @@ pub fn pad(json: &str) -> Vec<u8> {
     out
 }
 
-/// Undoes [`pad`]: the length must be a whole number of blocks and only spaces may follow the
-/// JSON text.
+/// Undoes [`pad`]: only spaces may follow the JSON text, and exactly as many as `pad` adds (the
+/// smallest multiple of 256).
 pub(crate) fn unpad(padded: &[u8]) -> Option<&[u8]> {
-    if padded.is_empty() || padded.len() % PAD_BLOCK != 0 {
-        return None;
-    }
     let end = padded.iter().rposition(|&b| b != b' ')? + 1;
-    Some(&padded[..end])
+    let minimal = end.div_ceil(PAD_BLOCK).max(1) * PAD_BLOCK;
+    (padded.len() == minimal).then_some(&padded[..end])
 }
 
 fn metadata_aad(header: &[u8; HEADER_LEN]) -> Vec<u8> {
@@ -83,5 +87,7 @@ pub fn open_metadata(
     let padded = open_with_nonce(metadata_key, &metadata_aad(header), sealed)
         .map_err(|_| Error::TamperedMetadata)?;
     let json = unpad(&padded).ok_or_else(|| Error::BadMetadata("wrong padding".into()))?;
-    serde_json::from_slice(json).map_err(|e| Error::BadMetadata(e.to_string()))
+    // serde's message would quote decrypted values into an error that may be logged.
+    serde_json::from_slice(json)
+        .map_err(|_| Error::BadMetadata("not the JSON object the format defines".into()))
 }

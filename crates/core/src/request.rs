@@ -39,9 +39,13 @@ impl RequestSecret {
     }
 
     pub fn unwrap(vault_key: &Key32, request_id: &Id, wrapped: &[u8]) -> Result<Self, Error> {
-        let rs = open_with_nonce(vault_key, &wrap_aad(request_id), wrapped)
-            .map_err(|_| Error::WrongVaultKey)?;
-        Ok(RequestSecret(Key32::from_slice(&rs)?))
+        let rs = zeroize::Zeroizing::new(
+            open_with_nonce(vault_key, &wrap_aad(request_id), wrapped)
+                .map_err(|_| Error::WrongVaultKey)?,
+        );
+        Ok(RequestSecret(
+            Key32::from_slice(&rs).map_err(|_| Error::WrongVaultKey)?,
+        ))
     }
 }
 
@@ -161,10 +165,10 @@ pub fn open_stanza(
 /// A new X25519 key pair `(sk, pk)` from the CSPRNG.
 pub fn generate_keypair() -> (Key32, [u8; 32]) {
     let (sk, pk) = X25519HkdfSha256::gen_keypair(&mut SystemRng);
-    (
-        Key32::from_slice(&sk.to_bytes()).expect("32 bytes"),
-        pk.to_bytes().into(),
-    )
+    let mut sk_bytes = sk.to_bytes();
+    let key = Key32::from_slice(&sk_bytes).expect("32 bytes");
+    zeroize::Zeroize::zeroize(sk_bytes.as_mut_slice());
+    (key, pk.to_bytes().into())
 }
 
 /// The X25519 public key of `sk`.

@@ -94,11 +94,11 @@ pub fn argon2id(password: &str, salt: &[u8; 16], params: &Argon2Params) -> Resul
         argon_params,
     );
     let normalised = Zeroizing::new(password.nfc().collect::<String>());
-    let mut out = [0u8; 32];
+    let mut out = Zeroizing::new([0u8; 32]);
     argon
-        .hash_password_into(normalised.as_bytes(), salt, &mut out)
+        .hash_password_into(normalised.as_bytes(), salt, &mut *out)
         .map_err(|_| bad())?;
-    Ok(Key32::from_bytes(out))
+    Ok(Key32::from_bytes(*out))
 }
 
 /// The link secret `ls`: the fragment of a share link.
@@ -192,7 +192,8 @@ impl Manifest {
         serde_json::to_string(self).expect("manifest serialises")
     }
 
-    fn validate(self) -> Result<Self, Error> {
+    /// Checks the invariant; every manifest sealed or opened passes here.
+    fn validate(&self) -> Result<(), Error> {
         let mut seen = std::collections::BTreeSet::new();
         for f in &self.files {
             if !seen.insert(f.j) {
@@ -201,12 +202,14 @@ impl Manifest {
                     f.j
                 )));
             }
-            hex_array::<32>(&f.content_id, "a content id")
-                .map_err(|e| Error::BadManifest(e.to_string()))?;
-            hex_array::<32>(&f.metadata_hash, "a metadata hash")
-                .map_err(|e| Error::BadManifest(e.to_string()))?;
+            hex_array::<32>(&f.content_id, "a content id").map_err(|_| {
+                Error::BadManifest(format!("file slot {} has a malformed content id", f.j))
+            })?;
+            hex_array::<32>(&f.metadata_hash, "a metadata hash").map_err(|_| {
+                Error::BadManifest(format!("file slot {} has a malformed metadata hash", f.j))
+            })?;
         }
-        Ok(self)
+        Ok(())
     }
 
     /// The entry for slot `j`, checked against a file's content id and sealed metadata: a
@@ -246,13 +249,20 @@ pub fn seal_manifest_json(
     seal_with_nonce(manifest_key, nonce, &manifest_aad(share_id), &pad(json))
 }
 
-pub fn seal_manifest(manifest_key: &Key32, share_id: &Id, manifest: &Manifest) -> Vec<u8> {
-    seal_manifest_json(
+/// Seals a manifest under a fresh random nonce, after checking it, so that no writer can
+/// make a manifest every reader refuses.
+pub fn seal_manifest(
+    manifest_key: &Key32,
+    share_id: &Id,
+    manifest: &Manifest,
+) -> Result<Vec<u8>, Error> {
+    manifest.validate()?;
+    Ok(seal_manifest_json(
         manifest_key,
         share_id,
         &manifest.to_json(),
         &crate::random(),
-    )
+    ))
 }
 
 pub fn open_manifest(
@@ -263,7 +273,9 @@ pub fn open_manifest(
     let padded = open_with_nonce(manifest_key, &manifest_aad(share_id), sealed)
         .map_err(|_| Error::TamperedManifest)?;
     let json = unpad(&padded).ok_or_else(|| Error::BadManifest("wrong padding".into()))?;
-    let manifest: Manifest =
-        serde_json::from_slice(json).map_err(|e| Error::BadManifest(e.to_string()))?;
-    manifest.validate()
+    // serde's message would quote decrypted values into an error that may be logged.
+    let manifest: Manifest = serde_json::from_slice(json)
+        .map_err(|_| Error::BadManifest("not the JSON object the format defines".into()))?;
+    manifest.validate()?;
+    Ok(manifest)
 }

@@ -222,10 +222,11 @@ impl SlotPos {
         Nonce::for_chunk(self.index, self.is_final)
     }
 
-    /// Checks made before any decryption: an empty payload is `truncated`; a slot under 16
-    /// bytes cannot hold a tag.
+    /// Checks made before any decryption: an empty final slot is `truncated` (an empty payload,
+    /// or, after a rewind, a stream that stopped right after a chunk that opened as non-last); a
+    /// slot under 16 bytes cannot hold a tag.
     pub fn precheck(&self) -> Result<(), Error> {
-        if self.is_final && self.index == 0 && self.len == 0 {
+        if self.is_final && self.len == 0 {
             return Err(Error::Truncated);
         }
         if self.len < TAG_LEN {

@@ -69,6 +69,8 @@ pub const IN_FLIGHT: usize = 4;
 pub enum Pending {
     Js(JsFuture),
     Ready(Result<Bytes, ()>),
+    /// WebCrypto refused the call itself (not an authentication failure).
+    Refused(SealdropError),
 }
 
 impl Pending {
@@ -76,6 +78,7 @@ impl Pending {
     pub async fn wait(self) -> Result<Result<Bytes, ()>, SealdropError> {
         match self {
             Pending::Ready(r) => Ok(r),
+            Pending::Refused(e) => Err(e),
             Pending::Js(f) => match f.await {
                 Ok(buf) => Ok(Ok(Bytes::Js(Uint8Array::new(&buf)))),
                 Err(e) if is_operation_error(&e) => Ok(Err(())),
@@ -163,7 +166,9 @@ impl Engine {
                 let params = Self::params(nonce, &aad.js);
                 match subtle.encrypt_with_object_and_js_u8_array(&params, key, plaintext) {
                     Ok(p) => Pending::Js(JsFuture::from(p)),
-                    Err(_) => Pending::Ready(Err(())),
+                    // A synchronous throw is a misuse (a detached buffer, say), never a bad tag:
+                    // reporting it as tampering would accuse an intact file.
+                    Err(e) => Pending::Refused(SealdropError::webcrypto(&e)),
                 }
             }
         }
@@ -180,7 +185,9 @@ impl Engine {
                 let params = Self::params(nonce, &aad.js);
                 match subtle.decrypt_with_object_and_js_u8_array(&params, key, ciphertext) {
                     Ok(p) => Pending::Js(JsFuture::from(p)),
-                    Err(_) => Pending::Ready(Err(())),
+                    // A synchronous throw is a misuse (a detached buffer, say), never a bad tag:
+                    // reporting it as tampering would accuse an intact file.
+                    Err(e) => Pending::Refused(SealdropError::webcrypto(&e)),
                 }
             }
         }

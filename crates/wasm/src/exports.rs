@@ -182,13 +182,33 @@ pub fn seal_manifest_js(
 ) -> Result<Vec<u8>> {
     let ss = ShareSecret(key(share_secret, "the share secret")?);
     let manifest: Manifest = from_js(manifest, "the manifest")?;
-    Ok(seal_manifest(&ss.manifest_key(), &id(share_id)?, &manifest))
+    Ok(seal_manifest(
+        &ss.manifest_key(),
+        &id(share_id)?,
+        &manifest,
+    )?)
 }
 
 #[wasm_bindgen(js_name = openManifest)]
 pub fn open_manifest_js(share_secret: &[u8], share_id: &[u8], sealed: &[u8]) -> Result<JsValue> {
     let ss = ShareSecret(key(share_secret, "the share secret")?);
     to_js(&open_manifest(&ss.manifest_key(), &id(share_id)?, sealed)?)
+}
+
+/// Refuses a file the opened manifest does not vouch for: slot `j` must be listed with this
+/// content id (hex, as a session's `finish` gives it) and the BLAKE3 of this sealed metadata.
+/// A reader checks the header's content id before it closes a file's output normally.
+#[wasm_bindgen(js_name = checkManifestEntry)]
+pub fn check_manifest_entry(
+    manifest: JsValue,
+    j: u32,
+    content_id: &str,
+    sealed_metadata: &[u8],
+) -> Result<()> {
+    let manifest: Manifest = from_js(manifest, "the manifest")?;
+    let content_id = sealdrop_core::encoding::hex_array::<32>(content_id, "a content id")?;
+    manifest.vouch(j, &content_id, sealed_metadata)?;
+    Ok(())
 }
 
 /// A new X25519 key pair: `{ secretKey, publicKey }`.

@@ -12,6 +12,7 @@ use sealdrop_core::header::Header;
 use sealdrop_core::stream::SlotPos;
 use sealdrop_core::{FileKeys, FileSecret, Key32};
 use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
 
 use crate::digest::Digest;
 use crate::engine::{Aad, Backend, Bytes, Engine, Pending, IN_FLIGHT};
@@ -133,6 +134,7 @@ impl OpenSession {
         header: Vec<u8>,
         backend: Backend,
     ) -> Result<OpenSession, SealdropError> {
+        let file_secret = Zeroizing::new(file_secret);
         let fs = FileSecret(
             Key32::from_slice(&file_secret)
                 .map_err(|_| SealdropError::bad_input("the file secret"))?,

@@ -10,6 +10,7 @@ use js_sys::{Promise, Uint8Array};
 use sealdrop_core::header::Header;
 use sealdrop_core::{FileKeys, FileSecret, Key32, Nonce};
 use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
 
 use crate::digest::Digest;
 use crate::engine::{Aad, Backend, Bytes, Engine, IN_FLIGHT};
@@ -91,6 +92,7 @@ impl SealSession {
         log2_chunk: u8,
         backend: Backend,
     ) -> Result<SealSession, SealdropError> {
+        let file_secret = Zeroizing::new(file_secret);
         let fs = FileSecret(
             Key32::from_slice(&file_secret)
                 .map_err(|_| SealdropError::bad_input("the file secret"))?,

@@ -181,3 +181,39 @@ fn argon2_bounds_and_encodings() {
     }
     assert_eq!(random_bytes(70_000).unwrap_err().kind(), "bad input");
 }
+
+#[wasm_bindgen_test]
+fn the_manifest_check_refuses_what_it_does_not_list() {
+    use sealdrop_core::share::{Manifest, ManifestEntry};
+    let v = vectors().vectors.remove(1);
+    let (fs, header) = (unhex(&v.fs), unhex(&v.header));
+    let meta = js_sys::JSON::parse(r#"{"name":"a","size":1,"type":"","modified":null}"#).unwrap();
+    let sealed_meta = seal_metadata_js(&fs, &header, meta).unwrap();
+    let manifest = Manifest {
+        files: vec![ManifestEntry {
+            j: 0,
+            content_id: v.content_id.clone(),
+            metadata_hash: hex::encode(blake3_hash(&sealed_meta)),
+        }],
+    };
+    let js = serde_wasm_bindgen::to_value(&manifest).unwrap();
+    check_manifest_entry(js.clone(), 0, &v.content_id, &sealed_meta).unwrap();
+    for (j, id, meta) in [
+        (1, v.content_id.as_str(), sealed_meta.as_slice()),
+        (0, "00".repeat(32).as_str(), sealed_meta.as_slice()),
+        (0, v.content_id.as_str(), &sealed_meta[1..]),
+    ] {
+        assert_eq!(
+            check_manifest_entry(js.clone(), j, id, meta)
+                .unwrap_err()
+                .kind(),
+            "bad manifest"
+        );
+    }
+    assert_eq!(
+        check_manifest_entry(js, 0, "not hex", &sealed_meta)
+            .unwrap_err()
+            .kind(),
+        "bad encoding"
+    );
+}
