@@ -1,8 +1,9 @@
 //! `SealSession`: the streaming sealer for JavaScript, over the core's cutting rule.
 //!
-//! Every chunk a push completes is handed to the engine at once, straight from the caller's
-//! memory; while WebCrypto encrypts the later ones, the content id hashes the earlier ones in
-//! wasm, so a push costs about the larger of the two, not their sum.
+//! The chunks a push completes go to the engine straight from the caller's memory, a few at a
+//! time; while WebCrypto works on the later ones (partly on its own thread), this thread hashes
+//! the earlier ones for the content id. On a 2-core machine WebCrypto already uses both cores,
+//! so the two costs mostly add up (README, Performance).
 
 use std::collections::VecDeque;
 
