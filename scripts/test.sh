@@ -15,6 +15,8 @@ say "formatting and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p sealdrop-wasm --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+# The core alone builds for wasm32 too (the worker will use it there).
+cargo clippy -p sealdrop-core --lib --locked --target wasm32-unknown-unknown -- -D warnings
 npm run --silent lint
 
 say "native tests"
