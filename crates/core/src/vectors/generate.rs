@@ -1,11 +1,8 @@
-//! The schema of `tests/vectors/format-v1.json` (format-v1.md, Test vectors) and the generator
-//! that made it. Test builds only (feature `test-params`): the generator fixes salts and nonces,
-//! which no real writer may do.
-
-use serde::{Deserialize, Serialize};
+//! The generator of `tests/vectors/format-v1.json`: every "random" input is BLAKE3 of a label,
+//! so that running it again gives the same bytes.
 
 use crate::aead::{ChunkAead, SoftAead};
-use crate::content::{part_hash, ContentHasher};
+use crate::content::part_hash;
 use crate::encoding::Id;
 use crate::header::Header;
 use crate::keys::{FileKeys, FileSecret, Key32};
@@ -19,118 +16,10 @@ use crate::share::{
 use crate::staff::{fingerprint, login_key, vault_key, wrap_private_key};
 use crate::stream::Sealer;
 
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct VectorFile {
-    pub format: String,
-    pub vectors: Vec<FileVector>,
-    pub invalid: Vec<InvalidVector>,
-    pub shares: Vec<ShareVector>,
-    pub requests: Vec<RequestVector>,
-    pub staff_keys: Vec<StaffKeyVector>,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct FileVector {
-    pub name: String,
-    pub fs: String,
-    pub salt: String,
-    pub log2_chunk: u8,
-    pub plaintext: String,
-    pub header: String,
-    pub payload: String,
-    pub content_id: String,
-    pub payload_key: String,
-    pub metadata_key: String,
-    pub commitment: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<MetadataVector>,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct MetadataVector {
-    pub json: String,
-    pub meta_nonce: String,
-    pub sealed: String,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct InvalidVector {
-    pub name: String,
-    pub fs: String,
-    pub header: String,
-    pub payload: String,
-    pub error: String,
-    pub index: Option<u64>,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct ShareVector {
-    pub name: String,
-    pub ls: String,
-    pub password: Option<String>,
-    pub pw_salt: Option<String>,
-    pub argon2: Option<Argon2Params>,
-    pub ss: String,
-    pub files: Vec<ShareFileVector>,
-    pub auth_key: String,
-    pub auth_key_hash: String,
-    pub manifest: ManifestVector,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct ShareFileVector {
-    pub j: u32,
-    pub fs: String,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct ManifestVector {
-    pub share_id: String,
-    pub json: String,
-    pub nonce: String,
-    pub sealed: String,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct RequestVector {
-    pub name: String,
-    pub rs: String,
-    pub request_id: String,
-    #[serde(rename = "pkR")]
-    pub pk_r: String,
-    #[serde(rename = "skR")]
-    pub sk_r: String,
-    pub fs: String,
-    pub header: String,
-    pub psk: String,
-    pub upload_token: String,
-    pub stanza: String,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct StaffKeyVector {
-    pub name: String,
-    #[serde(rename = "A")]
-    pub a: String,
-    pub sk128: String,
-    pub account_id: String,
-    pub sk: String,
-    pub pk: String,
-    pub login_key: String,
-    pub vault_key: String,
-    pub nonce: String,
-    pub wrapped_sk: String,
-    pub fingerprint: String,
-}
-
-/// Decodes a hex field of a vector; vectors are trusted test input.
-pub fn unhex(s: &str) -> Vec<u8> {
-    hex::decode(s).expect("vector hex")
-}
-
-pub fn unhex_array<const N: usize>(s: &str) -> [u8; N] {
-    unhex(s).try_into().expect("vector field length")
-}
+use super::{
+    FileVector, InvalidVector, ManifestVector, MetadataVector, RequestVector, ShareFileVector,
+    ShareVector, StaffKeyVector, VectorFile,
+};
 
 /// Deterministic bytes for a label, so that regenerating the file gives the same bytes.
 fn det<const N: usize>(label: &str) -> [u8; N] {
@@ -605,16 +494,4 @@ pub fn generate() -> VectorFile {
         requests: vec![request_vector("request 0"), request_vector("request 1")],
         staff_keys: vec![staff_key_vector("staff key 0")],
     }
-}
-
-/// Bytes a test uses to check that a part hash is plain BLAKE3.
-pub fn part_hash_hex(bytes: &[u8]) -> String {
-    hex::encode(part_hash(bytes))
-}
-
-/// Recomputes a content id from header and payload bytes.
-pub fn content_id_of(header: &[u8; 56], payload: &[u8]) -> [u8; 32] {
-    let mut h = ContentHasher::new(header);
-    h.update(payload);
-    h.finalize().0
 }
