@@ -20,7 +20,8 @@ use crate::error::SealdropError;
 
 type Result<T> = std::result::Result<T, SealdropError>;
 
-fn key(bytes: &[u8], what: &str) -> Result<Key32> {
+/// Key material from JavaScript, checked for length.
+pub(crate) fn key(bytes: &[u8], what: &str) -> Result<Key32> {
     Key32::from_slice(bytes).map_err(|_| SealdropError::bad_input(what))
 }
 
@@ -42,10 +43,10 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result
 }
 
 /// The keys of a file, after its header's commitment was checked against `fs`.
-fn file_keys(file_secret: &[u8], header: &[u8]) -> Result<(FileKeys, [u8; 56])> {
+pub(crate) fn file_keys(file_secret: &[u8], header: &[u8]) -> Result<(FileKeys, Header)> {
     let fs = FileSecret(key(file_secret, "the file secret")?);
     let header = Header::parse(header)?;
-    Ok((header.verify(&fs)?, header.to_bytes()))
+    Ok((header.verify(&fs)?, header))
 }
 
 /// The chunk size (log2) new files use unless the caller picks another.
@@ -123,13 +124,21 @@ pub fn new_secret() -> Vec<u8> {
 pub fn seal_metadata_js(file_secret: &[u8], header: &[u8], metadata: JsValue) -> Result<Vec<u8>> {
     let (keys, header) = file_keys(file_secret, header)?;
     let metadata: Metadata = from_js(metadata, "the file metadata")?;
-    Ok(seal_metadata(&keys.metadata_key, &header, &metadata))
+    Ok(seal_metadata(
+        &keys.metadata_key,
+        &header.to_bytes(),
+        &metadata,
+    ))
 }
 
 #[wasm_bindgen(js_name = openMetadata)]
 pub fn open_metadata_js(file_secret: &[u8], header: &[u8], sealed: &[u8]) -> Result<JsValue> {
     let (keys, header) = file_keys(file_secret, header)?;
-    to_js(&open_metadata(&keys.metadata_key, &header, sealed)?)
+    to_js(&open_metadata(
+        &keys.metadata_key,
+        &header.to_bytes(),
+        sealed,
+    )?)
 }
 
 /// The share secret of a share without a password (`ss = ls`).

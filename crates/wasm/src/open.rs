@@ -10,13 +10,14 @@ use js_sys::{Promise, Uint8Array};
 use sealdrop_core::aead::TAG_LEN;
 use sealdrop_core::header::Header;
 use sealdrop_core::stream::SlotPos;
-use sealdrop_core::{FileKeys, FileSecret, Key32};
+use sealdrop_core::FileKeys;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::digest::Digest;
 use crate::engine::{Aad, Backend, Bytes, Engine, Pending, IN_FLIGHT};
 use crate::error::SealdropError;
+use crate::exports::file_keys;
 use crate::pieces::JsPieces;
 use crate::session::{Shared, Stream};
 
@@ -135,12 +136,7 @@ impl OpenSession {
         backend: Backend,
     ) -> Result<OpenSession, SealdropError> {
         let file_secret = Zeroizing::new(file_secret);
-        let fs = FileSecret(
-            Key32::from_slice(&file_secret)
-                .map_err(|_| SealdropError::bad_input("the file secret"))?,
-        );
-        let header = Header::parse(&header)?;
-        let keys = header.verify(&fs)?;
+        let (keys, header) = file_keys(&file_secret, &header)?;
         OpenSession::start(&header, &keys, backend).await
     }
 

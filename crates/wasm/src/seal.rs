@@ -9,13 +9,14 @@ use std::collections::VecDeque;
 
 use js_sys::{Promise, Uint8Array};
 use sealdrop_core::header::Header;
-use sealdrop_core::{FileKeys, FileSecret, Key32, Nonce};
+use sealdrop_core::{FileKeys, FileSecret, Nonce};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::digest::Digest;
 use crate::engine::{Aad, Backend, Bytes, Engine, IN_FLIGHT};
 use crate::error::SealdropError;
+use crate::exports::key;
 use crate::pieces::JsPieces;
 use crate::session::{Shared, Stream};
 
@@ -94,10 +95,7 @@ impl SealSession {
         backend: Backend,
     ) -> Result<SealSession, SealdropError> {
         let file_secret = Zeroizing::new(file_secret);
-        let fs = FileSecret(
-            Key32::from_slice(&file_secret)
-                .map_err(|_| SealdropError::bad_input("the file secret"))?,
-        );
+        let fs = FileSecret(key(&file_secret, "the file secret")?);
         let salt: [u8; 16] = sealdrop_core::random();
         let keys = FileKeys::derive(&fs, &salt);
         let header = Header::new(log2_chunk, salt, &keys)?;
