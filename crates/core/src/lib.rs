@@ -7,6 +7,7 @@
 //! WebCrypto can do the arithmetic while this crate keeps the rules ([`stream`]).
 
 pub mod aead;
+pub mod api;
 pub mod content;
 pub mod encoding;
 mod error;

@@ -369,3 +369,37 @@ pub fn unwrap_private_key(
     )?;
     Ok(sk.as_bytes().to_vec())
 }
+
+/// The upload geometry of a file of `plaintext_size` bytes: its payload length and how that
+/// payload is cut into upload parts (`chunks_per_part` 0 picks the format's smallest `k`).
+#[wasm_bindgen(js_name = uploadLayout)]
+pub fn upload_layout(plaintext_size: f64, log2_chunk: u8, chunks_per_part: f64) -> Result<JsValue> {
+    let size = js_u64(plaintext_size, "the file size")?;
+    let payload = sealdrop_core::layout::PayloadLayout::for_plaintext(log2_chunk, size)?;
+    let parts = match js_u64(chunks_per_part, "the chunks per part")? {
+        0 => sealdrop_core::layout::PartLayout::minimal(log2_chunk),
+        k => sealdrop_core::layout::PartLayout::with_chunks_per_part(log2_chunk, k)
+            .ok_or_else(|| SealdropError::bad_input("the chunks per part"))?,
+    };
+    let layout = Object::new();
+    for (name, value) in [
+        ("payloadSize", payload.payload_len()),
+        ("chunksPerPart", parts.chunks_per_part()),
+        ("partSize", parts.part_len()),
+        ("partCount", parts.part_count(payload.payload_len())),
+    ] {
+        Reflect::set(&layout, &name.into(), &(value as f64).into())
+            .map_err(|_| SealdropError::bad_input("the layout"))?;
+    }
+    Ok(layout.into())
+}
+
+/// A JavaScript number that is a whole, non-negative, exactly representable integer.
+fn js_u64(value: f64, what: &str) -> Result<u64> {
+    let exact = value.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&value);
+    if exact {
+        Ok(value as u64)
+    } else {
+        Err(SealdropError::bad_input(what))
+    }
+}

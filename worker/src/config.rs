@@ -1,0 +1,42 @@
+//! Policy limits from the worker's configuration (`[vars]` in wrangler.toml).
+
+use serde::Serialize;
+use sealdrop_core::header::DEFAULT_LOG2_CHUNK;
+use worker::Env;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Largest plaintext file, unless configured: 10 GiB.
+const DEFAULT_MAX_FILE_BYTES: u64 = 10 * 1024 * 1024 * 1024;
+const DEFAULT_MAX_FILES: u32 = 100;
+
+/// What uploads may be. Served at `/api/limits` so that pages can say so before anyone waits.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Limits {
+    pub max_file_bytes: u64,
+    pub max_files: u32,
+    /// The chunk size new files should use.
+    pub log2_chunk: u8,
+}
+
+impl Limits {
+    pub fn from_env(env: &Env) -> ApiResult<Self> {
+        Ok(Limits {
+            max_file_bytes: var(env, "MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)?,
+            max_files: var(env, "MAX_FILES", DEFAULT_MAX_FILES)?,
+            log2_chunk: DEFAULT_LOG2_CHUNK,
+        })
+    }
+}
+
+/// A number from `[vars]`, or `default` when unset. A value that does not parse is the
+/// operator's mistake and is reported as such rather than silently replaced.
+fn var<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> ApiResult<T> {
+    match env.var(name) {
+        Err(_) => Ok(default),
+        Ok(value) => value.to_string().parse().map_err(|_| {
+            worker::console_error!("configuration: {name} is not a number");
+            ApiError::new(503, "misconfigured", "The service is misconfigured; tell its operator.")
+        }),
+    }
+}

@@ -1,0 +1,312 @@
+//! Every SQL statement of the worker, parameterised, over the D1 binding `DB`.
+//!
+//! Multi-row changes go through `batch`, which D1 runs as one transaction: a refusal or a
+//! failure never leaves half of them written.
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+
+use crate::error::{ApiError, ApiResult};
+
+pub struct Db(D1Database);
+
+/// A share row as the API needs it.
+#[derive(Debug, Deserialize)]
+pub struct ShareRow {
+    pub id: String,
+    pub state: String,
+    pub auth_key_hash: String,
+    pub owner_token_hash: String,
+    pub password: Option<String>,
+    pub manifest: Option<String>,
+}
+
+/// A file row.
+#[derive(Debug, Deserialize)]
+pub struct FileRow {
+    pub j: u32,
+    pub header: String,
+    pub metadata: String,
+    pub payload_size: u64,
+    pub chunks_per_part: u64,
+    pub part_size: u64,
+    pub part_count: u64,
+    pub object_key: String,
+    pub upload_id: Option<String>,
+    pub content_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PartRow {
+    pub n: u64,
+    pub size: u64,
+    pub blake3: String,
+    pub etag: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TicketRow {
+    pub share_id: String,
+    pub last_used_at: u64,
+    pub state: String,
+}
+
+/// What a part upload found when it tried to reserve its number.
+pub enum Claim {
+    /// The part is ours to store.
+    Claimed,
+    /// Another request stored it already.
+    Stored,
+    /// Another request is storing it right now.
+    InProgress,
+}
+
+/// A claim on a part that is still unconfirmed after this long is taken to be from a request
+/// that died, and may be taken over.
+const STALE_CLAIM_MS: u64 = 10 * 60 * 1000;
+
+fn num(value: u64) -> JsValue {
+    // Every number stored is below 2^53 (sizes are capped far lower), so this is exact.
+    JsValue::from_f64(value as f64)
+}
+
+fn text(value: &str) -> JsValue {
+    JsValue::from_str(value)
+}
+
+fn changes(result: &D1Result) -> usize {
+    result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
+}
+
+impl Db {
+    pub fn from_env(env: &Env) -> ApiResult<Self> {
+        env.d1("DB").map(Db).map_err(ApiError::database)
+    }
+
+    fn statement(&self, sql: &str, values: &[JsValue]) -> ApiResult<D1PreparedStatement> {
+        self.0.prepare(sql).bind(values).map_err(ApiError::database)
+    }
+
+    async fn batch(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
+        self.0.batch(statements).await.map_err(ApiError::database)
+    }
+
+    async fn first<T: for<'de> Deserialize<'de>>(&self, sql: &str, values: &[JsValue]) -> ApiResult<Option<T>> {
+        self.statement(sql, values)?.first(None).await.map_err(ApiError::database)
+    }
+
+    async fn all<T: for<'de> Deserialize<'de>>(&self, sql: &str, values: &[JsValue]) -> ApiResult<Vec<T>> {
+        let result = self.statement(sql, values)?.all().await.map_err(ApiError::database)?;
+        result.results().map_err(ApiError::database)
+    }
+
+    async fn run(&self, sql: &str, values: &[JsValue]) -> ApiResult<usize> {
+        let result = self.statement(sql, values)?.run().await.map_err(ApiError::database)?;
+        Ok(changes(&result))
+    }
+
+    /// Records a new share and its files in one transaction, before any storage exists for it.
+    pub async fn insert_share(&self, share: &ShareRow, files: &[FileRow], now: u64) -> ApiResult<()> {
+        let mut statements = vec![self.statement(
+            "INSERT INTO shares (id, state, auth_key_hash, owner_token_hash, password, file_count, created_at)
+             VALUES (?1, 'uploading', ?2, ?3, ?4, ?5, ?6)",
+            &[
+                text(&share.id),
+                text(&share.auth_key_hash),
+                text(&share.owner_token_hash),
+                share.password.as_deref().map_or(JsValue::NULL, text),
+                num(files.len() as u64),
+                num(now),
+            ],
+        )?];
+        for file in files {
+            statements.push(self.statement(
+                "INSERT INTO files (share_id, j, header, metadata, payload_size, chunks_per_part, part_size, part_count, object_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                &[
+                    text(&share.id),
+                    num(file.j.into()),
+                    text(&file.header),
+                    text(&file.metadata),
+                    num(file.payload_size),
+                    num(file.chunks_per_part),
+                    num(file.part_size),
+                    num(file.part_count),
+                    text(&file.object_key),
+                ],
+            )?);
+        }
+        self.batch(statements).await.map(drop)
+    }
+
+    pub async fn set_upload_ids(&self, share_id: &str, upload_ids: &[(u32, String)]) -> ApiResult<()> {
+        let statements = upload_ids
+            .iter()
+            .map(|(j, upload_id)| {
+                self.statement(
+                    "UPDATE files SET upload_id = ?3 WHERE share_id = ?1 AND j = ?2",
+                    &[text(share_id), num((*j).into()), text(upload_id)],
+                )
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        self.batch(statements).await.map(drop)
+    }
+
+    pub async fn share(&self, id: &str) -> ApiResult<Option<ShareRow>> {
+        self.first(
+            "SELECT id, state, auth_key_hash, owner_token_hash, password, manifest FROM shares WHERE id = ?1",
+            &[text(id)],
+        )
+        .await
+    }
+
+    pub async fn file(&self, share_id: &str, j: u32) -> ApiResult<Option<FileRow>> {
+        self.first(
+            "SELECT j, header, metadata, payload_size, chunks_per_part, part_size, part_count, object_key, upload_id, content_id
+             FROM files WHERE share_id = ?1 AND j = ?2",
+            &[text(share_id), num(j.into())],
+        )
+        .await
+    }
+
+    pub async fn files(&self, share_id: &str) -> ApiResult<Vec<FileRow>> {
+        self.all(
+            "SELECT j, header, metadata, payload_size, chunks_per_part, part_size, part_count, object_key, upload_id, content_id
+             FROM files WHERE share_id = ?1 ORDER BY j",
+            &[text(share_id)],
+        )
+        .await
+    }
+
+    pub async fn parts(&self, share_id: &str, j: u32) -> ApiResult<Vec<PartRow>> {
+        self.all(
+            "SELECT n, size, blake3, etag FROM parts WHERE share_id = ?1 AND j = ?2 ORDER BY n",
+            &[text(share_id), num(j.into())],
+        )
+        .await
+    }
+
+    /// Reserves part `n` for one request, so that two uploads of the same part never race in
+    /// storage. A claim left unconfirmed for [`STALE_CLAIM_MS`] is taken over.
+    pub async fn claim_part(&self, share_id: &str, j: u32, n: u64, size: u64, blake3: &str, now: u64) -> ApiResult<Claim> {
+        let claimed = self
+            .run(
+                "INSERT INTO parts (share_id, j, n, size, blake3, etag, claimed_at) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)
+                 ON CONFLICT (share_id, j, n) DO UPDATE SET size = excluded.size, blake3 = excluded.blake3, claimed_at = excluded.claimed_at
+                 WHERE parts.etag IS NULL AND parts.claimed_at < ?7",
+                &[
+                    text(share_id),
+                    num(j.into()),
+                    num(n),
+                    num(size),
+                    text(blake3),
+                    num(now),
+                    num(now.saturating_sub(STALE_CLAIM_MS)),
+                ],
+            )
+            .await?;
+        if claimed == 1 {
+            return Ok(Claim::Claimed);
+        }
+        let stored: Option<PartRow> = self
+            .first(
+                "SELECT n, size, blake3, etag FROM parts WHERE share_id = ?1 AND j = ?2 AND n = ?3",
+                &[text(share_id), num(j.into()), num(n)],
+            )
+            .await?;
+        Ok(match stored.and_then(|p| p.etag) {
+            Some(_) => Claim::Stored,
+            None => Claim::InProgress,
+        })
+    }
+
+    /// Gives up a claim whose bytes did not reach storage, so that a retry may store them.
+    pub async fn release_part(&self, share_id: &str, j: u32, n: u64, now: u64) -> ApiResult<()> {
+        self.run(
+            "DELETE FROM parts WHERE share_id = ?1 AND j = ?2 AND n = ?3 AND etag IS NULL AND claimed_at = ?4",
+            &[text(share_id), num(j.into()), num(n), num(now)],
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn confirm_part(&self, share_id: &str, j: u32, n: u64, etag: &str) -> ApiResult<()> {
+        self.run(
+            "UPDATE parts SET etag = ?4 WHERE share_id = ?1 AND j = ?2 AND n = ?3",
+            &[text(share_id), num(j.into()), num(n), text(etag)],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Records a file's content id once; false when it was already complete.
+    pub async fn complete_file(&self, share_id: &str, j: u32, content_id: &str, now: u64) -> ApiResult<bool> {
+        let changed = self
+            .run(
+                "UPDATE files SET content_id = ?3, completed_at = ?4 WHERE share_id = ?1 AND j = ?2 AND content_id IS NULL",
+                &[text(share_id), num(j.into()), text(content_id), num(now)],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Makes a share downloadable once every file is complete; false otherwise.
+    pub async fn activate_share(&self, share_id: &str, manifest: &str, now: u64) -> ApiResult<bool> {
+        let changed = self
+            .run(
+                "UPDATE shares SET state = 'active', manifest = ?2, completed_at = ?3
+                 WHERE id = ?1 AND state = 'uploading'
+                   AND NOT EXISTS (SELECT 1 FROM files WHERE share_id = ?1 AND content_id IS NULL)",
+                &[text(share_id), text(manifest), num(now)],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Removes every record of a share, in one transaction.
+    pub async fn delete_share(&self, share_id: &str) -> ApiResult<()> {
+        let statements = ["tickets", "parts", "files"]
+            .iter()
+            .map(|table| self.statement(&format!("DELETE FROM {table} WHERE share_id = ?1"), &[text(share_id)]))
+            .chain([self.statement("DELETE FROM shares WHERE id = ?1", &[text(share_id)])])
+            .collect::<ApiResult<Vec<_>>>()?;
+        self.batch(statements).await.map(drop)
+    }
+
+    /// Counts one download and records its ticket in one transaction; false when the share was
+    /// no longer active by then.
+    pub async fn grant(&self, share_id: &str, ticket_hash: &str, now: u64) -> ApiResult<bool> {
+        let results = self
+            .batch(vec![
+                self.statement(
+                    "UPDATE shares SET downloads = downloads + 1 WHERE id = ?1 AND state = 'active'",
+                    &[text(share_id)],
+                )?,
+                self.statement(
+                    "INSERT INTO tickets (hash, share_id, granted_at, last_used_at)
+                     SELECT ?2, id, ?3, ?3 FROM shares WHERE id = ?1 AND state = 'active'",
+                    &[text(share_id), text(ticket_hash), num(now)],
+                )?,
+            ])
+            .await?;
+        Ok(results.get(1).is_some_and(|r| changes(r) == 1))
+    }
+
+    pub async fn ticket(&self, ticket_hash: &str) -> ApiResult<Option<TicketRow>> {
+        self.first(
+            "SELECT t.share_id, t.last_used_at, s.state FROM tickets t JOIN shares s ON s.id = t.share_id WHERE t.hash = ?1",
+            &[text(ticket_hash)],
+        )
+        .await
+    }
+
+    pub async fn touch_ticket(&self, ticket_hash: &str, now: u64) -> ApiResult<()> {
+        self.run(
+            "UPDATE tickets SET last_used_at = ?2 WHERE hash = ?1",
+            &[text(ticket_hash), num(now)],
+        )
+        .await
+        .map(drop)
+    }
+}

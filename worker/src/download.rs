@@ -1,0 +1,174 @@
+//! Downloading: the proof of key possession, which counts a download and grants a ticket in
+//! one database step, then, with the ticket, the share's contents and its payloads by Range.
+
+use sealdrop_core::api::{Contents, Grant, StoredFile, StoredPart};
+use sealdrop_core::encoding::Id;
+use worker::{Request, Response, ResponseBody, ResponseBuilder};
+
+use crate::auth::{self, TICKET_TTL_MS};
+use crate::context::Ctx;
+use crate::db::ShareRow;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{header, ok};
+use crate::shares::no_such_file;
+
+/// A ticket's last use is written at most this often, not on every ranged request.
+const TOUCH_EVERY_MS: u64 = 60 * 1000;
+
+/// The refusal for a share that is not active: 409 while uploading, 410 with the state's own
+/// code once it can no longer be downloaded.
+fn not_active(share: &ShareRow) -> ApiError {
+    let (code, message) = match share.state.as_str() {
+        "uploading" => return ApiError::conflict("not_ready", "This share is still being uploaded."),
+        "expired" => ("expired", "This link has expired."),
+        "exhausted" => ("exhausted", "This link has been used as many times as allowed."),
+        "revoked" => ("revoked", "The sender revoked this link."),
+        _ => ("purged", "This share's files have been deleted."),
+    };
+    ApiError::new(410, code, message)
+}
+
+pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    let key = auth::key_proof(&req)?;
+    let share = ctx.db.share(&id.to_string()).await?.ok_or_else(ApiError::not_found)?;
+    if share.state != "active" {
+        return Err(not_active(&share));
+    }
+    auth::check_key(&key, &share.auth_key_hash)?;
+    let (ticket, ticket_hash) = auth::new_token();
+    if !ctx.db.grant(&share.id, &ticket_hash, ctx.now).await? {
+        // The share changed state between the read and the grant.
+        let share = ctx.db.share(&share.id).await?.ok_or_else(ApiError::not_found)?;
+        return Err(not_active(&share));
+    }
+    ok(&Grant {
+        ticket,
+        ticket_ttl_seconds: TICKET_TTL_MS / 1000,
+    })
+}
+
+/// Checks the request's ticket for share `id`, and keeps it alive while it is used.
+async fn ticketed(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
+    let hash = auth::ticket_hash(req)?;
+    let invalid = || ApiError::new(403, "bad_ticket", "This download ticket is not valid for this share; open the link again.");
+    let ticket = ctx.db.ticket(&hash).await?.ok_or_else(invalid)?;
+    if ticket.share_id != id.to_string() {
+        return Err(invalid());
+    }
+    if ctx.now.saturating_sub(ticket.last_used_at) >= TICKET_TTL_MS {
+        return Err(ApiError::new(403, "ticket_expired", "This download ticket has expired; open the link again."));
+    }
+    let share = ctx.db.share(&ticket.share_id).await?.ok_or_else(ApiError::not_found)?;
+    if ticket.state != "active" || share.state != "active" {
+        return Err(not_active(&share));
+    }
+    if ctx.now.saturating_sub(ticket.last_used_at) >= TOUCH_EVERY_MS {
+        ctx.db.touch_ticket(&hash, ctx.now).await?;
+    }
+    Ok(share)
+}
+
+pub async fn contents(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    let share = ticketed(&req, ctx, id).await?;
+    let mut files = Vec::new();
+    for file in ctx.db.files(&share.id).await? {
+        let parts = ctx.db.parts(&share.id, file.j).await?;
+        files.push(StoredFile {
+            j: file.j,
+            header: file.header,
+            metadata: file.metadata,
+            payload_size: file.payload_size,
+            chunks_per_part: file.chunks_per_part,
+            part_size: file.part_size,
+            parts: parts
+                .into_iter()
+                .map(|p| StoredPart { n: p.n, size: p.size, blake3: p.blake3 })
+                .collect(),
+        });
+    }
+    ok(&Contents {
+        manifest: share.manifest.unwrap_or_default(),
+        files,
+    })
+}
+
+pub async fn payload(req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiResult<Response> {
+    let share = ticketed(&req, ctx, id).await?;
+    let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
+    let size = file.payload_size;
+    let range = match header(&req, "Range")? {
+        Some(value) => Some(parse_range(&value, size)?),
+        None => None,
+    };
+    let (offset, length) = range.unwrap_or((0, size));
+    let stream = ctx.storage.read(&file.object_key, offset, length).await?;
+    let headers = worker::Headers::new();
+    let _ = headers.set("Content-Type", "application/octet-stream");
+    let _ = headers.set("Content-Length", &length.to_string());
+    let _ = headers.set("Accept-Ranges", "bytes");
+    let _ = headers.set("Cache-Control", "no-store");
+    let status = if range.is_some() {
+        let _ = headers.set("Content-Range", &format!("bytes {offset}-{}/{size}", offset + length - 1));
+        206
+    } else {
+        200
+    };
+    Ok(ResponseBuilder::new()
+        .with_status(status)
+        .with_headers(headers)
+        .body(ResponseBody::Stream(stream)))
+}
+
+/// One `bytes=` range of RFC 9110 (first-last, first-, or -suffix) as offset and length.
+/// Several ranges and other units are refused; a range that starts past the end is 416.
+fn parse_range(value: &str, size: u64) -> ApiResult<(u64, u64)> {
+    let bad = || ApiError::bad_request("bad_range", "The Range header must be one range: bytes=first-last, bytes=first- or bytes=-suffix.");
+    let unsatisfiable = || {
+        ApiError::new(416, "range_not_satisfiable", format!("The range lies outside the {size} bytes of this file."))
+            .with_header("Content-Range", format!("bytes */{size}"))
+    };
+    let spec = value.trim().strip_prefix("bytes=").ok_or_else(bad)?;
+    let (first, last) = spec.split_once('-').ok_or_else(bad)?;
+    let number = |s: &str| -> ApiResult<u64> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        s.parse().map_err(|_| bad())
+    };
+    if first.is_empty() {
+        let suffix = number(last)?;
+        if suffix == 0 {
+            return Err(unsatisfiable());
+        }
+        let length = suffix.min(size);
+        return Ok((size - length, length));
+    }
+    let first = number(first)?;
+    let last = if last.is_empty() { size.saturating_sub(1) } else { number(last)? };
+    if last < first {
+        return Err(bad());
+    }
+    if first >= size {
+        return Err(unsatisfiable());
+    }
+    Ok((first, last.min(size - 1) - first + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-9", 100).unwrap(), (0, 10));
+        assert_eq!(parse_range("bytes=90-", 100).unwrap(), (90, 10));
+        assert_eq!(parse_range("bytes=95-200", 100).unwrap(), (95, 5));
+        assert_eq!(parse_range("bytes=-30", 100).unwrap(), (70, 30));
+        assert_eq!(parse_range("bytes=-300", 100).unwrap(), (0, 100));
+        assert_eq!(parse_range("bytes=100-", 100).unwrap_err().status, 416);
+        assert_eq!(parse_range("bytes=-0", 100).unwrap_err().status, 416);
+        for bad in ["bytes=5-1", "bytes=0-1,5-6", "items=0-1", "bytes=a-", "bytes=-", "bytes=+1-2"] {
+            assert_eq!(parse_range(bad, 100).unwrap_err().code, "bad_range", "{bad}");
+        }
+    }
+}
