@@ -144,7 +144,7 @@ fn parse_range(value: &str, size: u64) -> ApiResult<(u64, u64)> {
         return Ok((size - length, length));
     }
     let first = number(first)?;
-    let last = if last.is_empty() { size.saturating_sub(1) } else { number(last)? };
+    let last = if last.is_empty() { u64::MAX } else { number(last)? };
     if last < first {
         return Err(bad());
     }
@@ -166,6 +166,7 @@ mod tests {
         assert_eq!(parse_range("bytes=-30", 100).unwrap(), (70, 30));
         assert_eq!(parse_range("bytes=-300", 100).unwrap(), (0, 100));
         assert_eq!(parse_range("bytes=100-", 100).unwrap_err().status, 416);
+        assert_eq!(parse_range("bytes=100-150", 100).unwrap_err().status, 416);
         assert_eq!(parse_range("bytes=-0", 100).unwrap_err().status, 416);
         for bad in ["bytes=5-1", "bytes=0-1,5-6", "items=0-1", "bytes=a-", "bytes=-", "bytes=+1-2"] {
             assert_eq!(parse_range(bad, 100).unwrap_err().code, "bad_range", "{bad}");

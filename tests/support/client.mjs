@@ -1,0 +1,160 @@
+// A Node client of the share API that uses the real format (the browser module, software AES
+// backend), for API tests and the benchmark: seal, upload, prove, download, open.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './stack.mjs';
+import * as sd from '../../web/pkg/sealdrop_wasm.js';
+
+sd.initSync({ module: readFileSync(join(ROOT, 'web/pkg/sealdrop_wasm_bg.wasm')) });
+export { sd };
+
+/** @param {Uint8Array} bytes */
+export const hex = (bytes) => Buffer.from(bytes).toString('hex');
+
+/**
+ * fetch that returns status, headers and the parsed JSON (or bytes).
+ * @param {string} url
+ * @param {RequestInit} [init]
+ */
+export async function call(url, init = {}) {
+  const response = await fetch(url, init);
+  const type = response.headers.get('content-type') ?? '';
+  const body = type.includes('json') ? await response.json() : new Uint8Array(await response.arrayBuffer());
+  return { status: response.status, headers: response.headers, body };
+}
+
+/** @param {Uint8Array[]} pieces */
+function concat(pieces) {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Seals files for a share: everything but the upload itself.
+ * @param {{ name: string, data: Uint8Array }[]} files
+ */
+export async function sealShare(files) {
+  const ls = sd.newSecret();
+  const ss = sd.shareSecretFromLink(ls);
+  const authKey = sd.shareAuthKey(ss);
+  const log2 = sd.defaultLog2Chunk();
+  const sealed = [];
+  for (const [j, file] of files.entries()) {
+    const fs = sd.shareFileSecret(ss, j);
+    const session = await sd.SealSession.create(fs, log2, 'software');
+    const header = session.header();
+    const metadata = sd.sealMetadata(fs, header, {
+      name: file.name,
+      size: file.data.length,
+      type: 'application/octet-stream',
+      modified: null,
+    });
+    const pieces = await session.push(file.data);
+    const end = await session.finish();
+    const payload = concat([...pieces, ...end.ciphertext]);
+    const layout = sd.uploadLayout(file.data.length, log2, 0);
+    sealed.push({ j, header, metadata, payload, contentId: end.contentId, layout });
+  }
+  return { ls, ss, authKey, files: sealed };
+}
+
+/** The body of POST /api/shares for a sealed share. */
+export function createBody(/** @type {Awaited<ReturnType<typeof sealShare>>} */ share) {
+  return {
+    auth_key_hash: sd.b64Encode(sd.blake3(share.authKey)),
+    password: null,
+    files: share.files.map((f) => ({
+      header: sd.b64Encode(f.header),
+      metadata: sd.b64Encode(f.metadata),
+      payload_size: f.payload.length,
+      chunks_per_part: f.layout.chunksPerPart,
+    })),
+  };
+}
+
+/**
+ * Creates and uploads a sealed share; returns its id, owner token and link.
+ * @param {string} base
+ * @param {Awaited<ReturnType<typeof sealShare>>} share
+ * @param {{ complete?: boolean }} [options]
+ */
+export async function uploadShare(base, share, { complete = true } = {}) {
+  const created = await call(`${base}/api/shares`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(createBody(share)),
+  });
+  if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
+  const { id, owner_token: owner } = created.body;
+  const auth = { authorization: `Bearer ${owner}` };
+  if (!complete) return { id, owner, created: created.body };
+  for (const file of share.files) {
+    const size = file.layout.partSize;
+    for (let n = 1; n <= file.layout.partCount; n++) {
+      const part = file.payload.subarray((n - 1) * size, n * size);
+      const put = await call(`${base}/api/shares/${id}/files/${file.j}/parts/${n}`, {
+        method: 'PUT',
+        headers: { ...auth, 'sealdrop-part-blake3': hex(sd.blake3(part)) },
+        body: part,
+      });
+      if (put.status !== 200) throw new Error(`part ${n}: ${put.status} ${JSON.stringify(put.body)}`);
+    }
+    const done = await call(`${base}/api/shares/${id}/files/${file.j}/complete`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ content_id: file.contentId }),
+    });
+    if (done.status !== 200) throw new Error(`complete ${file.j}: ${done.status} ${JSON.stringify(done.body)}`);
+  }
+  const manifest = sd.sealManifest(share.ss, sd.b64Decode(id), {
+    files: share.files.map((f) => ({
+      j: f.j,
+      content_id: f.contentId,
+      metadata_hash: hex(sd.blake3(f.metadata)),
+    })),
+  });
+  const finished = await call(`${base}/api/shares/${id}/complete`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ manifest: sd.b64Encode(manifest) }),
+  });
+  if (finished.status !== 200) throw new Error(`complete share: ${finished.status}`);
+  return { id, owner, created: created.body, link: `${base}/d/${id}#${sd.b64Encode(share.ls)}` };
+}
+
+/**
+ * Proves key possession, then downloads and opens every file through the manifest.
+ * @param {string} base
+ * @param {string} id
+ * @param {Uint8Array} ls
+ */
+export async function downloadShare(base, id, ls) {
+  const ss = sd.shareSecretFromLink(ls);
+  const proof = await call(`${base}/api/shares/${id}/proof`, {
+    method: 'POST',
+    headers: { authorization: `Sealdrop-Key ${sd.b64Encode(sd.shareAuthKey(ss))}` },
+  });
+  if (proof.status !== 200) throw new Error(`proof: ${proof.status} ${JSON.stringify(proof.body)}`);
+  const ticket = { authorization: `Sealdrop-Ticket ${proof.body.ticket}` };
+  const contents = await call(`${base}/api/shares/${id}/contents`, { headers: ticket });
+  const manifest = sd.openManifest(ss, sd.b64Decode(id), sd.b64Decode(contents.body.manifest));
+  const out = [];
+  for (const file of contents.body.files) {
+    const fs = sd.shareFileSecret(ss, file.j);
+    const header = sd.b64Decode(file.header);
+    const metadataBlob = sd.b64Decode(file.metadata);
+    const metadata = sd.openMetadata(fs, header, metadataBlob);
+    const payload = await call(`${base}/api/shares/${id}/files/${file.j}/payload`, { headers: ticket });
+    const session = await sd.OpenSession.create(fs, header, 'software');
+    const pieces = await session.push(payload.body);
+    const end = await session.finish();
+    sd.checkManifestEntry(manifest, file.j, end.contentId, metadataBlob);
+    out.push({ name: metadata.name, data: concat([...pieces, ...end.plaintext]), contentId: end.contentId });
+  }
+  return { ticket: proof.body.ticket, files: out, contents: contents.body };
+}
