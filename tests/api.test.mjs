@@ -4,7 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { sd, hex, call, sealShare, createBody, uploadShare, downloadShare } from './support/client.mjs';
-import { BASE, d1 } from './support/env.mjs';
+import { BASE, d1, rememberShare, remember } from './support/env.mjs';
+
+/** A file name that nothing else on disk could contain by chance. */
+const uniqueName = (/** @type {string} */ stem) => `${stem}-${randomBytes(6).toString('hex')}.bin`;
 
 const MiB = 1024 * 1024;
 const json = { 'content-type': 'application/json' };
@@ -28,13 +31,18 @@ const countShares = () => Number(d1('SELECT count(*) AS n FROM shares')[0].n);
 
 test('a share round-trips through the API, byte for byte', async () => {
   const files = [
-    { name: 'empty', data: new Uint8Array(0) },
-    { name: 'one', data: randomBytes(1) },
-    { name: 'five-plus', data: randomBytes(5 * MiB + 1) },
+    { name: uniqueName('empty'), data: new Uint8Array(0) },
+    { name: uniqueName('one'), data: randomBytes(1) },
+    { name: uniqueName('five-plus'), data: randomBytes(5 * MiB + 1) },
   ];
   const share = await sealShare(files);
-  const { id } = await uploadShare(BASE, share);
+  rememberShare(share, files, sd.b64Encode);
+  const { id, owner } = await uploadShare(BASE, share);
+  remember('owner token', owner);
+  remember('control: the share id, which D1 keeps', id, true);
+  remember('control: a stored ciphertext sample, which R2 keeps', share.files[2].payload.subarray(1000, 1032), true);
   const down = await downloadShare(BASE, id, share.ls);
+  remember('ticket', down.ticket);
   assert.equal(down.files.length, 3);
   for (const [j, file] of files.entries()) {
     assert.equal(down.files[j].name, file.name);

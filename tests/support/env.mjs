@@ -1,5 +1,6 @@
 // What tests/run.mjs hands to every test file: the stack's URL and state, and a D1 query helper.
 import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './stack.mjs';
 
@@ -20,4 +21,38 @@ export function d1(sql) {
     { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, encoding: 'utf8' },
   );
   return JSON.parse(out)[0].results;
+}
+
+/**
+ * Records bytes that must never appear in anything the stack persists.
+ * @param {string} what
+ * @param {Uint8Array | string} value
+ * @param {boolean} [control] true for a value that the stack must have persisted: the scan
+ *   checks that it finds these, so that it cannot pass by reading the wrong files
+ */
+export function remember(what, value, control = false) {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+  if (bytes.length < 8) throw new Error(`${what}: too short to look for`);
+  appendFileSync(SECRETS_FILE, JSON.stringify({ what, hex: bytes.toString('hex'), control }) + '\n');
+}
+
+/**
+ * Records a share's link secret, share secret, auth key (raw and base64url), its files' names
+ * and samples of their plaintexts.
+ * @param {{ ls: Uint8Array, ss: Uint8Array, authKey: Uint8Array }} share
+ * @param {{ name: string, data: Uint8Array }[]} files
+ * @param {(bytes: Uint8Array) => string} b64
+ */
+export function rememberShare(share, files, b64) {
+  for (const [what, key] of Object.entries({ 'link secret': share.ls, 'share secret': share.ss, 'auth key': share.authKey })) {
+    remember(what, key);
+    remember(`${what} (base64url)`, b64(key));
+    remember(`${what} (hex)`, Buffer.from(key).toString('hex'));
+  }
+  for (const file of files) {
+    remember('a file name', file.name);
+    for (const at of [0, Math.floor(file.data.length / 2), file.data.length - 32]) {
+      if (file.data.length >= 32 && at >= 0) remember(`plaintext of ${file.name} at ${at}`, file.data.subarray(at, at + 32));
+    }
+  }
 }

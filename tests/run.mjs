@@ -1,0 +1,32 @@
+// Runs the end-to-end suites against one fresh local stack (wrangler dev on its own state
+// directory and port), in order: the persisted-state scan comes last because it checks what
+// every suite before it left behind.
+import { spawnSync } from 'node:child_process';
+import { rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, startStack } from './support/stack.mjs';
+
+const SUITES = ['api.test.mjs', 'openapi.test.mjs', 'pages.test.mjs', 'persisted.test.mjs'];
+const only = process.argv.slice(2);
+const workDir = join(ROOT, '.wrangler/test');
+rmSync(workDir, { recursive: true, force: true });
+mkdirSync(workDir, { recursive: true });
+const stack = await startStack({
+  port: 8790,
+  stateDir: join(workDir, 'state'),
+  logFile: join(workDir, 'wrangler.log'),
+});
+let failed = false;
+try {
+  for (const suite of SUITES.filter((s) => only.length === 0 || only.includes(s))) {
+    console.log(`\n== ${suite}`);
+    const run = spawnSync(process.execPath, ['--test', '--test-reporter=spec', join(ROOT, 'tests', suite)], {
+      stdio: 'inherit',
+      env: { ...process.env, SEALDROP_URL: stack.url, SEALDROP_STATE: stack.stateDir },
+    });
+    if (run.status !== 0) failed = true;
+  }
+} finally {
+  await stack.stop();
+}
+process.exit(failed ? 1 : 0);
