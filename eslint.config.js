@@ -18,4 +18,17 @@ export default [
       'prefer-const': 'error',
     },
   },
+  {
+    // The pages, their workers and the service worker run in browsers only: Node's globals
+    // (process, Buffer, ...) are switched off so that a slip is caught here, not in production.
+    files: ['web/**/*.js'],
+    languageOptions: {
+      globals: {
+        ...Object.fromEntries(Object.keys(globals.node).map((name) => [name, 'off'])),
+        ...globals.browser,
+        ...globals.worker,
+        ...globals.serviceworker,
+      },
+    },
+  },
 ];

@@ -6,6 +6,7 @@ export CLOUDFLARE_CF_FETCH_ENABLED=false
 export CHROMEDRIVER=/usr/bin/chromedriver
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export PATH="$HOME/.cargo/bin:$PATH"
+export NO_UPDATE_NOTIFIER=1
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -52,3 +53,28 @@ build_wasm_pkg() {
   cargo build --release -p sealdrop-wasm --target wasm32-unknown-unknown
   wasm-bindgen --target web --out-dir "$out" target/wasm32-unknown-unknown/release/sealdrop_wasm.wasm
 }
+
+# worker-build packs the Rust worker for workerd. It fetches wasm-bindgen and wasm-opt from
+# hosts this machine cannot reach, so it is handed the installed wasm-bindgen and skips wasm-opt.
+ensure_worker_build() {
+  local want=0.8.7
+  if [ "$(worker-build --version 2>/dev/null)" != "$want" ]; then
+    say "installing worker-build $want (about 3 minutes)"
+    cargo install worker-build --version "$want" --locked
+  fi
+}
+
+# Builds the worker into worker/build/ (wrangler.toml's main).
+build_worker() {
+  (cd worker && WASM_BINDGEN_BIN="$(command -v wasm-bindgen)" worker-build --release --no-opt)
+}
+
+# Everything the local stack serves: the browser module into web/pkg and the worker.
+build_stack() {
+  say "building the browser module"
+  build_wasm_pkg web/pkg
+  say "building the worker"
+  build_worker
+}
+
+wrangler() { node_modules/.bin/wrangler "$@"; }

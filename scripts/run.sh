@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# Builds everything there is so far: the core, the browser module (into web/pkg) and the CLI-free
-# native crates. The local stack (wrangler dev with R2 and D1) arrives with the share issue;
-# until then this prints where the built module is.
+# Runs sealdrop on this machine: installs what is missing, builds the browser module and the
+# worker, applies the D1 migrations, and starts the local stack (wrangler dev: workerd with
+# local R2 and D1 under .wrangler/state) at http://127.0.0.1:8787. Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_rust
 ensure_wasm_bindgen
+ensure_worker_build
+ensure_npm
+build_stack
 
-say "building the workspace"
-cargo build --release --workspace --exclude sealdrop-wasm --locked
-say "building the browser module"
-build_wasm_pkg web/pkg
-echo "Built the browser module into web/pkg/ (sealdrop_wasm.js, sealdrop_wasm_bg.wasm)."
-echo "There is no local stack yet: 'wrangler dev' on http://127.0.0.1:8787 comes with the share feature."
+say "applying the database migrations"
+wrangler d1 migrations apply sealdrop --local >/dev/null
+
+url=http://127.0.0.1:8787
+say "starting the local stack"
+wrangler dev --ip 127.0.0.1 --port 8787 --show-interactive-dev-session=false &
+stack=$!
+trap 'kill $stack 2>/dev/null; wait $stack 2>/dev/null' INT TERM EXIT
+until curl -fsS "$url/api/limits" >/dev/null 2>&1; do
+  kill -0 $stack 2>/dev/null || { echo "wrangler dev stopped; see its output above." >&2; exit 1; }
+  sleep 0.5
+done
+printf '\n  sealdrop is running at %s\n  Share files there; Ctrl-C stops it.\n\n' "$url"
+wait $stack

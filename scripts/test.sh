@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Every test of the project: formatting and lints (Rust and JavaScript), native tests (vectors,
-# properties, HPKE, the bench's RFC 8188 encoder), and the browser module's tests in headless
-# Chromium. Installs what is missing first.
+# Every test of the project: formatting and lints (Rust and JavaScript, pages type-checked),
+# native tests (vectors, properties, HPKE, the worker's routes, the bench's RFC 8188 encoder), the
+# browser module's tests in headless Chromium, and the end-to-end suites against a fresh local
+# stack (wrangler dev with local R2 and D1) driven through real Chromium. Installs what is
+# missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_rust
 ensure_wasm_bindgen
+ensure_worker_build
 ensure_chromium
 ensure_npm
 
@@ -15,8 +18,8 @@ say "formatting and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p sealdrop-wasm --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
-# The core alone builds for wasm32 too (the worker will use it there).
-cargo clippy -p sealdrop-core --lib --locked --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p sealdrop-core -p sealdrop-worker --lib --locked --target wasm32-unknown-unknown -- -D warnings
+build_stack
 npm run --silent lint
 
 say "native tests"
@@ -25,3 +28,6 @@ node --test bench/
 
 say "browser tests (headless Chromium)"
 cargo test -p sealdrop-wasm --locked --target wasm32-unknown-unknown --tests
+
+say "end-to-end tests (local stack, headless Chromium)"
+node tests/run.mjs

@@ -12,7 +12,7 @@ const workDir = join(ROOT, '.wrangler/test');
 rmSync(workDir, { recursive: true, force: true });
 mkdirSync(workDir, { recursive: true });
 const stack = await startStack({
-  port: 8790,
+  port: 8797,
   stateDir: join(workDir, 'state'),
   logFile: join(workDir, 'wrangler.log'),
 });

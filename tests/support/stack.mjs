@@ -18,6 +18,10 @@ const ENV = {
  * @returns {Promise<{ url: string, stateDir: string, stop: () => Promise<void> }>}
  */
 export async function startStack({ port, stateDir, logFile }) {
+  const url = `http://127.0.0.1:${port}`;
+  if (await fetch(url).then(() => true, () => false)) {
+    throw new Error(`something already listens on ${url}; stop it first`);
+  }
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   execFileSync(
@@ -44,7 +48,6 @@ export async function startStack({ port, stateDir, logFile }) {
   );
   child.stdout.pipe(log);
   child.stderr.pipe(log);
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited; see ${logFile}`);
@@ -60,9 +63,16 @@ export async function startStack({ port, stateDir, logFile }) {
   const stop = async () => {
     if (child.exitCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
-    process.kill(-(/** @type {number} */ (child.pid)), 'SIGTERM');
+    const signal = (/** @type {NodeJS.Signals} */ name) => {
+      try {
+        process.kill(-(/** @type {number} */ (child.pid)), name);
+      } catch {
+        // the group is gone already
+      }
+    };
+    signal('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (child.exitCode === null) process.kill(-(/** @type {number} */ (child.pid)), 'SIGKILL');
+    if (child.exitCode === null) signal('SIGKILL');
     log.end();
   };
   return { url, stateDir, stop };

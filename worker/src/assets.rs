@@ -17,16 +17,28 @@ fn asset_path(path: &str) -> &str {
 
 pub async fn serve(req: Request, env: &Env) -> ApiResult<Response> {
     if !matches!(req.method(), Method::Get | Method::Head) {
-        return Err(ApiError::new(405, "method_not_allowed", "Pages answer GET only.").with_header("Allow", "GET, HEAD".into()));
+        return Err(
+            ApiError::new(405, "method_not_allowed", "Pages answer GET only.")
+                .with_header("Allow", "GET, HEAD".into()),
+        );
     }
-    let mut url = req.url().map_err(|_| ApiError::bad_request("bad_url", "The URL is malformed."))?;
+    let mut url = req
+        .url()
+        .map_err(|_| ApiError::bad_request("bad_url", "The URL is malformed."))?;
     let path = asset_path(url.path()).to_string();
     url.set_path(&path);
     url.set_query(None);
     let assets = env.assets("ASSETS").map_err(ApiError::storage)?;
-    let response = assets.fetch(url.to_string(), None).await.map_err(ApiError::storage)?;
+    let response = assets
+        .fetch(url.to_string(), None)
+        .await
+        .map_err(ApiError::storage)?;
     if response.status_code() == 404 {
-        return Err(ApiError::new(404, "no_page", "There is no page at this address."));
+        return Err(ApiError::new(
+            404,
+            "no_page",
+            "There is no page at this address.",
+        ));
     }
     Ok(response)
 }

@@ -47,23 +47,44 @@ fn credential(req: &Request, scheme: &str, code: &'static str, what: &str) -> Ap
 
 /// Checks `Authorization: Bearer <owner token>` against the share's stored hash.
 pub fn check_owner(req: &Request, stored_hash: &str) -> ApiResult<()> {
-    let token = credential(req, "Bearer", "owner_token_required", "the share's owner token")?;
-    if ct_eq(hash_hex(token.as_bytes()).as_bytes(), stored_hash.as_bytes()) {
+    let token = credential(
+        req,
+        "Bearer",
+        "owner_token_required",
+        "the share's owner token",
+    )?;
+    if ct_eq(
+        hash_hex(token.as_bytes()).as_bytes(),
+        stored_hash.as_bytes(),
+    ) {
         Ok(())
     } else {
-        Err(ApiError::new(403, "wrong_owner_token", "This owner token does not belong to this share."))
+        Err(ApiError::new(
+            403,
+            "wrong_owner_token",
+            "This owner token does not belong to this share.",
+        ))
     }
 }
 
 /// The auth key of `Authorization: Sealdrop-Key <ak>`.
 pub fn key_proof(req: &Request) -> ApiResult<AuthKey> {
-    credential(req, "Sealdrop-Key", "key_required", "a proof of key possession").map(AuthKey)
+    credential(
+        req,
+        "Sealdrop-Key",
+        "key_required",
+        "a proof of key possession",
+    )
+    .map(AuthKey)
 }
 
 /// Checks a presented auth key against the stored `BLAKE3(ak)` (hex), in constant time.
 pub fn check_key(key: &AuthKey, stored_hash: &str) -> ApiResult<()> {
     let wrong = || ApiError::new(403, "wrong_key", "Wrong password or damaged link.");
-    let stored = hex::decode(stored_hash).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()).ok_or_else(wrong)?;
+    let stored = hex::decode(stored_hash)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(wrong)?;
     if key.matches(&stored) {
         Ok(())
     } else {
@@ -74,5 +95,11 @@ pub fn check_key(key: &AuthKey, stored_hash: &str) -> ApiResult<()> {
 /// The hash of `Authorization: Sealdrop-Ticket <ticket>`. Tickets are looked up by this hash:
 /// an index lookup on the hash of 256 random bits reveals nothing a timing could use.
 pub fn ticket_hash(req: &Request) -> ApiResult<String> {
-    credential(req, "Sealdrop-Ticket", "ticket_required", "a download ticket").map(|t| hash_hex(t.as_bytes()))
+    credential(
+        req,
+        "Sealdrop-Ticket",
+        "ticket_required",
+        "a download ticket",
+    )
+    .map(|t| hash_hex(t.as_bytes()))
 }

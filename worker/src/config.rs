@@ -1,7 +1,7 @@
 //! Policy limits from the worker's configuration (`[vars]` in wrangler.toml).
 
-use serde::Serialize;
 use sealdrop_core::header::DEFAULT_LOG2_CHUNK;
+use serde::Serialize;
 use worker::Env;
 
 use crate::error::{ApiError, ApiResult};
@@ -36,7 +36,11 @@ fn var<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> ApiResult<T> 
         Err(_) => Ok(default),
         Ok(value) => value.to_string().parse().map_err(|_| {
             worker::console_error!("configuration: {name} is not a number");
-            ApiError::new(503, "misconfigured", "The service is misconfigured; tell its operator.")
+            ApiError::new(
+                503,
+                "misconfigured",
+                "The service is misconfigured; tell its operator.",
+            )
         }),
     }
 }

@@ -76,7 +76,12 @@ fn text(value: &str) -> JsValue {
 }
 
 fn changes(result: &D1Result) -> usize {
-    result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
+    result
+        .meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
 }
 
 impl Db {
@@ -92,22 +97,46 @@ impl Db {
         self.0.batch(statements).await.map_err(ApiError::database)
     }
 
-    async fn first<T: for<'de> Deserialize<'de>>(&self, sql: &str, values: &[JsValue]) -> ApiResult<Option<T>> {
-        self.statement(sql, values)?.first(None).await.map_err(ApiError::database)
+    async fn first<T: for<'de> Deserialize<'de>>(
+        &self,
+        sql: &str,
+        values: &[JsValue],
+    ) -> ApiResult<Option<T>> {
+        self.statement(sql, values)?
+            .first(None)
+            .await
+            .map_err(ApiError::database)
     }
 
-    async fn all<T: for<'de> Deserialize<'de>>(&self, sql: &str, values: &[JsValue]) -> ApiResult<Vec<T>> {
-        let result = self.statement(sql, values)?.all().await.map_err(ApiError::database)?;
+    async fn all<T: for<'de> Deserialize<'de>>(
+        &self,
+        sql: &str,
+        values: &[JsValue],
+    ) -> ApiResult<Vec<T>> {
+        let result = self
+            .statement(sql, values)?
+            .all()
+            .await
+            .map_err(ApiError::database)?;
         result.results().map_err(ApiError::database)
     }
 
     async fn run(&self, sql: &str, values: &[JsValue]) -> ApiResult<usize> {
-        let result = self.statement(sql, values)?.run().await.map_err(ApiError::database)?;
+        let result = self
+            .statement(sql, values)?
+            .run()
+            .await
+            .map_err(ApiError::database)?;
         Ok(changes(&result))
     }
 
     /// Records a new share and its files in one transaction, before any storage exists for it.
-    pub async fn insert_share(&self, share: &ShareRow, files: &[FileRow], now: u64) -> ApiResult<()> {
+    pub async fn insert_share(
+        &self,
+        share: &ShareRow,
+        files: &[FileRow],
+        now: u64,
+    ) -> ApiResult<()> {
         let mut statements = vec![self.statement(
             "INSERT INTO shares (id, state, auth_key_hash, owner_token_hash, password, file_count, created_at)
              VALUES (?1, 'uploading', ?2, ?3, ?4, ?5, ?6)",
@@ -140,7 +169,11 @@ impl Db {
         self.batch(statements).await.map(drop)
     }
 
-    pub async fn set_upload_ids(&self, share_id: &str, upload_ids: &[(u32, String)]) -> ApiResult<()> {
+    pub async fn set_upload_ids(
+        &self,
+        share_id: &str,
+        upload_ids: &[(u32, String)],
+    ) -> ApiResult<()> {
         let statements = upload_ids
             .iter()
             .map(|(j, upload_id)| {
@@ -189,7 +222,15 @@ impl Db {
 
     /// Reserves part `n` for one request, so that two uploads of the same part never race in
     /// storage. A claim left unconfirmed for [`STALE_CLAIM_MS`] is taken over.
-    pub async fn claim_part(&self, share_id: &str, j: u32, n: u64, size: u64, blake3: &str, now: u64) -> ApiResult<Claim> {
+    pub async fn claim_part(
+        &self,
+        share_id: &str,
+        j: u32,
+        n: u64,
+        size: u64,
+        blake3: &str,
+        now: u64,
+    ) -> ApiResult<Claim> {
         let claimed = self
             .run(
                 "INSERT INTO parts (share_id, j, n, size, blake3, etag, claimed_at) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)
@@ -241,7 +282,13 @@ impl Db {
     }
 
     /// Records a file's content id once; false when it was already complete.
-    pub async fn complete_file(&self, share_id: &str, j: u32, content_id: &str, now: u64) -> ApiResult<bool> {
+    pub async fn complete_file(
+        &self,
+        share_id: &str,
+        j: u32,
+        content_id: &str,
+        now: u64,
+    ) -> ApiResult<bool> {
         let changed = self
             .run(
                 "UPDATE files SET content_id = ?3, completed_at = ?4 WHERE share_id = ?1 AND j = ?2 AND content_id IS NULL",
@@ -252,7 +299,12 @@ impl Db {
     }
 
     /// Makes a share downloadable once every file is complete; false otherwise.
-    pub async fn activate_share(&self, share_id: &str, manifest: &str, now: u64) -> ApiResult<bool> {
+    pub async fn activate_share(
+        &self,
+        share_id: &str,
+        manifest: &str,
+        now: u64,
+    ) -> ApiResult<bool> {
         let changed = self
             .run(
                 "UPDATE shares SET state = 'active', manifest = ?2, completed_at = ?3
@@ -268,7 +320,12 @@ impl Db {
     pub async fn delete_share(&self, share_id: &str) -> ApiResult<()> {
         let statements = ["tickets", "parts", "files"]
             .iter()
-            .map(|table| self.statement(&format!("DELETE FROM {table} WHERE share_id = ?1"), &[text(share_id)]))
+            .map(|table| {
+                self.statement(
+                    &format!("DELETE FROM {table} WHERE share_id = ?1"),
+                    &[text(share_id)],
+                )
+            })
             .chain([self.statement("DELETE FROM shares WHERE id = ?1", &[text(share_id)])])
             .collect::<ApiResult<Vec<_>>>()?;
         self.batch(statements).await.map(drop)

@@ -19,9 +19,14 @@ const TOUCH_EVERY_MS: u64 = 60 * 1000;
 /// code once it can no longer be downloaded.
 fn not_active(share: &ShareRow) -> ApiError {
     let (code, message) = match share.state.as_str() {
-        "uploading" => return ApiError::conflict("not_ready", "This share is still being uploaded."),
+        "uploading" => {
+            return ApiError::conflict("not_ready", "This share is still being uploaded.")
+        }
         "expired" => ("expired", "This link has expired."),
-        "exhausted" => ("exhausted", "This link has been used as many times as allowed."),
+        "exhausted" => (
+            "exhausted",
+            "This link has been used as many times as allowed.",
+        ),
         "revoked" => ("revoked", "The sender revoked this link."),
         _ => ("purged", "This share's files have been deleted."),
     };
@@ -30,7 +35,11 @@ fn not_active(share: &ShareRow) -> ApiError {
 
 pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let key = auth::key_proof(&req)?;
-    let share = ctx.db.share(&id.to_string()).await?.ok_or_else(ApiError::not_found)?;
+    let share = ctx
+        .db
+        .share(&id.to_string())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     if share.state != "active" {
         return Err(not_active(&share));
     }
@@ -38,7 +47,11 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let (ticket, ticket_hash) = auth::new_token();
     if !ctx.db.grant(&share.id, &ticket_hash, ctx.now).await? {
         // The share changed state between the read and the grant.
-        let share = ctx.db.share(&share.id).await?.ok_or_else(ApiError::not_found)?;
+        let share = ctx
+            .db
+            .share(&share.id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
         return Err(not_active(&share));
     }
     ok(&Grant {
@@ -50,15 +63,29 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
 /// Checks the request's ticket for share `id`, and keeps it alive while it is used.
 async fn ticketed(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
     let hash = auth::ticket_hash(req)?;
-    let invalid = || ApiError::new(403, "bad_ticket", "This download ticket is not valid for this share; open the link again.");
+    let invalid = || {
+        ApiError::new(
+            403,
+            "bad_ticket",
+            "This download ticket is not valid for this share; open the link again.",
+        )
+    };
     let ticket = ctx.db.ticket(&hash).await?.ok_or_else(invalid)?;
     if ticket.share_id != id.to_string() {
         return Err(invalid());
     }
     if ctx.now.saturating_sub(ticket.last_used_at) >= TICKET_TTL_MS {
-        return Err(ApiError::new(403, "ticket_expired", "This download ticket has expired; open the link again."));
+        return Err(ApiError::new(
+            403,
+            "ticket_expired",
+            "This download ticket has expired; open the link again.",
+        ));
     }
-    let share = ctx.db.share(&ticket.share_id).await?.ok_or_else(ApiError::not_found)?;
+    let share = ctx
+        .db
+        .share(&ticket.share_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     if ticket.state != "active" || share.state != "active" {
         return Err(not_active(&share));
     }
@@ -82,7 +109,11 @@ pub async fn contents(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
             part_size: file.part_size,
             parts: parts
                 .into_iter()
-                .map(|p| StoredPart { n: p.n, size: p.size, blake3: p.blake3 })
+                .map(|p| StoredPart {
+                    n: p.n,
+                    size: p.size,
+                    blake3: p.blake3,
+                })
                 .collect(),
         });
     }
@@ -108,7 +139,10 @@ pub async fn payload(req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiResult<Resp
     let _ = headers.set("Accept-Ranges", "bytes");
     let _ = headers.set("Cache-Control", "no-store");
     let status = if range.is_some() {
-        let _ = headers.set("Content-Range", &format!("bytes {offset}-{}/{size}", offset + length - 1));
+        let _ = headers.set(
+            "Content-Range",
+            &format!("bytes {offset}-{}/{size}", offset + length - 1),
+        );
         206
     } else {
         200
@@ -122,10 +156,19 @@ pub async fn payload(req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiResult<Resp
 /// One `bytes=` range of RFC 9110 (first-last, first-, or -suffix) as offset and length.
 /// Several ranges and other units are refused; a range that starts past the end is 416.
 fn parse_range(value: &str, size: u64) -> ApiResult<(u64, u64)> {
-    let bad = || ApiError::bad_request("bad_range", "The Range header must be one range: bytes=first-last, bytes=first- or bytes=-suffix.");
+    let bad = || {
+        ApiError::bad_request(
+            "bad_range",
+            "The Range header must be one range: bytes=first-last, bytes=first- or bytes=-suffix.",
+        )
+    };
     let unsatisfiable = || {
-        ApiError::new(416, "range_not_satisfiable", format!("The range lies outside the {size} bytes of this file."))
-            .with_header("Content-Range", format!("bytes */{size}"))
+        ApiError::new(
+            416,
+            "range_not_satisfiable",
+            format!("The range lies outside the {size} bytes of this file."),
+        )
+        .with_header("Content-Range", format!("bytes */{size}"))
     };
     let spec = value.trim().strip_prefix("bytes=").ok_or_else(bad)?;
     let (first, last) = spec.split_once('-').ok_or_else(bad)?;
@@ -144,7 +187,11 @@ fn parse_range(value: &str, size: u64) -> ApiResult<(u64, u64)> {
         return Ok((size - length, length));
     }
     let first = number(first)?;
-    let last = if last.is_empty() { u64::MAX } else { number(last)? };
+    let last = if last.is_empty() {
+        u64::MAX
+    } else {
+        number(last)?
+    };
     if last < first {
         return Err(bad());
     }
@@ -168,8 +215,19 @@ mod tests {
         assert_eq!(parse_range("bytes=100-", 100).unwrap_err().status, 416);
         assert_eq!(parse_range("bytes=100-150", 100).unwrap_err().status, 416);
         assert_eq!(parse_range("bytes=-0", 100).unwrap_err().status, 416);
-        for bad in ["bytes=5-1", "bytes=0-1,5-6", "items=0-1", "bytes=a-", "bytes=-", "bytes=+1-2"] {
-            assert_eq!(parse_range(bad, 100).unwrap_err().code, "bad_range", "{bad}");
+        for bad in [
+            "bytes=5-1",
+            "bytes=0-1,5-6",
+            "items=0-1",
+            "bytes=a-",
+            "bytes=-",
+            "bytes=+1-2",
+        ] {
+            assert_eq!(
+                parse_range(bad, 100).unwrap_err().code,
+                "bad_range",
+                "{bad}"
+            );
         }
     }
 }

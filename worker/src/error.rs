@@ -4,7 +4,6 @@
 use serde_json::json;
 use worker::{console_error, Response};
 
-
 /// One refusal. Invariant: `status` is a 4xx for anything the caller can fix, a 503 only for a
 /// storage or database failure that a retry may cure; never a 500.
 #[derive(Debug)]

@@ -38,14 +38,17 @@ pub fn content_length(req: &Request) -> ApiResult<u64> {
         )
     })?;
     value.parse().map_err(|_| {
-        ApiError::bad_request("bad_content_length", "The Content-Length header is not a number.")
+        ApiError::bad_request(
+            "bad_content_length",
+            "The Content-Length header is not a number.",
+        )
     })
 }
 
 pub fn header(req: &Request, name: &str) -> ApiResult<Option<String>> {
-    req.headers()
-        .get(name)
-        .map_err(|_| ApiError::bad_request("bad_header", format!("The {name} header is malformed.")))
+    req.headers().get(name).map_err(|_| {
+        ApiError::bad_request("bad_header", format!("The {name} header is malformed."))
+    })
 }
 
 /// Reads and parses a JSON body of at most [`MAX_JSON_BODY`] bytes.
@@ -69,6 +72,9 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
         return Err(too_large());
     }
     serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::bad_request("bad_json", format!("The request body is not the JSON expected: {e}."))
+        ApiError::bad_request(
+            "bad_json",
+            format!("The request body is not the JSON expected: {e}."),
+        )
     })
 }

@@ -16,7 +16,10 @@ pub async fn upload(req: Request, ctx: &Ctx, id: &Id, j: u32, n: u64) -> ApiResu
     let hash = part_hash(&req)?;
     let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
     if file.content_id.is_some() {
-        return Err(ApiError::conflict("file_complete", "This file is complete; its parts can no longer change."));
+        return Err(ApiError::conflict(
+            "file_complete",
+            "This file is complete; its parts can no longer change.",
+        ));
     }
     if n == 0 || n > file.part_count {
         return Err(ApiError::bad_request(
@@ -24,7 +27,9 @@ pub async fn upload(req: Request, ctx: &Ctx, id: &Id, j: u32, n: u64) -> ApiResu
             format!("File {j} has parts 1 to {}.", file.part_count),
         ));
     }
-    let expected = file.part_size.min(file.payload_size - (n - 1) * file.part_size);
+    let expected = file
+        .part_size
+        .min(file.payload_size - (n - 1) * file.part_size);
     if declared > expected {
         return Err(ApiError::new(
             413,
@@ -39,26 +44,46 @@ pub async fn upload(req: Request, ctx: &Ctx, id: &Id, j: u32, n: u64) -> ApiResu
         ));
     }
     let upload_id = file.upload_id.as_deref().ok_or_else(|| {
-        ApiError::conflict("upload_missing", "This file's upload was not started; abort the share and start again.")
+        ApiError::conflict(
+            "upload_missing",
+            "This file's upload was not started; abort the share and start again.",
+        )
     })?;
-    let number = u16::try_from(n).map_err(|_| ApiError::bad_request("part_out_of_range", "Part numbers end at 10000."))?;
-    match ctx.db.claim_part(&share.id, j, n, expected, &hash, ctx.now).await? {
+    let number = u16::try_from(n)
+        .map_err(|_| ApiError::bad_request("part_out_of_range", "Part numbers end at 10000."))?;
+    match ctx
+        .db
+        .claim_part(&share.id, j, n, expected, &hash, ctx.now)
+        .await?
+    {
         Claim::Claimed => {}
         Claim::Stored => {
-            return Err(ApiError::conflict("part_exists", format!("Part {n} of file {j} is already stored.")))
+            return Err(ApiError::conflict(
+                "part_exists",
+                format!("Part {n} of file {j} is already stored."),
+            ))
         }
         Claim::InProgress => {
             return Err(ApiError::conflict(
                 "part_in_progress",
-                format!("Part {n} of file {j} is being stored by another request; try again shortly."),
+                format!(
+                    "Part {n} of file {j} is being stored by another request; try again shortly."
+                ),
             ))
         }
     }
     let body = req.inner().body().ok_or_else(|| {
-        ApiError::bad_request("wrong_part_size", format!("Part {n} of file {j} arrived without a body."))
+        ApiError::bad_request(
+            "wrong_part_size",
+            format!("Part {n} of file {j} arrived without a body."),
+        )
     });
     let stored = match body {
-        Ok(body) => ctx.storage.upload_part(&file.object_key, upload_id, number, body).await,
+        Ok(body) => {
+            ctx.storage
+                .upload_part(&file.object_key, upload_id, number, body)
+                .await
+        }
         Err(err) => Err(err),
     };
     match stored {
@@ -82,7 +107,9 @@ fn part_hash(req: &Request) -> ApiResult<String> {
         )
     };
     let value = header(req, "Sealdrop-Part-Blake3")?.ok_or_else(bad)?;
-    let canonical = hex_array::<32>(&value, "the part hash").map(hex::encode).map_err(|_| bad())?;
+    let canonical = hex_array::<32>(&value, "the part hash")
+        .map(hex::encode)
+        .map_err(|_| bad())?;
     if canonical == value {
         Ok(value)
     } else {

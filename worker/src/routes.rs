@@ -29,17 +29,61 @@ pub struct Endpoint {
 }
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint { method: "GET", path: "/api/limits", op: Op::Limits },
-    Endpoint { method: "GET", path: "/api/openapi.json", op: Op::OpenApi },
-    Endpoint { method: "POST", path: "/api/shares", op: Op::CreateShare },
-    Endpoint { method: "GET", path: "/api/shares/{id}", op: Op::ShareState },
-    Endpoint { method: "PUT", path: "/api/shares/{id}/files/{j}/parts/{n}", op: Op::UploadPart },
-    Endpoint { method: "POST", path: "/api/shares/{id}/files/{j}/complete", op: Op::CompleteFile },
-    Endpoint { method: "POST", path: "/api/shares/{id}/complete", op: Op::CompleteShare },
-    Endpoint { method: "POST", path: "/api/shares/{id}/abort", op: Op::AbortShare },
-    Endpoint { method: "POST", path: "/api/shares/{id}/proof", op: Op::Proof },
-    Endpoint { method: "GET", path: "/api/shares/{id}/contents", op: Op::Contents },
-    Endpoint { method: "GET", path: "/api/shares/{id}/files/{j}/payload", op: Op::Payload },
+    Endpoint {
+        method: "GET",
+        path: "/api/limits",
+        op: Op::Limits,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/openapi.json",
+        op: Op::OpenApi,
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/shares",
+        op: Op::CreateShare,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/shares/{id}",
+        op: Op::ShareState,
+    },
+    Endpoint {
+        method: "PUT",
+        path: "/api/shares/{id}/files/{j}/parts/{n}",
+        op: Op::UploadPart,
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/shares/{id}/files/{j}/complete",
+        op: Op::CompleteFile,
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/shares/{id}/complete",
+        op: Op::CompleteShare,
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/shares/{id}/abort",
+        op: Op::AbortShare,
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/shares/{id}/proof",
+        op: Op::Proof,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/shares/{id}/contents",
+        op: Op::Contents,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/shares/{id}/files/{j}/payload",
+        op: Op::Payload,
+    },
 ];
 
 /// The parameters of a matched path; those its template lacks stay zero.
@@ -59,7 +103,11 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<(Op, Params)> {
         .filter(|e| same_shape(e.path, &segments))
         .collect();
     if shaped.is_empty() {
-        return Err(ApiError::new(404, "no_route", "There is no such API endpoint."));
+        return Err(ApiError::new(
+            404,
+            "no_route",
+            "There is no such API endpoint.",
+        ));
     }
     // HEAD is answered like GET by the platform; it is allowed wherever GET is.
     let wanted = if method == "HEAD" { "GET" } else { method };
@@ -77,7 +125,12 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<(Op, Params)> {
         j: 0,
         n: 0,
     };
-    for (template, segment) in endpoint.path.trim_start_matches('/').split('/').zip(&segments) {
+    for (template, segment) in endpoint
+        .path
+        .trim_start_matches('/')
+        .split('/')
+        .zip(&segments)
+    {
         match template {
             "{id}" => params.id = parse_id(segment)?,
             "{j}" => params.j = parse_number(segment, "bad_file_index", "file index")?,
@@ -99,19 +152,31 @@ fn same_shape(template: &str, segments: &[&str]) -> bool {
 
 fn parse_id(segment: &str) -> ApiResult<Id> {
     Id::parse(segment).map_err(|_| {
-        ApiError::bad_request("bad_id", "The share id is malformed: it must be 22 base64url characters.")
+        ApiError::bad_request(
+            "bad_id",
+            "The share id is malformed: it must be 22 base64url characters.",
+        )
     })
 }
 
 /// A decimal number without sign, leading zeros or anything else.
-fn parse_number<T: std::str::FromStr>(segment: &str, code: &'static str, what: &str) -> ApiResult<T> {
+fn parse_number<T: std::str::FromStr>(
+    segment: &str,
+    code: &'static str,
+    what: &str,
+) -> ApiResult<T> {
     let canonical = !segment.is_empty()
         && segment.bytes().all(|b| b.is_ascii_digit())
         && (segment == "0" || !segment.starts_with('0'));
     canonical
         .then(|| segment.parse().ok())
         .flatten()
-        .ok_or_else(|| ApiError::bad_request(code, format!("The {what} in the path is not a valid number.")))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                code,
+                format!("The {what} in the path is not a valid number."),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -146,11 +211,20 @@ mod tests {
         let (op, params) = resolve("PUT", &format!("/api/shares/{id}/files/2/parts/10")).unwrap();
         assert_eq!((op, params.j, params.n), (Op::UploadPart, 2, 10));
         assert_eq!(resolve("GET", "/api/nope").unwrap_err().status, 404);
-        assert_eq!(resolve("DELETE", &format!("/api/shares/{id}")).unwrap_err().status, 405);
-        assert_eq!(resolve("GET", "/api/shares/short").unwrap_err().code, "bad_id");
+        assert_eq!(
+            resolve("DELETE", &format!("/api/shares/{id}"))
+                .unwrap_err()
+                .status,
+            405
+        );
+        assert_eq!(
+            resolve("GET", "/api/shares/short").unwrap_err().code,
+            "bad_id"
+        );
         let bad_part = resolve("PUT", &format!("/api/shares/{id}/files/0/parts/01")).unwrap_err();
         assert_eq!(bad_part.code, "bad_part_number");
-        let huge = resolve("GET", &format!("/api/shares/{id}/files/4294967296/payload")).unwrap_err();
+        let huge =
+            resolve("GET", &format!("/api/shares/{id}/files/4294967296/payload")).unwrap_err();
         assert_eq!(huge.code, "bad_file_index");
     }
 }

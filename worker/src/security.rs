@@ -21,12 +21,18 @@ pub fn with_security_headers(response: Response, https: bool) -> Response {
         ("X-Content-Type-Options", "nosniff"),
         ("Cross-Origin-Opener-Policy", "same-origin"),
         ("Cross-Origin-Resource-Policy", "same-origin"),
-        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        (
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ),
     ] {
         let _ = headers.set(name, value);
     }
     if https {
-        let _ = headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+        let _ = headers.set(
+            "Strict-Transport-Security",
+            "max-age=63072000; includeSubDomains",
+        );
     }
     response.with_headers(headers)
 }

@@ -42,9 +42,13 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
             format!("A share holds 1 to {} files.", ctx.limits.max_files),
         ));
     }
-    let auth_key_hash = b64_decode_array::<32>(&body.auth_key_hash, "the auth key hash").map_err(|_| {
-        ApiError::bad_request("bad_auth_key_hash", "auth_key_hash must be 32 bytes in base64url.")
-    })?;
+    let auth_key_hash =
+        b64_decode_array::<32>(&body.auth_key_hash, "the auth key hash").map_err(|_| {
+            ApiError::bad_request(
+                "bad_auth_key_hash",
+                "auth_key_hash must be 32 bytes in base64url.",
+            )
+        })?;
     let password = body.password.as_ref().map(checked_password).transpose()?;
     let (owner_token, owner_token_hash) = auth::new_token();
     let share = ShareRow {
@@ -81,11 +85,17 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
 
 /// Checks one file of a new share against the format and the limits.
 fn checked_file(share: &Id, j: u32, file: &NewFile, ctx: &Ctx) -> ApiResult<FileRow> {
-    let header_bytes = b64_decode(&file.header, "the header")
-        .map_err(|_| ApiError::bad_request("bad_header", format!("File {j}: the header is not base64url.")))?;
+    let header_bytes = b64_decode(&file.header, "the header").map_err(|_| {
+        ApiError::bad_request(
+            "bad_header",
+            format!("File {j}: the header is not base64url."),
+        )
+    })?;
     let header = Header::parse(&header_bytes)
         .map_err(|e| ApiError::bad_request("bad_header", format!("File {j}: {e}.")))?;
-    let metadata = b64_decode(&file.metadata, "the metadata").ok().filter(|m| sealed_shape(m, MAX_METADATA_LEN));
+    let metadata = b64_decode(&file.metadata, "the metadata")
+        .ok()
+        .filter(|m| sealed_shape(m, MAX_METADATA_LEN));
     if metadata.is_none() {
         return Err(ApiError::bad_request(
             "bad_metadata",
@@ -95,14 +105,20 @@ fn checked_file(share: &Id, j: u32, file: &NewFile, ctx: &Ctx) -> ApiResult<File
     let payload = PayloadLayout::new(header.log2_chunk(), file.payload_size).map_err(|_| {
         ApiError::bad_request(
             "bad_payload_size",
-            format!("File {j}: {} bytes is not the size of a payload with this chunk size.", file.payload_size),
+            format!(
+                "File {j}: {} bytes is not the size of a payload with this chunk size.",
+                file.payload_size
+            ),
         )
     })?;
     if payload.plaintext_len() > ctx.limits.max_file_bytes {
         return Err(ApiError::new(
             413,
             "file_too_large",
-            format!("File {j} is larger than the {} bytes allowed.", ctx.limits.max_file_bytes),
+            format!(
+                "File {j} is larger than the {} bytes allowed.",
+                ctx.limits.max_file_bytes
+            ),
         ));
     }
     let parts = PartLayout::with_chunks_per_part(header.log2_chunk(), file.chunks_per_part)
@@ -160,8 +176,15 @@ fn layout_of(file: &FileRow) -> FileLayout {
 
 /// The share's state: the one thing served without a proof.
 pub async fn state(ctx: &Ctx, id: &Id) -> ApiResult<Response> {
-    let share = ctx.db.share(&id.to_string()).await?.ok_or_else(ApiError::not_found)?;
-    let password = share.password.as_deref().and_then(|p| serde_json::from_str(p).ok());
+    let share = ctx
+        .db
+        .share(&id.to_string())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let password = share
+        .password
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
     ok(&ShareState {
         id: share.id,
         state: share.state,
@@ -171,12 +194,19 @@ pub async fn state(ctx: &Ctx, id: &Id) -> ApiResult<Response> {
 
 /// The share, if the request carries its owner token and it is still being uploaded.
 pub async fn owned_uploading(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
-    let share = ctx.db.share(&id.to_string()).await?.ok_or_else(ApiError::not_found)?;
+    let share = ctx
+        .db
+        .share(&id.to_string())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     auth::check_owner(req, &share.owner_token_hash)?;
     if share.state != "uploading" {
         return Err(ApiError::conflict(
             "not_uploading",
-            format!("This share is {}; its files can no longer change.", share.state),
+            format!(
+                "This share is {}; its files can no longer change.",
+                share.state
+            ),
         ));
     }
     Ok(share)
@@ -189,13 +219,21 @@ pub async fn complete_file(mut req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiR
         .map(hex::encode)
         .ok()
         .filter(|canonical| *canonical == body.content_id)
-        .ok_or_else(|| ApiError::bad_request("bad_content_id", "content_id must be 64 lower-case hex digits."))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "bad_content_id",
+                "content_id must be 64 lower-case hex digits.",
+            )
+        })?;
     let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
     if let Some(done) = &file.content_id {
         return if *done == content_id {
             ok(&serde_json::json!({ "j": j, "content_id": content_id }))
         } else {
-            Err(ApiError::conflict("file_complete", "This file was completed with another content id."))
+            Err(ApiError::conflict(
+                "file_complete",
+                "This file was completed with another content id.",
+            ))
         };
     }
     let parts = ctx.db.parts(&share.id, j).await?;
@@ -203,7 +241,11 @@ pub async fn complete_file(mut req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiR
         .iter()
         .filter_map(|p| Some((u16::try_from(p.n).ok()?, p.etag.clone()?)))
         .collect();
-    let total: u64 = parts.iter().filter(|p| p.etag.is_some()).map(|p| p.size).sum();
+    let total: u64 = parts
+        .iter()
+        .filter(|p| p.etag.is_some())
+        .map(|p| p.size)
+        .sum();
     if stored.len() as u64 != file.part_count || total != file.payload_size {
         let missing: Vec<String> = (1..=file.part_count)
             .filter(|n| !stored.iter().any(|(m, _)| u64::from(*m) == *n))
@@ -212,24 +254,44 @@ pub async fn complete_file(mut req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiR
             .collect();
         return Err(ApiError::conflict(
             "parts_missing",
-            format!("File {j} is missing parts {} (of {}).", missing.join(", "), file.part_count),
+            format!(
+                "File {j} is missing parts {} (of {}).",
+                missing.join(", "),
+                file.part_count
+            ),
         ));
     }
     let upload_id = file.upload_id.as_deref().ok_or_else(no_upload)?;
-    ctx.storage.complete(&file.object_key, upload_id, stored, file.payload_size).await?;
-    ctx.db.complete_file(&share.id, j, &content_id, ctx.now).await?;
+    ctx.storage
+        .complete(&file.object_key, upload_id, stored, file.payload_size)
+        .await?;
+    ctx.db
+        .complete_file(&share.id, j, &content_id, ctx.now)
+        .await?;
     ok(&serde_json::json!({ "j": j, "content_id": content_id }))
 }
 
 pub async fn complete_share(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let share = owned_uploading(&req, ctx, id).await?;
     let body: CompleteShare = json_body(&mut req).await?;
-    let sealed = b64_decode(&body.manifest, "the manifest").ok().filter(|m| sealed_shape(m, MAX_MANIFEST_LEN));
+    let sealed = b64_decode(&body.manifest, "the manifest")
+        .ok()
+        .filter(|m| sealed_shape(m, MAX_MANIFEST_LEN));
     if sealed.is_none() {
-        return Err(ApiError::bad_request("bad_manifest", "The manifest is not base64url of a sealed, padded blob."));
+        return Err(ApiError::bad_request(
+            "bad_manifest",
+            "The manifest is not base64url of a sealed, padded blob.",
+        ));
     }
-    if !ctx.db.activate_share(&share.id, &body.manifest, ctx.now).await? {
-        return Err(ApiError::conflict("files_incomplete", "Every file must be completed before the share."));
+    if !ctx
+        .db
+        .activate_share(&share.id, &body.manifest, ctx.now)
+        .await?
+    {
+        return Err(ApiError::conflict(
+            "files_incomplete",
+            "Every file must be completed before the share.",
+        ));
     }
     ok(&serde_json::json!({ "id": share.id, "state": "active" }))
 }
@@ -249,9 +311,16 @@ pub async fn abort(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
 }
 
 pub fn no_such_file() -> ApiError {
-    ApiError::new(404, "no_such_file", "This share has no file with that index.")
+    ApiError::new(
+        404,
+        "no_such_file",
+        "This share has no file with that index.",
+    )
 }
 
 fn no_upload() -> ApiError {
-    ApiError::conflict("upload_missing", "This file's upload was not started; abort the share and start again.")
+    ApiError::conflict(
+        "upload_missing",
+        "This file's upload was not started; abort the share and start again.",
+    )
 }

@@ -32,7 +32,13 @@ impl Storage {
     }
 
     /// Streams `body` into part `n` and returns its etag.
-    pub async fn upload_part(&self, key: &str, upload_id: &str, n: u16, body: web_sys::ReadableStream) -> ApiResult<String> {
+    pub async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        n: u16,
+        body: web_sys::ReadableStream,
+    ) -> ApiResult<String> {
         let upload = self
             .0
             .resume_multipart_upload(key, upload_id)
@@ -46,12 +52,20 @@ impl Storage {
 
     /// Joins the parts into the object; when R2 no longer knows the upload but the object is
     /// there with the right size, an earlier completion whose answer was lost did it.
-    pub async fn complete(&self, key: &str, upload_id: &str, parts: Vec<(u16, String)>, size: u64) -> ApiResult<()> {
+    pub async fn complete(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<(u16, String)>,
+        size: u64,
+    ) -> ApiResult<()> {
         let upload = self
             .0
             .resume_multipart_upload(key, upload_id)
             .map_err(ApiError::storage)?;
-        let parts = parts.into_iter().map(|(n, etag)| UploadedPart::new(n, etag));
+        let parts = parts
+            .into_iter()
+            .map(|(n, etag)| UploadedPart::new(n, etag));
         match upload.complete(parts).await {
             Ok(_) => Ok(()),
             Err(err) => match self.0.head(key).await {
@@ -79,7 +93,12 @@ impl Storage {
     }
 
     /// The byte stream of `length` bytes from `offset` of an object.
-    pub async fn read(&self, key: &str, offset: u64, length: u64) -> ApiResult<web_sys::ReadableStream> {
+    pub async fn read(
+        &self,
+        key: &str,
+        offset: u64,
+        length: u64,
+    ) -> ApiResult<web_sys::ReadableStream> {
         let object = self
             .0
             .get(key)
@@ -90,7 +109,9 @@ impl Storage {
             .ok_or_else(|| ApiError::new(410, "purged", "This file's data is no longer stored."))?;
         match object.body().map(|body| body.response_body()) {
             Some(Ok(worker::ResponseBody::Stream(stream))) => Ok(stream),
-            _ => Err(ApiError::storage(worker::Error::RustError("R2 returned no body stream".into()))),
+            _ => Err(ApiError::storage(worker::Error::RustError(
+                "R2 returned no body stream".into(),
+            ))),
         }
     }
 }

@@ -1,0 +1,33 @@
+// Real Chromium (Debian's), driven by playwright-core: launch options that work on this machine.
+import { chromium } from 'playwright-core';
+
+export function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/**
+ * Makes the File System Access writer testable: Playwright cannot answer the save picker, so
+ * the page's picker returns a handle in the origin-private file system, a real
+ * FileSystemFileHandle with the same createWritable/abort/remove behaviour.
+ */
+export const OPFS_PICKER = () => {
+  // @ts-ignore: replaced for the test
+  window.showSaveFilePicker = async (/** @type {{ suggestedName: string }} */ options) =>
+    (await navigator.storage.getDirectory()).getFileHandle(options.suggestedName, { create: true });
+};
+
+/** Leaves the page no File System Access API, so that it streams through its service worker. */
+export const NO_PICKER = () => {
+  // @ts-ignore: removed for the test
+  delete window.showSaveFilePicker;
+};

@@ -1,0 +1,477 @@
+// The download page, /d/<share id>#<link secret>. Before the click it shows only the share's
+// state: mail scanners open links, and only a person's click may spend a download. After it:
+// proof of the key, the sealed manifest and metadata opened here, then one row per file.
+import { apiJson, ApiError, withRetry } from './api.js';
+import { loadWasm, isFormatError, toHex } from './wasm.js';
+import { byId, el, setStatus, setPageState } from './dom.js';
+import { formatSize, plural } from './format.js';
+import { RateMeter, progressLine, setBar } from './progress.js';
+import { canPickFile, canPickFolder, pickFileSink, pickFolder, streamSink, isPickerCancel } from './save.js';
+import { downloadFile, TamperedError } from './payload.js';
+
+/** @typedef {import('./payload.js').ContentsFile} ContentsFile */
+/** @typedef {import('./save.js').Sink} Sink */
+
+const TAMPERED = 'This file was changed after it was sent. Nothing was saved.';
+const VERIFIED = 'Verified: content matches what was sent';
+const PROGRESS_INTERVAL_MS = 100;
+
+/** @type {Record<string, string>} */
+const STATE_MESSAGES = {
+  uploading: 'The sender is still uploading these files, so nothing can be downloaded yet. Try again in a few minutes.',
+  expired: 'This share has expired and its files are no longer available. Ask the sender to share them again.',
+  exhausted:
+    'This share has been downloaded as many times as the sender allowed. Ask the sender to share the files again.',
+  revoked: 'The sender has withdrawn this share. Ask them if you still need the files.',
+  purged: 'The files of this share have been deleted. Ask the sender to share them again.',
+};
+
+const unlock = byId('unlock', HTMLElement);
+const revealButton = byId('reveal', HTMLButtonElement);
+const filesSection = byId('files', HTMLElement);
+const filesHeading = byId('files-heading', HTMLElement);
+const filesSummary = byId('files-summary', HTMLElement);
+const fileList = byId('file-list', HTMLUListElement);
+const downloadAll = byId('download-all', HTMLButtonElement);
+
+/**
+ * @typedef {Object} Item
+ * @property {number} j
+ * @property {ContentsFile} file
+ * @property {Uint8Array} fileSecret
+ * @property {string} name
+ * @property {number} size
+ * @property {HTMLLIElement} li
+ * @property {HTMLButtonElement} button
+ * @property {HTMLProgressElement} bar
+ * @property {HTMLElement} detail
+ * @property {HTMLDetailsElement} proof
+ * @property {HTMLElement} contentId
+ */
+
+/**
+ * @typedef {Object} Share
+ * @property {string} id
+ * @property {string} ticket
+ * @property {unknown} manifest
+ * @property {Item[]} items
+ */
+
+const wasm = loadWasm();
+// The page works while the module loads; a failure is reported when it is first needed.
+wasm.catch(() => {});
+/** @type {Share | null} */
+let share = null;
+let busy = false;
+
+main();
+
+async function main() {
+  const match = /^\/d\/([A-Za-z0-9_-]{22})\/?$/.exec(location.pathname);
+  const fragment = location.hash.slice(1);
+  // 32 bytes are 43 base64url characters; anything else was cut or mangled on its way here.
+  if (!match || !/^[A-Za-z0-9_-]{43}$/.test(fragment)) return badLink();
+  const id = match[1];
+  /** @type {any} */
+  let info;
+  try {
+    info = await withRetry(() => apiJson(`/api/shares/${id}`), { tries: 3 });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return notFound();
+    if (err instanceof ApiError && err.code === 'bad_id') return badLink();
+    return fail(`${apiSentence(err)} Nothing was downloaded. Check your connection and reload the page.`);
+  }
+  if (info.state !== 'active') {
+    return fail(STATE_MESSAGES[info.state] ?? 'The files of this share are not available. Ask the sender.');
+  }
+  if (info.password) {
+    return fail(
+      'Password-protected shares are not supported yet. Nothing was downloaded. Ask the sender for a link without a password.',
+    );
+  }
+  unlock.hidden = false;
+  setPageState('locked');
+  setStatus('This share is ready.');
+  revealButton.addEventListener('click', () => reveal(id, fragment));
+  downloadAll.addEventListener('click', () => startAll());
+}
+
+function badLink() {
+  setPageState('bad-link');
+  setStatus(
+    'This link is incomplete or damaged, so the files cannot be opened. Nothing was downloaded. Ask the sender to send the whole link again.',
+    'error',
+  );
+}
+
+function notFound() {
+  setPageState('not-found');
+  setStatus(
+    'No share with this link exists. It may have been mistyped, or deleted a while ago. Ask the sender for a new link.',
+    'error',
+  );
+}
+
+/** @param {string} message */
+function fail(message) {
+  setPageState('error');
+  setStatus(message, 'error');
+}
+
+/**
+ * The server's own sentence, or what happened when no answer came.
+ * @param {unknown} err
+ */
+function apiSentence(err) {
+  if (err instanceof ApiError) return err.message.replace(/\.?$/, '.');
+  return 'Something went wrong in this browser.';
+}
+
+/**
+ * @param {string} id
+ * @param {string} fragment
+ */
+async function reveal(id, fragment) {
+  revealButton.disabled = true;
+  setStatus('Checking the link and decrypting the list of files…');
+  try {
+    /** @type {typeof import('../pkg/sealdrop_wasm.js')} */
+    let sd;
+    try {
+      sd = await wasm;
+    } catch {
+      revealButton.disabled = false;
+      return fail('The decryption module could not be loaded. Nothing was downloaded. Reload the page and try again.');
+    }
+    /** @type {Uint8Array} */
+    let ls;
+    try {
+      ls = sd.b64Decode(fragment);
+    } catch {
+      unlock.hidden = true;
+      return badLink();
+    }
+    const ss = sd.shareSecretFromLink(ls);
+    ls.fill(0);
+    const ak = sd.shareAuthKey(ss);
+    const proof = await apiJson(`/api/shares/${id}/proof`, {
+      method: 'POST',
+      headers: { Authorization: `Sealdrop-Key ${sd.b64Encode(ak)}` },
+    });
+    ak.fill(0);
+    const ticket = String(proof.ticket);
+    // The proof already counted a download: do not make the person spend another on a blip.
+    const contents = await withRetry(() =>
+      apiJson(`/api/shares/${id}/contents`, { headers: { Authorization: `Sealdrop-Ticket ${ticket}` } }),
+    );
+    /** @type {any} */
+    let manifest;
+    try {
+      manifest = sd.openManifest(ss, sd.b64Decode(id), sd.b64Decode(contents.manifest));
+    } catch (err) {
+      if (!isFormatError(err)) throw err;
+      unlock.hidden = true;
+      return fail('This share was changed after it was sent, so none of its files can be trusted. Nothing was saved.');
+    }
+    share = { id, ticket, manifest, items: openFiles(sd, ss, manifest, contents.files) };
+    ss.fill(0);
+    showFiles(share.items);
+  } catch (err) {
+    revealButton.disabled = false;
+    if (err instanceof ApiError && err.code === 'wrong_key') {
+      unlock.hidden = true;
+      return fail(
+        'Wrong password or damaged link. Nothing was downloaded. Check that you copied the whole link, including the part after “#”, or ask the sender to send it again.',
+      );
+    }
+    if (err instanceof ApiError && err.status === 429) {
+      const minutes = Math.max(1, Math.ceil((err.retryAfterSeconds ?? 600) / 60));
+      return fail(
+        `Too many failed attempts to open this share. Nothing was downloaded. Try again in ${plural(minutes, 'minute')}.`,
+      );
+    }
+    if (err instanceof ApiError && (err.status === 410 || err.code === 'not_ready')) {
+      unlock.hidden = err.status === 410;
+      return fail(STATE_MESSAGES[err.code] ?? `${apiSentence(err)} Nothing was downloaded.`);
+    }
+    if (err instanceof ApiError && err.status === 0) {
+      return fail(
+        'The connection to the server was lost. Nothing was downloaded. Check your connection and try again.',
+      );
+    }
+    return fail(`${apiSentence(err)} Nothing was downloaded. Reload the page to try again.`);
+  }
+}
+
+/**
+ * Rows come from the manifest, the sender's sealed list, never from the server's listing: a
+ * file the server adds is ignored, one it withholds or alters is shown as such.
+ * @param {typeof import('../pkg/sealdrop_wasm.js')} sd
+ * @param {Uint8Array} ss
+ * @param {{ files: { j: number, content_id: string, metadata_hash: string }[] }} manifest
+ * @param {ContentsFile[]} listed
+ * @returns {Item[]}
+ */
+function openFiles(sd, ss, manifest, listed) {
+  const byJ = new Map((listed ?? []).map((f) => [f.j, f]));
+  return manifest.files.map((entry) => {
+    const file = byJ.get(entry.j);
+    const fileSecret = sd.shareFileSecret(ss, entry.j);
+    let name = `File ${entry.j + 1}`;
+    let size = 0;
+    let intact = false;
+    if (file) {
+      try {
+        const sealed = sd.b64Decode(file.metadata);
+        if (toHex(sd.blake3(sealed)) === entry.metadata_hash) {
+          const meta = sd.openMetadata(fileSecret, sd.b64Decode(file.header), sealed);
+          name = String(meta.name);
+          size = Number(meta.size);
+          intact = true;
+        }
+      } catch (err) {
+        if (!isFormatError(err)) throw err;
+      }
+    }
+    const item = makeRow(entry.j, name, size, /** @type {ContentsFile} */ (file), fileSecret);
+    if (!intact) {
+      item.li.dataset.state = 'tampered';
+      item.button.disabled = true;
+      item.detail.textContent = file
+        ? TAMPERED
+        : 'The server did not provide this file, although the sender included it. Nothing was saved.';
+    }
+    return item;
+  });
+}
+
+/**
+ * @param {number} j
+ * @param {string} name
+ * @param {number} size
+ * @param {ContentsFile} file
+ * @param {Uint8Array} fileSecret
+ * @returns {Item}
+ */
+function makeRow(j, name, size, file, fileSecret) {
+  const li = el('li', { className: 'file-row', attrs: { 'data-j': String(j), 'data-state': 'idle' } });
+  const head = el('div', { className: 'file-head' });
+  const nameEl = el('span', { className: 'file-name', text: name, attrs: { id: `file-${j}-name` } });
+  const sizeEl = el('span', { className: 'file-size', text: formatSize(size) });
+  const button = el('button', {
+    className: 'button small',
+    text: 'Download',
+    attrs: { type: 'button', 'aria-label': `Download ${name}` },
+  });
+  head.append(nameEl, sizeEl, button);
+  const bar = el('progress', { attrs: { max: '1', value: '0', 'aria-labelledby': `file-${j}-name` } });
+  bar.hidden = true;
+  const detail = el('p', { className: 'detail' });
+  const proof = el('details', { className: 'proof' });
+  const contentId = el('code', { className: 'content-id' });
+  proof.append(el('summary', { text: 'Content id' }), contentId);
+  proof.hidden = true;
+  li.append(head, bar, detail, proof);
+  /** @type {Item} */
+  const item = { j, file, fileSecret, name, size, li, button, bar, detail, proof, contentId };
+  button.addEventListener('click', () => startOne(item));
+  return item;
+}
+
+/** @param {Item[]} items */
+function showFiles(items) {
+  unlock.hidden = true;
+  fileList.replaceChildren(...items.map((i) => i.li));
+  const total = items.reduce((sum, i) => sum + i.size, 0);
+  filesSummary.textContent = `${plural(items.length, 'file')}, ${formatSize(total)} in all.`;
+  downloadAll.hidden = items.length < 2;
+  filesSection.hidden = false;
+  setPageState('ready');
+  setStatus(`${plural(items.length, 'file')} decrypted. Choose Download to save ${items.length === 1 ? 'it' : 'them'}.`);
+  filesHeading.focus();
+}
+
+/** @param {Item} item */
+async function startOne(item) {
+  if (busy) return;
+  /** @type {Sink} */
+  let sink;
+  try {
+    // The picker must open straight from the click: browsers refuse it once the click is stale.
+    sink = canPickFile() ? await pickFileSink(item.name) : await streamSink(item.name, item.size);
+  } catch (err) {
+    if (!isPickerCancel(err)) showFailure(item, `${errorSentence(err)} Nothing was saved.`);
+    return;
+  }
+  await runBatch([item], async () => sink);
+}
+
+async function startAll() {
+  if (busy || !share) return;
+  const items = share.items.filter((i) => i.li.dataset.state !== 'tampered');
+  /** @type {(item: Item) => Promise<Sink>} */
+  let sinkFor;
+  if (canPickFile() && canPickFolder()) {
+    try {
+      const folder = await pickFolder();
+      sinkFor = (item) => folder(item.name);
+    } catch (err) {
+      if (!isPickerCancel(err)) setStatus(`${errorSentence(err)} Nothing was saved.`, 'error');
+      return;
+    }
+  } else if (canPickFile()) {
+    // Without a folder picker, each file needs its own prompt; browsers allow one per click.
+    return startOne(items[0]);
+  } else {
+    sinkFor = (item) => streamSink(item.name, item.size);
+  }
+  await runBatch(items, sinkFor);
+}
+
+/**
+ * Downloads files one after the other; a failure stops only its own file.
+ * @param {Item[]} items
+ * @param {(item: Item) => Promise<Sink>} sinkFor
+ */
+async function runBatch(items, sinkFor) {
+  if (!share) return;
+  busy = true;
+  setButtonsDisabled(true);
+  setPageState('downloading');
+  let verified = 0;
+  let tampered = 0;
+  for (const item of items) {
+    setStatus(`Downloading “${item.name}”…`);
+    const outcome = await downloadOne(share, item, sinkFor);
+    if (outcome === 'verified') verified++;
+    if (outcome === 'tampered') tampered++;
+  }
+  busy = false;
+  setButtonsDisabled(false);
+  const allGood = verified === items.length;
+  setPageState(allGood ? 'done' : 'error');
+  if (items.length === 1) {
+    const item = items[0];
+    setStatus(
+      allGood ? `“${item.name}” saved. ${VERIFIED}.` : `“${item.name}”: ${item.detail.textContent}`,
+      allGood ? 'success' : 'error',
+    );
+  } else if (allGood) {
+    setStatus(`${plural(verified, 'file')} saved. ${VERIFIED}.`, 'success');
+  } else {
+    const changed =
+      tampered === 1
+        ? ' 1 file had been changed after it was sent and was not saved.'
+        : tampered
+          ? ` ${tampered} files had been changed after they were sent and were not saved.`
+          : '';
+    setStatus(
+      `${verified} of ${plural(items.length, 'file')} saved and verified.${changed} See each file below.`,
+      'error',
+    );
+  }
+}
+
+/**
+ * @param {Share} share
+ * @param {Item} item
+ * @param {(item: Item) => Promise<Sink>} sinkFor
+ * @returns {Promise<'verified' | 'tampered' | 'failed' | 'cancelled'>}
+ */
+async function downloadOne(share, item, sinkFor) {
+  const sd = await wasm;
+  item.li.dataset.state = 'downloading';
+  item.bar.hidden = false;
+  item.proof.hidden = true;
+  setBar(item.bar, 0, 1);
+  item.detail.textContent = 'Starting…';
+  const meter = new RateMeter();
+  let shownAt = 0;
+  try {
+    const sink = await sinkFor(item);
+    const contentId = await downloadFile({
+      sd,
+      shareId: share.id,
+      ticket: share.ticket,
+      fileSecret: item.fileSecret,
+      file: item.file,
+      manifest: share.manifest,
+      size: item.size,
+      sink,
+      onProgress: (received) => {
+        const now = performance.now();
+        if (now - shownAt < PROGRESS_INTERVAL_MS && received < item.file.payload_size) return;
+        shownAt = now;
+        meter.sample(received, now);
+        setBar(item.bar, received, item.file.payload_size);
+        const plain = Math.round((received / item.file.payload_size) * item.size);
+        item.detail.textContent = progressLine(plain, item.size, meter);
+      },
+      onRetry: (waitMs) => {
+        item.detail.textContent = `Connection lost. Resuming by itself in ${Math.ceil(waitMs / 1000)} s…`;
+      },
+    });
+    item.li.dataset.state = 'verified';
+    setBar(item.bar, 1, 1);
+    item.detail.textContent = `${VERIFIED}.`;
+    item.contentId.textContent = contentId;
+    item.proof.hidden = false;
+    return 'verified';
+  } catch (err) {
+    if (err instanceof TamperedError) {
+      console.warn(`file ${item.j}: ${err.message}`);
+      item.li.dataset.state = 'tampered';
+      item.bar.hidden = true;
+      item.detail.textContent = TAMPERED;
+      return 'tampered';
+    }
+    if (err instanceof DOMException && err.name === 'AbortError') {
+      item.li.dataset.state = 'idle';
+      item.bar.hidden = true;
+      item.detail.textContent = 'Download cancelled. Nothing was saved.';
+      return 'cancelled';
+    }
+    showFailure(item, failureSentence(err));
+    return 'failed';
+  }
+}
+
+/**
+ * @param {Item} item
+ * @param {string} sentence
+ */
+function showFailure(item, sentence) {
+  item.li.dataset.state = 'failed';
+  item.bar.hidden = true;
+  item.detail.textContent = sentence;
+  if (!busy) setStatus(`“${item.name}”: ${sentence}`, 'error');
+}
+
+/** @param {unknown} err */
+function failureSentence(err) {
+  if (err instanceof ApiError && err.status === 0) {
+    return 'The connection was lost and did not come back. Nothing was saved. Choose Download to try again.';
+  }
+  if (err instanceof ApiError && [401, 403, 410].includes(err.status)) {
+    return `${apiSentence(err)} Nothing was saved. Reload the page and decrypt the files again to continue.`;
+  }
+  return `${errorSentence(err)} Nothing was saved. Choose Download to try again.`;
+}
+
+/** @param {unknown} err */
+function errorSentence(err) {
+  if (err instanceof ApiError) return apiSentence(err);
+  if (err instanceof Error && err.name === 'SealdropError') return 'Decrypting failed in this browser.';
+  if (err instanceof DOMException && err.name === 'NotAllowedError') return 'The browser did not allow saving there.';
+  if (err instanceof DOMException && err.name === 'QuotaExceededError') return 'The disk is full.';
+  if (err instanceof Error && err.message && !(err instanceof DOMException)) return err.message;
+  return 'Saving the file failed.';
+}
+
+/** @param {boolean} disabled */
+function setButtonsDisabled(disabled) {
+  downloadAll.disabled = disabled;
+  for (const item of share?.items ?? []) {
+    item.button.disabled = disabled || item.li.dataset.state === 'tampered';
+  }
+}

@@ -1,0 +1,170 @@
+// Fetches one file's payload part by part, checks every part against the hash the server
+// recorded at upload, decrypts it, and writes the plaintext to a sink. The sink is closed only
+// when the whole file opened and the share's manifest vouches for its content id; any other
+// ending aborts it, so a partial or altered file never looks complete.
+//
+// Parts are verified whole before they reach the opener, so after a lost connection the part
+// is simply fetched again from its start: the opener never saw any of it, and no rewind is
+// needed. Memory stays at about (PARTS_AHEAD + 1) parts whatever the file size.
+import { apiFetch, ApiError, withRetry, isAbort } from './api.js';
+import { isFormatError, toHex } from './wasm.js';
+
+const PARTS_AHEAD = 2;
+// A connection that comes back within a few minutes resumes by itself.
+const RETRY = { tries: 10, baseMs: 1000, maxMs: 30000 };
+
+/** The bytes, their hash, the manifest or the size do not match what the sender sealed. */
+export class TamperedError extends Error {
+  /** @param {string} detail what did not match, for the console; people see a fixed sentence */
+  constructor(detail) {
+    super(detail);
+    this.name = 'TamperedError';
+  }
+}
+
+/**
+ * @typedef {{ n: number, size: number, blake3: string }} PartInfo
+ * @typedef {{ j: number, header: string, metadata: string, payload_size: number,
+ *   chunks_per_part: number, part_size: number, parts: PartInfo[] }} ContentsFile
+ */
+
+/**
+ * @param {Object} job
+ * @param {typeof import('../pkg/sealdrop_wasm.js')} job.sd
+ * @param {string} job.shareId
+ * @param {string} job.ticket
+ * @param {Uint8Array} job.fileSecret
+ * @param {ContentsFile} job.file
+ * @param {unknown} job.manifest the opened manifest
+ * @param {number} job.size plaintext size from the file's metadata
+ * @param {import('./save.js').Sink} job.sink
+ * @param {(received: number) => void} job.onProgress payload bytes received so far
+ * @param {(waitMs: number) => void} job.onRetry the connection dropped; another try follows
+ * @returns {Promise<string>} the verified content id
+ */
+export async function downloadFile(job) {
+  const { sd, file, sink } = job;
+  const stop = new AbortController();
+  const onCancel = () => stop.abort(job.sink.cancelled.reason);
+  sink.cancelled.addEventListener('abort', onCancel, { once: true });
+  try {
+    const parts = checkedParts(file);
+    const session = await sd.OpenSession.create(job.fileSecret, sd.b64Decode(file.header), 'auto');
+    const received = new Array(parts.length).fill(0);
+    /** @param {number} i @param {number} bytes */
+    const progress = (i, bytes) => {
+      received[i] = bytes;
+      job.onProgress(received.reduce((a, b) => a + b, 0));
+    };
+
+    /** @param {number} i */
+    const fetchPart = (i) => {
+      const p = withRetry(() => getPart(job, parts[i], stop.signal, (bytes) => progress(i, bytes)), {
+        ...RETRY,
+        signal: stop.signal,
+        onRetry: (_err, waitMs) => job.onRetry(waitMs),
+      });
+      // Fetched ahead, awaited later: without this, an early failure is reported as unhandled.
+      p.catch(() => {});
+      return p;
+    };
+
+    /** @type {(Promise<Uint8Array> | null)[]} */
+    const ahead = parts.slice(0, PARTS_AHEAD).map((_p, i) => fetchPart(i));
+    let written = 0;
+    /** @param {Uint8Array[]} chunks */
+    const write = async (chunks) => {
+      for (const chunk of chunks) {
+        written += chunk.length;
+        await sink.write(chunk);
+      }
+    };
+    for (let i = 0; i < parts.length; i++) {
+      const bytes = /** @type {Promise<Uint8Array>} */ (ahead[i]);
+      ahead[i] = null;
+      if (i + PARTS_AHEAD < parts.length) ahead[i + PARTS_AHEAD] = fetchPart(i + PARTS_AHEAD);
+      const part = await bytes;
+      if (toHex(sd.blake3(part)) !== parts[i].blake3.toLowerCase()) {
+        throw new TamperedError(`part ${parts[i].n} does not hash to the recorded value`);
+      }
+      await write(await session.push(part));
+    }
+    const last = await session.finish();
+    await write(last.plaintext);
+    if (written !== job.size) throw new TamperedError(`${written} bytes opened, the metadata says ${job.size}`);
+    sd.checkManifestEntry(job.manifest, file.j, last.contentId, sd.b64Decode(file.metadata));
+    await sink.close();
+    return last.contentId;
+  } catch (err) {
+    stop.abort();
+    await sink.abort('The file did not verify; nothing was saved.').catch(() => {});
+    if (isFormatError(err)) throw new TamperedError(`${err.kind}${err.index === null ? '' : ` at chunk ${err.index}`}`);
+    throw err;
+  } finally {
+    sink.cancelled.removeEventListener('abort', onCancel);
+  }
+}
+
+/**
+ * The part list must tile the payload exactly; anything else cannot be what was uploaded.
+ * @param {ContentsFile} file
+ */
+function checkedParts(file) {
+  const parts = [...file.parts].sort((a, b) => a.n - b.n);
+  let offset = 0;
+  parts.forEach((p, i) => {
+    const isLast = i === parts.length - 1;
+    const ok =
+      p.n === i + 1 &&
+      Number.isSafeInteger(p.size) &&
+      (isLast ? p.size > 0 && p.size <= file.part_size : p.size === file.part_size) &&
+      /^[0-9a-fA-F]{64}$/.test(p.blake3);
+    if (!ok) throw new TamperedError(`part ${p.n} is not where the upload layout puts it`);
+    offset += p.size;
+  });
+  if (parts.length === 0 || offset !== file.payload_size)
+    throw new TamperedError('the parts do not add up to the payload');
+  return parts;
+}
+
+/**
+ * One attempt at fetching one whole part.
+ * @param {{ shareId: string, ticket: string, file: ContentsFile }} job
+ * @param {PartInfo} part
+ * @param {AbortSignal} signal
+ * @param {(bytes: number) => void} onBytes
+ */
+async function getPart(job, part, signal, onBytes) {
+  const start = (part.n - 1) * job.file.part_size;
+  onBytes(0);
+  const res = await apiFetch(`/api/shares/${job.shareId}/files/${job.file.j}/payload`, {
+    headers: { Authorization: `Sealdrop-Ticket ${job.ticket}`, Range: `bytes=${start}-${start + part.size - 1}` },
+    signal,
+  });
+  const whole = start === 0 && part.size === job.file.payload_size;
+  if (res.status !== 206 && !(res.status === 200 && whole)) {
+    throw new ApiError(res.status, 'range_ignored', 'The server did not send the requested part of the file.');
+  }
+  if (!res.body) throw new ApiError(0, 'network', 'The server sent an empty answer.');
+  const out = new Uint8Array(part.size);
+  let fill = 0;
+  const reader = res.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (fill + value.length > out.length) throw new ApiError(0, 'network', 'The server sent more than the part.');
+      out.set(value, fill);
+      fill += value.length;
+      onBytes(fill);
+    }
+  } catch (err) {
+    if (isAbort(err) || err instanceof ApiError) throw err;
+    // A body cut off mid-way (connection lost) surfaces here as a TypeError.
+    throw new ApiError(0, 'network', 'The connection was lost during the download.');
+  } finally {
+    reader.releaseLock();
+  }
+  if (fill !== out.length) throw new ApiError(0, 'network', 'The download of a part ended early.');
+  return out;
+}

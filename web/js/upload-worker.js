@@ -1,0 +1,350 @@
+// The share page's upload engine, in a module Web Worker so that sealing and hashing never
+// stall the page. It keeps at most PARTS_IN_FLIGHT parts (plus the one being filled) in
+// memory, whatever the size of the files.
+//
+// Page -> worker: {type: 'start', files: File[], log2Chunk: number | null} once, then maybe
+// {type: 'cancel'}.
+// Worker -> page: {type: 'created', files: {payloadSize}[]}, {type: 'progress', sent: number[]},
+// {type: 'file-done', j}, {type: 'done', link}, {type: 'cancelled'}, {type: 'error', message}.
+import { apiJson, apiFetch, ApiError, withRetry, isAbort, NETWORK_MESSAGE } from './api.js';
+import { loadWasm, toHex } from './wasm.js';
+
+const PARTS_IN_FLIGHT = 3;
+const PROGRESS_INTERVAL_MS = 100;
+
+const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
+
+/** @type {AbortController | null} */
+let controller = null;
+/** @type {Promise<void> | null} */
+let running = null;
+
+scope.addEventListener('message', (event) => {
+  const msg = event.data;
+  if (msg?.type === 'start' && !running) {
+    controller = new AbortController();
+    running = share(msg.files, msg.log2Chunk, controller);
+  } else if (msg?.type === 'cancel') {
+    controller?.abort();
+  }
+});
+
+/** @param {any} msg */
+function post(msg) {
+  scope.postMessage(msg);
+}
+
+/**
+ * Owner's handle on the share being created, kept so that a cancel or a failure can abort it.
+ * @typedef {{ id: string, token: string }} Upload
+ */
+
+/**
+ * @param {File[]} files
+ * @param {number | null} log2Chunk the server's chunk size, or null for the module's default
+ * @param {AbortController} controller aborted by a cancel, and by this function on a failure
+ */
+async function share(files, log2Chunk, controller) {
+  const signal = controller.signal;
+  /** @type {Upload | null} */
+  let upload = null;
+  try {
+    const sd = await loadWasm();
+    const log2 = log2Chunk ?? sd.defaultLog2Chunk();
+    const ls = sd.newSecret();
+    const ss = sd.shareSecretFromLink(ls);
+    const ak = sd.shareAuthKey(ss);
+
+    /** @type {Prepared[]} */
+    const prepared = [];
+    for (let j = 0; j < files.length; j++) {
+      const file = files[j];
+      const fs = sd.shareFileSecret(ss, j);
+      const session = await sd.SealSession.create(fs, log2, 'auto');
+      const header = session.header();
+      const metadata = sd.sealMetadata(fs, header, {
+        name: file.name,
+        size: file.size,
+        type: file.type,
+        modified: file.lastModified || null,
+      });
+      fs.fill(0);
+      const layout = sd.uploadLayout(file.size, log2, 0);
+      prepared.push({ file, session, header, metadata, layout, log2 });
+    }
+
+    const created = await withRetry(
+      () =>
+        apiJson('/api/shares', {
+          method: 'POST',
+          signal,
+          json: {
+            auth_key_hash: sd.b64Encode(sd.blake3(ak)),
+            password: null,
+            files: prepared.map((p) => ({
+              header: sd.b64Encode(p.header),
+              metadata: sd.b64Encode(p.metadata),
+              payload_size: p.layout.payloadSize,
+              chunks_per_part: p.layout.chunksPerPart,
+            })),
+          },
+        }),
+      { signal },
+    );
+    ak.fill(0);
+    upload = { id: String(created.id), token: String(created.owner_token) };
+    post({ type: 'created', files: prepared.map((p) => ({ payloadSize: p.layout.payloadSize })) });
+
+    const progress = new Progress(prepared.length);
+    const manifestFiles = [];
+    for (let j = 0; j < prepared.length; j++) {
+      const p = prepared[j];
+      const granted = created.files?.find((/** @type {any} */ f) => f.j === j);
+      if (!granted || granted.part_size !== p.layout.partSize || granted.part_count !== p.layout.partCount) {
+        throw new Error('The server proposed an upload layout this page does not expect.');
+      }
+      const contentId = await uploadFile(sd, upload, j, p, progress, signal);
+      await withRetry(
+        () =>
+          apiJson(`/api/shares/${upload?.id}/files/${j}/complete`, {
+            method: 'POST',
+            headers: bearer(upload),
+            json: { content_id: contentId },
+            signal,
+          }),
+        { signal },
+      );
+      progress.flush();
+      post({ type: 'file-done', j });
+      manifestFiles.push({ j, content_id: contentId, metadata_hash: toHex(sd.blake3(p.metadata)) });
+    }
+
+    const manifest = sd.sealManifest(ss, sd.b64Decode(upload.id), { files: manifestFiles });
+    ss.fill(0);
+    await withRetry(
+      () =>
+        apiJson(`/api/shares/${upload?.id}/complete`, {
+          method: 'POST',
+          headers: bearer(upload),
+          json: { manifest: sd.b64Encode(manifest) },
+          signal,
+        }),
+      { signal },
+    );
+    const link = `${scope.location.origin}/d/${upload.id}#${sd.b64Encode(ls)}`;
+    ls.fill(0);
+    post({ type: 'done', link });
+  } catch (err) {
+    const cancelled = signal.aborted && isAbort(err);
+    // Stops the parts still in flight, so that nothing reaches the server after the abort.
+    controller.abort();
+    if (upload) await abortUpload(upload);
+    if (cancelled) post({ type: 'cancelled' });
+    else post({ type: 'error', message: describe(err, upload !== null) });
+  }
+}
+
+/**
+ * A file with its sealing session, sealed metadata and upload geometry.
+ * @typedef {{ file: File, session: import('../pkg/sealdrop_wasm.js').SealSession, header: Uint8Array,
+ *   metadata: Uint8Array, log2: number,
+ *   layout: { payloadSize: number, chunksPerPart: number, partSize: number, partCount: number } }} Prepared
+ */
+
+/**
+ * Seals one file and uploads it part by part; resolves to its content id.
+ * @param {typeof import('../pkg/sealdrop_wasm.js')} sd
+ * @param {Upload} upload
+ * @param {number} j
+ * @param {Prepared} p
+ * @param {Progress} progress
+ * @param {AbortSignal} signal
+ */
+async function uploadFile(sd, upload, j, p, progress, signal) {
+  const { file, session, layout } = p;
+  const pipeline = new Pipeline(PARTS_IN_FLIGHT);
+
+  /** @param {number} n @param {Uint8Array<ArrayBuffer>} bytes */
+  const sendPart = async (n, bytes) => {
+    const hash = toHex(sd.blake3(bytes));
+    await withRetry(
+      async () => {
+        try {
+          await apiFetch(`/api/shares/${upload.id}/files/${j}/parts/${n}`, {
+            method: 'PUT',
+            headers: { ...bearer(upload), 'Sealdrop-Part-Blake3': hash },
+            body: bytes,
+            signal,
+          });
+        } catch (err) {
+          // The part arrived but its answer was lost: the server already holds these bytes.
+          if (err instanceof ApiError && err.status === 409 && err.code === 'part_exists') return;
+          throw err;
+        }
+      },
+      { signal },
+    );
+    progress.add(j, bytes.length);
+  };
+
+  const parts = new PartCutter(layout.payloadSize, layout.partSize, (n, bytes) =>
+    pipeline.add(() => sendPart(n, bytes)),
+  );
+  // Whole parts of plaintext per read: one read yields about one part of ciphertext.
+  const readSize = layout.chunksPerPart * 2 ** p.log2;
+  for (let offset = 0; offset < file.size; offset += readSize) {
+    /** @type {ArrayBuffer} */
+    let plain;
+    try {
+      plain = await file.slice(offset, offset + readSize).arrayBuffer();
+    } catch {
+      throw new Error(
+        `“${file.name}” could not be read any more; it may have been moved or changed while it was being sent.`,
+      );
+    }
+    signal.throwIfAborted();
+    await parts.add(await session.push(new Uint8Array(plain)));
+  }
+  const last = await session.finish();
+  await parts.add(last.ciphertext);
+  await parts.end();
+  await pipeline.drain();
+  if (parts.next - 1 !== layout.partCount) throw new Error('The file was cut into an unexpected number of parts.');
+  return last.contentId;
+}
+
+/** Cuts a stream of ciphertext chunks of any sizes into parts of exactly partSize bytes. */
+class PartCutter {
+  /**
+   * @param {number} payloadSize
+   * @param {number} partSize
+   * @param {(n: number, bytes: Uint8Array<ArrayBuffer>) => Promise<void>} onPart
+   */
+  constructor(payloadSize, partSize, onPart) {
+    this.payloadSize = payloadSize;
+    this.partSize = partSize;
+    this.onPart = onPart;
+    this.next = 1;
+    /** @type {Uint8Array<ArrayBuffer> | null} */
+    this.buf = null;
+    this.fill = 0;
+  }
+
+  /** @param {Uint8Array[]} chunks */
+  async add(chunks) {
+    for (const chunk of chunks) {
+      let off = 0;
+      while (off < chunk.length) {
+        if (!this.buf) {
+          const start = (this.next - 1) * this.partSize;
+          const size = Math.min(this.partSize, this.payloadSize - start);
+          if (size <= 0) throw new Error('The sealed file came out longer than announced.');
+          this.buf = new Uint8Array(size);
+          this.fill = 0;
+        }
+        const take = Math.min(chunk.length - off, this.buf.length - this.fill);
+        this.buf.set(chunk.subarray(off, off + take), this.fill);
+        this.fill += take;
+        off += take;
+        if (this.fill === this.buf.length) {
+          const full = this.buf;
+          this.buf = null;
+          await this.onPart(this.next++, full);
+        }
+      }
+    }
+  }
+
+  async end() {
+    if (this.buf || (this.next - 1) * this.partSize < this.payloadSize) {
+      throw new Error('The sealed file came out shorter than announced.');
+    }
+  }
+}
+
+/** Runs at most `limit` tasks at once; add() waits for a free slot, which is the backpressure. */
+class Pipeline {
+  /** @param {number} limit */
+  constructor(limit) {
+    this.limit = limit;
+    /** @type {Set<Promise<void>>} */
+    this.running = new Set();
+    /** @type {unknown} */
+    this.error = null;
+  }
+
+  /** @param {() => Promise<void>} task */
+  async add(task) {
+    while (this.running.size >= this.limit) await Promise.race(this.running);
+    if (this.error) throw this.error;
+    const p = task()
+      .catch((err) => {
+        this.error ??= err;
+      })
+      .finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+
+  async drain() {
+    await Promise.all(this.running);
+    if (this.error) throw this.error;
+  }
+}
+
+/** Counts bytes stored per file and tells the page at most every PROGRESS_INTERVAL_MS. */
+class Progress {
+  /** @param {number} count */
+  constructor(count) {
+    this.sent = new Array(count).fill(0);
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.timer = null;
+  }
+
+  /** @param {number} j @param {number} bytes */
+  add(j, bytes) {
+    this.sent[j] += bytes;
+    this.timer ??= setTimeout(() => this.flush(), PROGRESS_INTERVAL_MS);
+  }
+
+  flush() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    post({ type: 'progress', sent: this.sent.slice() });
+  }
+}
+
+/** @param {Upload | null} upload */
+function bearer(upload) {
+  return { Authorization: `Bearer ${upload?.token}` };
+}
+
+/**
+ * Best effort: the server purges unfinished uploads anyway, this only frees the space sooner.
+ * @param {Upload} upload
+ */
+async function abortUpload(upload) {
+  try {
+    await apiFetch(`/api/shares/${upload.id}/abort`, { method: 'POST', headers: bearer(upload) });
+  } catch {
+    // Nothing more to do: the page already reports that nothing was shared.
+  }
+}
+
+/**
+ * @param {unknown} err
+ * @param {boolean} started whether parts may have reached the server
+ */
+function describe(err, started) {
+  const network = err instanceof ApiError && err.status === 0;
+  const what =
+    err instanceof ApiError
+      ? network
+        ? NETWORK_MESSAGE
+        : err.message.replace(/\.?$/, '.')
+      : err instanceof Error && err.name !== 'SealdropError'
+        ? err.message
+        : 'Encrypting the files failed in this browser.';
+  const lost = started ? 'Nothing was shared and the partial upload was deleted;' : 'Nothing was shared;';
+  const next = network ? 'Check your connection and choose Share to try again.' : 'Choose Share to try again.';
+  return `${what} ${lost} your files are unchanged. ${next}`;
+}
