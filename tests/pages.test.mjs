@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync, statSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, OPFS_PICKER, NO_PICKER } from './support/browser.mjs';
+import { ROOT } from './support/stack.mjs';
 import { BASE, STATE_DIR, d1, remember, rememberShare } from './support/env.mjs';
 import { sd, sealShare, uploadShare } from './support/client.mjs';
 
@@ -243,5 +244,40 @@ test('pages work at 360 px wide and by keyboard', async () => {
   }
   await page.keyboard.press('Enter');
   await page.waitForSelector('body[data-state="ready"]');
+  await context.close();
+});
+
+test('axe-core finds no serious accessibility issue on either page', async () => {
+  // axe is injected as a script, which the pages' CSP rightly refuses; this context bypasses it.
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  const axe = join(ROOT, 'node_modules/axe-core/axe.min.js');
+  const check = async (/** @type {string} */ where) => {
+    await page.addScriptTag({ path: axe });
+    const { violations, passes } = await page.evaluate(async () => {
+      // @ts-ignore: injected above
+      const result = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] });
+      return {
+        violations: result.violations
+          .filter((/** @type {{ impact: string }} */ v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((/** @type {{ id: string, help: string }} */ v) => `${v.id}: ${v.help}`),
+        passes: result.passes.length,
+      };
+    });
+    assert.deepEqual(violations, [], where);
+    assert.ok(passes >= 10, `axe ran its rules on the ${where} (${passes} passed)`);
+  };
+  for (const scheme of /** @type {const} */ (['light', 'dark'])) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(`${BASE}/`);
+    await page.waitForLoadState('networkidle');
+    await check(`share page, ${scheme}`);
+    await page.goto(link);
+    await page.waitForSelector('body[data-state="locked"]');
+    await check(`download page before the click, ${scheme}`);
+    await page.click('#reveal');
+    await page.waitForSelector('body[data-state="ready"]');
+    await check(`download page with files, ${scheme}`);
+  }
   await context.close();
 });
