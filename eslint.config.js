@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['**/pkg/**', 'node_modules/**', 'target/**', '.wrangler/**'] },
+  { ignores: ['**/pkg/**', 'node_modules/**', 'target/**', '.wrangler/**', 'worker/build/**'] },
   js.configs.recommended,
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -104,7 +104,10 @@ try {
   const partsDir = join(dir, 'parts');
   execFileSync('mkdir', ['-p', partsDir]);
   // The payload is the file's bytes plus 16 per chunk; the tail of the last part is padded.
-  execFileSync('sh', ['-c', `head -c ${layout.payloadSize} /dev/urandom | split -b ${layout.partSize} -d -a 5 - ${partsDir}/p`]);
+  execFileSync('sh', [
+    '-c',
+    `head -c ${layout.payloadSize} /dev/urandom | split -b ${layout.partSize} -d -a 5 - ${partsDir}/p`,
+  ]);
   const args = ['-sS', '--fail', '-H', 'Expect:', '-H', `Authorization: Bearer ${owner}`];
   args.push('-H', `Sealdrop-Part-Blake3: ${'0'.repeat(64)}`, '--parallel', '--parallel-max', '3');
   for (let n = 1; n <= layout.partCount; n++) {
@@ -129,7 +132,12 @@ try {
   });
   const link = await page.inputValue('#share-link');
   await up.close();
-  rows.push(['page upload (seal + PUT)', MB(BYTES, upload.ms).toFixed(0), upload.rss.toFixed(0), upload.heap.toFixed(0)]);
+  rows.push([
+    'page upload (seal + PUT)',
+    MB(BYTES, upload.ms).toFixed(0),
+    upload.rss.toFixed(0),
+    upload.heap.toFixed(0),
+  ]);
 
   // The download page, through each writer.
   for (const [writer, init] of /** @type {const} */ ([
@@ -149,7 +157,12 @@ try {
       await dpage.waitForSelector('li[data-j="0"][data-state="verified"]', { timeout: 0 });
     });
     await down.close();
-    rows.push([`page download (${writer})`, MB(BYTES, result.ms).toFixed(0), result.rss.toFixed(0), result.heap.toFixed(0)]);
+    rows.push([
+      `page download (${writer})`,
+      MB(BYTES, result.ms).toFixed(0),
+      result.rss.toFixed(0),
+      result.heap.toFixed(0),
+    ]);
   }
 } finally {
   await browser.close();

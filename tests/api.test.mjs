@@ -15,7 +15,7 @@ const json = { 'content-type': 'application/json' };
 /**
  * Calls the API and checks the refusal: status, code, and a sentence for people.
  * @param {string} path
- * @param {RequestInit} init
+ * @param {import('./support/client.mjs').Init} init
  * @param {number} status
  * @param {string} code
  */
@@ -66,7 +66,12 @@ test('creating a share refuses bad bodies and writes nothing', async () => {
   const before = countShares();
   /** @param {unknown} body @param {number} status @param {string} code */
   const post = (body, status, code) =>
-    refused('/api/shares', { method: 'POST', headers: json, body: typeof body === 'string' ? body : JSON.stringify(body) }, status, code);
+    refused(
+      '/api/shares',
+      { method: 'POST', headers: json, body: typeof body === 'string' ? body : JSON.stringify(body) },
+      status,
+      code,
+    );
   const file = good.files[0];
   const badMagic = sd.b64Encode(new Uint8Array([0x58, ...sd.b64Decode(file.header).subarray(1)]));
   await post('not json', 400, 'bad_json');
@@ -85,7 +90,11 @@ test('creating a share refuses bad bodies and writes nothing', async () => {
   await post({ ...good, files: [{ ...file, payload_size: 11 * 1024 * MiB }] }, 413, 'file_too_large');
   await post({ ...good, auth_key_hash: sd.b64Encode(randomBytes(31)) }, 400, 'bad_auth_key_hash');
   await post({ ...good, password: { salt: 'AAAA', m_kib: 65536, t: 3, p: 1 } }, 400, 'bad_password_params');
-  await post({ ...good, password: { salt: sd.b64Encode(randomBytes(16)), m_kib: 8, t: 1, p: 1 } }, 400, 'bad_password_params');
+  await post(
+    { ...good, password: { salt: sd.b64Encode(randomBytes(16)), m_kib: 8, t: 1, p: 1 } },
+    400,
+    'bad_password_params',
+  );
   await refused('/api/shares', { method: 'POST', headers: json, body: 'x'.repeat(2 * MiB) }, 413, 'body_too_large');
   assert.equal(countShares(), before, 'no refused request left a share behind');
 });
@@ -97,8 +106,8 @@ test('uploading parts refuses bad input and keeps the parts table right', async 
   const part1 = payload.subarray(0, 5243040);
   const part2 = payload.subarray(5243040);
   const auth = { authorization: `Bearer ${owner}` };
-  /** @param {Uint8Array} bytes */
-  const put = (bytes, n = '1', extra = {}) => ({
+  /** @param {Uint8Array} bytes @param {Record<string, string>} [extra] headers to add or replace */
+  const put = (bytes, extra = {}) => ({
     method: 'PUT',
     headers: { ...auth, 'sealdrop-part-blake3': hex(sd.blake3(bytes)), ...extra },
     body: bytes,
@@ -121,11 +130,26 @@ test('uploading parts refuses bad input and keeps the parts table right', async 
   await refused(path('x'), put(part2), 400, 'bad_part_number');
   await refused(path('01'), put(part2), 400, 'bad_part_number');
   await refused(path('1', '7'), put(part1), 404, 'no_such_file');
-  await refused(path('2'), { ...put(part2), headers: { 'sealdrop-part-blake3': hex(sd.blake3(part2)) } }, 401, 'owner_token_required');
-  await refused(path('2'), put(part2, '2', { authorization: `Bearer ${sd.b64Encode(randomBytes(32))}` }), 403, 'wrong_owner_token');
-  await refused(path('2'), put(part2, '2', { authorization: 'Bearer nope' }), 400, 'bad_credential');
-  await refused(path('2'), put(part2, '2', { 'sealdrop-part-blake3': 'ABCD' }), 400, 'bad_part_hash');
-  await refused(path('2'), put(part2, '2', { 'sealdrop-part-blake3': hex(sd.blake3(part2)).toUpperCase() }), 400, 'bad_part_hash');
+  await refused(
+    path('2'),
+    { ...put(part2), headers: { 'sealdrop-part-blake3': hex(sd.blake3(part2)) } },
+    401,
+    'owner_token_required',
+  );
+  await refused(
+    path('2'),
+    put(part2, { authorization: `Bearer ${sd.b64Encode(randomBytes(32))}` }),
+    403,
+    'wrong_owner_token',
+  );
+  await refused(path('2'), put(part2, { authorization: 'Bearer nope' }), 400, 'bad_credential');
+  await refused(path('2'), put(part2, { 'sealdrop-part-blake3': 'ABCD' }), 400, 'bad_part_hash');
+  await refused(
+    path('2'),
+    put(part2, { 'sealdrop-part-blake3': hex(sd.blake3(part2)).toUpperCase() }),
+    400,
+    'bad_part_hash',
+  );
   const completeFile = (/** @type {string} */ content_id) => ({
     method: 'POST',
     headers: { ...auth, ...json },
@@ -137,14 +161,27 @@ test('uploading parts refuses bad input and keeps the parts table right', async 
   assert.equal((await call(`${BASE}${path('1')}`, put(part1))).status, 200);
   await refused(path('1'), put(part1), 409, 'part_exists');
   await refused(`/api/shares/${id}/files/0/complete`, completeFile(contentId), 409, 'parts_missing');
-  await refused(`/api/shares/${id}/proof`, { method: 'POST', headers: { authorization: `Sealdrop-Key ${sd.b64Encode(share.authKey)}` } }, 409, 'not_ready');
-  const manifest = { method: 'POST', headers: { ...auth, ...json }, body: JSON.stringify({ manifest: sd.b64Encode(randomBytes(284)) }) };
+  await refused(
+    `/api/shares/${id}/proof`,
+    { method: 'POST', headers: { authorization: `Sealdrop-Key ${sd.b64Encode(share.authKey)}` } },
+    409,
+    'not_ready',
+  );
+  const manifest = {
+    method: 'POST',
+    headers: { ...auth, ...json },
+    body: JSON.stringify({ manifest: sd.b64Encode(randomBytes(284)) }),
+  };
   await refused(`/api/shares/${id}/complete`, manifest, 409, 'files_incomplete');
   assert.equal((await call(`${BASE}${path('2')}`, put(part2))).status, 200);
   await refused(`/api/shares/${id}/files/0/complete`, completeFile(contentId.toUpperCase()), 400, 'bad_content_id');
   await refused(`/api/shares/${id}/files/0/complete`, completeFile('abc'), 400, 'bad_content_id');
   assert.equal((await call(`${BASE}/api/shares/${id}/files/0/complete`, completeFile(contentId))).status, 200);
-  assert.equal((await call(`${BASE}/api/shares/${id}/files/0/complete`, completeFile(contentId))).status, 200, 'completing is idempotent');
+  assert.equal(
+    (await call(`${BASE}/api/shares/${id}/files/0/complete`, completeFile(contentId))).status,
+    200,
+    'completing is idempotent',
+  );
   await refused(`/api/shares/${id}/files/0/complete`, completeFile('0'.repeat(64)), 409, 'file_complete');
   await refused(path('2'), put(part2), 409, 'file_complete');
   const rows = d1(`SELECT n, size, etag IS NOT NULL AS stored FROM parts WHERE share_id = '${id}' ORDER BY n`);
@@ -161,7 +198,12 @@ test('ids, routes and methods are checked', async () => {
   await refused(`/api/shares/AAAAAAAAAAAAAAAAAAAAA+`, {}, 400, 'bad_id');
   await refused(`/api/shares/AAAAAAAAAAAAAAAAAAAAAB`, {}, 400, 'bad_id');
   await refused('/api/nothing-here', {}, 404, 'no_route');
-  const res = await refused(`/api/shares/${sd.b64Encode(randomBytes(16))}`, { method: 'DELETE' }, 405, 'method_not_allowed');
+  const res = await refused(
+    `/api/shares/${sd.b64Encode(randomBytes(16))}`,
+    { method: 'DELETE' },
+    405,
+    'method_not_allowed',
+  );
   assert.equal(res.headers.get('allow'), 'GET');
 });
 
@@ -191,9 +233,19 @@ test('without a proof only the state is served; a wrong key is refused and count
   const other = await uploadShare(BASE, await sealShare([{ name: 'r', data: randomBytes(5) }]));
   await refused(`/api/shares/${other.id}/contents`, { headers: ticket }, 403, 'bad_ticket');
   const size = share.files[0].payload.length;
-  const past = await refused(`/api/shares/${id}/files/0/payload`, { headers: { ...ticket, range: `bytes=${size}-` } }, 416, 'range_not_satisfiable');
+  const past = await refused(
+    `/api/shares/${id}/files/0/payload`,
+    { headers: { ...ticket, range: `bytes=${size}-` } },
+    416,
+    'range_not_satisfiable',
+  );
   assert.equal(past.headers.get('content-range'), `bytes */${size}`);
-  await refused(`/api/shares/${id}/files/0/payload`, { headers: { ...ticket, range: 'bytes=0-1,4-5' } }, 400, 'bad_range');
+  await refused(
+    `/api/shares/${id}/files/0/payload`,
+    { headers: { ...ticket, range: 'bytes=0-1,4-5' } },
+    400,
+    'bad_range',
+  );
   await refused(`/api/shares/${id}/files/1/payload`, { headers: ticket }, 404, 'no_such_file');
   const part = await call(`${BASE}/api/shares/${id}/files/0/payload`, { headers: { ...ticket, range: 'bytes=10-19' } });
   assert.equal(part.status, 206);
@@ -218,5 +270,10 @@ test('aborting a share removes it and refuses a second abort', async () => {
   await refused(`/api/shares/${id}/abort`, { method: 'POST', headers: auth }, 404, 'not_found');
   assert.equal(d1(`SELECT count(*) AS n FROM parts WHERE share_id = '${id}'`)[0].n, 0);
   const done = await uploadShare(BASE, await sealShare([{ name: 't', data: randomBytes(3) }]));
-  await refused(`/api/shares/${done.id}/abort`, { method: 'POST', headers: { authorization: `Bearer ${done.owner}` } }, 409, 'not_uploading');
+  await refused(
+    `/api/shares/${done.id}/abort`,
+    { method: 'POST', headers: { authorization: `Bearer ${done.owner}` } },
+    409,
+    'not_uploading',
+  );
 });

@@ -5,12 +5,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, statSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, OPFS_PICKER, NO_PICKER } from './support/browser.mjs';
 import { ROOT } from './support/stack.mjs';
-import { BASE, STATE_DIR, d1, remember, rememberShare } from './support/env.mjs';
+import { BASE, STATE_DIR, d1, filesUnder, remember, rememberShare } from './support/env.mjs';
 import { sd, sealShare, uploadShare } from './support/client.mjs';
 
 const MiB = 1024 * 1024;
@@ -65,7 +65,10 @@ test('the share page uploads several files and gives one link', async () => {
   assert.match(csp, /frame-ancestors 'none'/);
   assert.equal(headers['referrer-policy'], 'no-referrer');
   assert.equal(headers['x-content-type-options'], 'nosniff');
-  await page.setInputFiles('#file-input', files.map((f) => f.path));
+  await page.setInputFiles(
+    '#file-input',
+    files.map((f) => f.path),
+  );
   await page.click('#share-button');
   await page.waitForSelector('body[data-state="done"]', { timeout: 180_000 });
   link = await page.inputValue('#share-link');
@@ -147,9 +150,7 @@ test('the service-worker writer streams every file as a real download', async ()
  */
 function flipStoredByte(payload, offset) {
   const sample = Buffer.from(payload.subarray(offset, offset + 64));
-  const blobs = (/** @type {string} */ d) =>
-    readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? blobs(join(d, n)) : [join(d, n)]));
-  for (const path of blobs(join(STATE_DIR, 'v3/r2'))) {
+  for (const path of filesUnder(join(STATE_DIR, 'v3/r2'))) {
     const bytes = readFileSync(path);
     const at = bytes.indexOf(sample);
     if (at >= 0) {
@@ -256,7 +257,9 @@ test('axe-core finds no serious accessibility issue on either page', async () =>
     await page.addScriptTag({ path: axe });
     const { violations, passes } = await page.evaluate(async () => {
       // @ts-ignore: injected above
-      const result = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] });
+      const result = await window.axe.run(document, {
+        runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'],
+      });
       return {
         violations: result.violations
           .filter((/** @type {{ impact: string }} */ v) => v.impact === 'serious' || v.impact === 'critical')

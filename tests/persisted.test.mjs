@@ -3,17 +3,9 @@
 // plaintext sample the suites before recorded in secrets.jsonl.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { SECRETS_FILE, STATE_DIR } from './support/env.mjs';
-
-/** @param {string} dir @returns {string[]} */
-function filesUnder(dir) {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SECRETS_FILE, STATE_DIR, filesUnder } from './support/env.mjs';
 
 test('nothing persisted holds a plaintext, a file name or a link secret', () => {
   assert.ok(existsSync(SECRETS_FILE), 'the suites recorded what to look for');
@@ -26,7 +18,10 @@ test('nothing persisted holds a plaintext, a file name or a link secret', () => 
   const files = filesUnder(dirname(STATE_DIR)).filter((f) => f !== SECRETS_FILE);
   const r2Objects = files.filter((f) => f.includes('/r2/'));
   assert.ok(r2Objects.length > 0, 'the R2 state was found');
-  assert.ok(files.some((f) => f.endsWith('.sqlite')), 'the D1 database was found');
+  assert.ok(
+    files.some((f) => f.endsWith('.sqlite')),
+    'the D1 database was found',
+  );
   let scanned = 0;
   const controlsFound = new Set();
   for (const file of files) {

@@ -12,12 +12,18 @@ export { sd };
 export const hex = (bytes) => Buffer.from(bytes).toString('hex');
 
 /**
+ * A fetch init whose body may be any byte view, or a stream sent without a length.
+ * @typedef {Omit<RequestInit, 'body'> & { body?: string | Uint8Array | ReadableStream | null, duplex?: 'half' }} Init
+ */
+
+/**
  * fetch that returns status, headers and the parsed JSON (or bytes).
  * @param {string} url
- * @param {RequestInit} [init]
+ * @param {Init} [init]
+ * @returns {Promise<{ status: number, headers: Headers, body: any }>}
  */
 export async function call(url, init = {}) {
-  const response = await fetch(url, init);
+  const response = await fetch(url, /** @type {RequestInit} */ (init));
   const type = response.headers.get('content-type') ?? '';
   const body = type.includes('json') ? await response.json() : new Uint8Array(await response.arrayBuffer());
   return { status: response.status, headers: response.headers, body };
@@ -92,7 +98,8 @@ export async function uploadShare(base, share, { complete = true } = {}) {
   if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
   const { id, owner_token: owner } = created.body;
   const auth = { authorization: `Bearer ${owner}` };
-  if (!complete) return { id, owner, created: created.body };
+  const link = `${base}/d/${id}#${sd.b64Encode(share.ls)}`;
+  if (!complete) return { id, owner, created: created.body, link };
   for (const file of share.files) {
     const size = file.layout.partSize;
     for (let n = 1; n <= file.layout.partCount; n++) {
@@ -124,7 +131,7 @@ export async function uploadShare(base, share, { complete = true } = {}) {
     body: JSON.stringify({ manifest: sd.b64Encode(manifest) }),
   });
   if (finished.status !== 200) throw new Error(`complete share: ${finished.status}`);
-  return { id, owner, created: created.body, link: `${base}/d/${id}#${sd.b64Encode(share.ls)}` };
+  return { id, owner, created: created.body, link };
 }
 
 /**

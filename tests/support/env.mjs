@@ -1,6 +1,6 @@
 // What tests/run.mjs hands to every test file: the stack's URL and state, and a D1 query helper.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './stack.mjs';
 
@@ -44,7 +44,11 @@ export function remember(what, value, control = false) {
  * @param {(bytes: Uint8Array) => string} b64
  */
 export function rememberShare(share, files, b64) {
-  for (const [what, key] of Object.entries({ 'link secret': share.ls, 'share secret': share.ss, 'auth key': share.authKey })) {
+  for (const [what, key] of Object.entries({
+    'link secret': share.ls,
+    'share secret': share.ss,
+    'auth key': share.authKey,
+  })) {
     remember(what, key);
     remember(`${what} (base64url)`, b64(key));
     remember(`${what} (hex)`, Buffer.from(key).toString('hex'));
@@ -52,7 +56,20 @@ export function rememberShare(share, files, b64) {
   for (const file of files) {
     remember('a file name', file.name);
     for (const at of [0, Math.floor(file.data.length / 2), file.data.length - 32]) {
-      if (file.data.length >= 32 && at >= 0) remember(`plaintext of ${file.name} at ${at}`, file.data.subarray(at, at + 32));
+      if (file.data.length >= 32 && at >= 0)
+        remember(`plaintext of ${file.name} at ${at}`, file.data.subarray(at, at + 32));
     }
   }
+}
+
+/**
+ * Every file under `dir`, recursively.
+ * @param {string} dir
+ * @returns {string[]}
+ */
+export function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
 }

@@ -19,16 +19,21 @@ const ENV = {
  */
 export async function startStack({ port, stateDir, logFile }) {
   const url = `http://127.0.0.1:${port}`;
-  if (await fetch(url).then(() => true, () => false)) {
+  if (
+    await fetch(url).then(
+      () => true,
+      () => false,
+    )
+  ) {
     throw new Error(`something already listens on ${url}; stop it first`);
   }
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
-  execFileSync(
-    WRANGLER,
-    ['d1', 'migrations', 'apply', 'sealdrop', '--local', '--persist-to', stateDir],
-    { cwd: ROOT, env: ENV, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  execFileSync(WRANGLER, ['d1', 'migrations', 'apply', 'sealdrop', '--local', '--persist-to', stateDir], {
+    cwd: ROOT,
+    env: ENV,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const log = createWriteStream(logFile);
   const child = spawn(
     WRANGLER,
