@@ -3,6 +3,9 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { connect } from 'node:net';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
@@ -14,17 +17,31 @@ const ENV = {
 };
 
 /**
- * @param {{ port: number, stateDir: string, logFile: string }} options
+ * Whether `url` answers 200, accepting wrangler's self-signed certificate for https.
+ * @param {string} url
+ * @returns {Promise<boolean>}
+ */
+function answers(url) {
+  const get = url.startsWith('https:') ? httpsGet : httpGet;
+  return new Promise((done) => {
+    get(url, { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      done(res.statusCode === 200);
+    }).on('error', () => done(false));
+  });
+}
+
+/**
+ * @param {{ port: number, stateDir: string, logFile: string, https?: boolean }} options https
+ *   serves the stack over TLS with wrangler's self-signed certificate
  * @returns {Promise<{ url: string, stateDir: string, stop: () => Promise<void> }>}
  */
-export async function startStack({ port, stateDir, logFile }) {
-  const url = `http://127.0.0.1:${port}`;
-  if (
-    await fetch(url).then(
-      () => true,
-      () => false,
-    )
-  ) {
+export async function startStack({ port, stateDir, logFile, https = false }) {
+  const url = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const taken = await new Promise((done) => {
+    const socket = connect(port, '127.0.0.1', () => done(socket.end() && true)).on('error', () => done(false));
+  });
+  if (taken) {
     throw new Error(`something already listens on ${url}; stop it first`);
   }
   rmSync(stateDir, { recursive: true, force: true });
@@ -48,6 +65,8 @@ export async function startStack({ port, stateDir, logFile }) {
       '--show-interactive-dev-session=false',
       '--log-level',
       'log',
+      '--local-protocol',
+      https ? 'https' : 'http',
     ],
     { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
@@ -56,12 +75,7 @@ export async function startStack({ port, stateDir, logFile }) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited; see ${logFile}`);
-    try {
-      const response = await fetch(`${url}/api/limits`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
+    if (await answers(`${url}/api/limits`)) break;
     if (Date.now() > deadline) throw new Error(`wrangler dev did not start; see ${logFile}`);
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -287,7 +287,9 @@ function showFiles(items) {
   downloadAll.hidden = items.length < 2;
   filesSection.hidden = false;
   setPageState('ready');
-  setStatus(`${plural(items.length, 'file')} decrypted. Choose Download to save ${items.length === 1 ? 'it' : 'them'}.`);
+  setStatus(
+    `${plural(items.length, 'file')} decrypted. Choose Download to save ${items.length === 1 ? 'it' : 'them'}.`,
+  );
   filesHeading.focus();
 }
 

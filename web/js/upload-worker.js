@@ -48,18 +48,22 @@ async function share(files, log2Chunk, controller) {
   const signal = controller.signal;
   /** @type {Upload | null} */
   let upload = null;
+  /** @type {Uint8Array[]} wiped however this ends */
+  const secrets = [];
   try {
     const sd = await loadWasm();
     const log2 = log2Chunk ?? sd.defaultLog2Chunk();
     const ls = sd.newSecret();
     const ss = sd.shareSecretFromLink(ls);
     const ak = sd.shareAuthKey(ss);
+    secrets.push(ls, ss, ak);
 
     /** @type {Prepared[]} */
     const prepared = [];
     for (let j = 0; j < files.length; j++) {
       const file = files[j];
       const fs = sd.shareFileSecret(ss, j);
+      secrets.push(fs);
       const session = await sd.SealSession.create(fs, log2, 'auto');
       const header = session.header();
       const metadata = sd.sealMetadata(fs, header, {
@@ -68,7 +72,6 @@ async function share(files, log2Chunk, controller) {
         type: file.type,
         modified: file.lastModified || null,
       });
-      fs.fill(0);
       const layout = sd.uploadLayout(file.size, log2, 0);
       prepared.push({ file, session, header, metadata, layout, log2 });
     }
@@ -91,7 +94,6 @@ async function share(files, log2Chunk, controller) {
         }),
       { signal },
     );
-    ak.fill(0);
     upload = { id: String(created.id), token: String(created.owner_token) };
     post({ type: 'created', files: prepared.map((p) => ({ payloadSize: p.layout.payloadSize })) });
 
@@ -120,7 +122,6 @@ async function share(files, log2Chunk, controller) {
     }
 
     const manifest = sd.sealManifest(ss, sd.b64Decode(upload.id), { files: manifestFiles });
-    ss.fill(0);
     await withRetry(
       () =>
         apiJson(`/api/shares/${upload?.id}/complete`, {
@@ -131,9 +132,7 @@ async function share(files, log2Chunk, controller) {
         }),
       { signal },
     );
-    const link = `${scope.location.origin}/d/${upload.id}#${sd.b64Encode(ls)}`;
-    ls.fill(0);
-    post({ type: 'done', link });
+    post({ type: 'done', link: `${scope.location.origin}/d/${upload.id}#${sd.b64Encode(ls)}` });
   } catch (err) {
     const cancelled = signal.aborted && isAbort(err);
     // Stops the parts still in flight, so that nothing reaches the server after the abort.
@@ -141,6 +140,8 @@ async function share(files, log2Chunk, controller) {
     if (upload) await abortUpload(upload);
     if (cancelled) post({ type: 'cancelled' });
     else post({ type: 'error', message: describe(err, upload !== null) });
+  } finally {
+    for (const secret of secrets) secret.fill(0);
   }
 }
 
@@ -203,6 +204,10 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
       );
     }
     signal.throwIfAborted();
+    // A file edited while it is read would seal to other bytes than the size announced.
+    if (plain.byteLength !== Math.min(readSize, file.size - offset)) {
+      throw new Error(`“${file.name}” changed while it was being sent.`);
+    }
     await parts.add(await session.push(new Uint8Array(plain)));
   }
   const last = await session.finish();
