@@ -19,8 +19,9 @@ const BYTES = MIB * 1024 * 1024;
 const MB = (/** @type {number} */ bytes, /** @type {number} */ ms) => bytes / 1e6 / (ms / 1000);
 
 /**
- * Total RSS (MiB) of this browser's renderer processes (the page and its workers), by the
- * process ids Chromium reports; other Chromium instances on the machine are not counted.
+ * RSS (MiB) of this browser's largest renderer process: the one that hosts the page, its Web
+ * Worker and its service worker. Chromium keeps spare renderers too; each maps the same ~55 MiB
+ * of Chromium's own code, so a sum would count that several times and measure nothing of ours.
  * @param {import('playwright-core').CDPSession} browserCdp
  */
 async function rendererRssMiB(browserCdp) {
@@ -30,7 +31,7 @@ async function rendererRssMiB(browserCdp) {
   let kib = 0;
   for (const { id } of processInfo.filter((p) => p.type === 'renderer')) {
     try {
-      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${id}/status`, 'utf8'))?.[1] ?? 0);
+      kib = Math.max(kib, Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${id}/status`, 'utf8'))?.[1] ?? 0));
     } catch {
       // the process ended while we looked
     }
@@ -55,13 +56,14 @@ async function measured(page, work) {
     const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
     heap = Math.max(heap, used / 1024 / 1024);
   };
+  const idle = await rendererRssMiB(browserCdp);
   const timer = setInterval(() => void sample().catch(() => {}), 100);
   const start = performance.now();
   await work();
   const ms = performance.now() - start;
   clearInterval(timer);
   await sample().catch(() => {});
-  return { ms, rss, heap };
+  return { ms, rss, heap, idle };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sealdrop-bench-'));
@@ -135,7 +137,7 @@ try {
   rows.push([
     'page upload (seal + PUT)',
     MB(BYTES, upload.ms).toFixed(0),
-    upload.rss.toFixed(0),
+    `${upload.rss.toFixed(0)} (idle ${upload.idle.toFixed(0)})`,
     upload.heap.toFixed(0),
   ]);
 
@@ -160,7 +162,7 @@ try {
     rows.push([
       `page download (${writer})`,
       MB(BYTES, result.ms).toFixed(0),
-      result.rss.toFixed(0),
+      `${result.rss.toFixed(0)} (idle ${result.idle.toFixed(0)})`,
       result.heap.toFixed(0),
     ]);
   }

@@ -321,9 +321,6 @@ async function startAll() {
       if (!isPickerCancel(err)) setStatus(`${errorSentence(err)} Nothing was saved.`, 'error');
       return;
     }
-  } else if (canPickFile()) {
-    // Without a folder picker, each file needs its own prompt; browsers allow one per click.
-    return startOne(items[0]);
   } else {
     sinkFor = (item) => streamSink(item.name, item.size);
   }
@@ -389,6 +386,7 @@ async function downloadOne(share, item, sinkFor) {
   item.detail.textContent = 'Starting…';
   const meter = new RateMeter();
   let shownAt = 0;
+  let resuming = false;
   try {
     const sink = await sinkFor(item);
     const contentId = await downloadFile({
@@ -404,6 +402,10 @@ async function downloadOne(share, item, sinkFor) {
         const now = performance.now();
         if (now - shownAt < PROGRESS_INTERVAL_MS && received < item.file.payload_size) return;
         shownAt = now;
+        if (resuming && received > 0) {
+          resuming = false;
+          setStatus(`Connection back. Downloading “${item.name}”…`);
+        }
         meter.sample(received, now);
         setBar(item.bar, received, item.file.payload_size);
         const plain = Math.round((received / item.file.payload_size) * item.size);
@@ -411,6 +413,8 @@ async function downloadOne(share, item, sinkFor) {
       },
       onRetry: (waitMs) => {
         item.detail.textContent = `Connection lost. Resuming by itself in ${Math.ceil(waitMs / 1000)} s…`;
+        setStatus(`Connection lost while downloading “${item.name}”. It resumes by itself; nothing is lost.`);
+        resuming = true;
       },
     });
     item.li.dataset.state = 'verified';

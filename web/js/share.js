@@ -49,6 +49,8 @@ let rows = [];
 let worker = null;
 const totalMeter = new RateMeter();
 let rowIds = 0;
+// Set while the worker retries after a lost connection, so the status says so once.
+let retrying = false;
 
 loadLimits();
 chooseButton.addEventListener('click', () => fileInput.click());
@@ -226,6 +228,7 @@ function startShare() {
   totalDetail.textContent = '';
   cancelButton.disabled = false;
   render();
+  retrying = false;
   setStatus('Encrypting and uploading. Keep this tab open until the link appears.');
 
   worker = new Worker('/js/upload-worker.js', { type: 'module' });
@@ -252,6 +255,14 @@ function onWorkerMessage(msg) {
       break;
     case 'progress':
       showProgress(msg.sent);
+      if (retrying) {
+        retrying = false;
+        setStatus('Connection back. Encrypting and uploading; keep this tab open until the link appears.');
+      }
+      break;
+    case 'retrying':
+      if (!retrying) setStatus('Connection lost. The upload resumes by itself when it is back; keep this tab open.');
+      retrying = true;
       break;
     case 'file-done': {
       const r = rows[msg.j];

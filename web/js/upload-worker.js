@@ -5,7 +5,8 @@
 // Page -> worker: {type: 'start', files: File[], log2Chunk: number | null} once, then maybe
 // {type: 'cancel'}.
 // Worker -> page: {type: 'created', files: {payloadSize}[]}, {type: 'progress', sent: number[]},
-// {type: 'file-done', j}, {type: 'done', link}, {type: 'cancelled'}, {type: 'error', message}.
+// {type: 'retrying'}, {type: 'file-done', j}, {type: 'done', link}, {type: 'cancelled'},
+// {type: 'error', message}.
 import { apiJson, apiFetch, ApiError, withRetry, isAbort, NETWORK_MESSAGE } from './api.js';
 import { loadWasm, toHex } from './wasm.js';
 
@@ -168,13 +169,18 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
   /** @param {number} n @param {Uint8Array<ArrayBuffer>} bytes */
   const sendPart = async (n, bytes) => {
     const hash = toHex(sd.blake3(bytes));
+    const size = bytes.length;
+    // A Blob body, not the bytes themselves: Chromium uploads a typed-array body at about
+    // 23 MB/s and a Blob at about 260 MB/s (measured to a local sink), and the Blob's copy
+    // lives in the browser's blob store, so the part's buffer can go at once.
+    const body = new Blob([bytes]);
     await withRetry(
       async () => {
         try {
           await apiFetch(`/api/shares/${upload.id}/files/${j}/parts/${n}`, {
             method: 'PUT',
             headers: { ...bearer(upload), 'Sealdrop-Part-Blake3': hash },
-            body: bytes,
+            body,
             signal,
           });
         } catch (err) {
@@ -183,9 +189,9 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
           throw err;
         }
       },
-      { signal },
+      { signal, onRetry: (err) => err.status === 0 && post({ type: 'retrying' }) },
     );
-    progress.add(j, bytes.length);
+    progress.add(j, size);
   };
 
   const parts = new PartCutter(layout.payloadSize, layout.partSize, (n, bytes) =>
