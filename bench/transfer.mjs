@@ -51,7 +51,9 @@ async function measured(page, work) {
   let rss = 0;
   let heap = 0;
   const sample = async () => {
-    rss = Math.max(rss, await rendererRssMiB(browserCdp));
+    const now = await rendererRssMiB(browserCdp);
+    if (process.env.TRACE) process.stdout.write(`${now.toFixed(0)} `);
+    rss = Math.max(rss, now);
     const { metrics } = await cdp.send('Performance.getMetrics');
     const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
     heap = Math.max(heap, used / 1024 / 1024);

@@ -172,7 +172,7 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
     const size = bytes.length;
     // A Blob body, not the bytes themselves: Chromium uploads a typed-array body at about
     // 23 MB/s and a Blob at about 260 MB/s (measured to a local sink), and the Blob's copy
-    // lives in the browser's blob store, so the part's buffer can go at once.
+    // lives in the browser's blob store, so the part's buffer is free for the next part.
     const body = new Blob([bytes]);
     await withRetry(
       async () => {
@@ -197,13 +197,18 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
   const parts = new PartCutter(layout.payloadSize, layout.partSize, (n, bytes) =>
     pipeline.add(() => sendPart(n, bytes)),
   );
-  // Whole parts of plaintext per read: one read yields about one part of ciphertext.
+  // Whole parts of plaintext per read: one read yields about one part of ciphertext. The reads
+  // reuse one buffer (the opener copies what it holds back), so reading leaves no garbage.
   const readSize = layout.chunksPerPart * 2 ** p.log2;
+  /** @type {ArrayBuffer} */
+  let buffer = new ArrayBuffer(Math.min(readSize, file.size));
   for (let offset = 0; offset < file.size; offset += readSize) {
-    /** @type {ArrayBuffer} */
+    const want = Math.min(readSize, file.size - offset);
+    /** @type {Uint8Array<ArrayBuffer>} */
     let plain;
     try {
-      plain = await file.slice(offset, offset + readSize).arrayBuffer();
+      plain = await readInto(file.slice(offset, offset + want), buffer);
+      buffer = plain.buffer;
     } catch {
       throw new Error(
         `“${file.name}” could not be read any more; it may have been moved or changed while it was being sent.`,
@@ -211,10 +216,10 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
     }
     signal.throwIfAborted();
     // A file edited while it is read would seal to other bytes than the size announced.
-    if (plain.byteLength !== Math.min(readSize, file.size - offset)) {
+    if (plain.length !== want) {
       throw new Error(`“${file.name}” changed while it was being sent.`);
     }
-    await parts.add(await session.push(new Uint8Array(plain)));
+    await parts.add(await session.push(plain));
   }
   const last = await session.finish();
   await parts.add(last.ciphertext);
@@ -224,18 +229,46 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
   return last.contentId;
 }
 
+/**
+ * Reads all of `blob` into `buffer` (at least blob.size bytes) with a BYOB reader, which
+ * transfers the buffer: the bytes come back in a new ArrayBuffer object over the same memory.
+ * Returns what was read, which is shorter than blob.size only if the file shrank meanwhile.
+ * @param {Blob} blob
+ * @param {ArrayBuffer} buffer
+ * @returns {Promise<Uint8Array<ArrayBuffer>>}
+ */
+async function readInto(blob, buffer) {
+  const reader = blob.stream().getReader({ mode: 'byob' });
+  let into = buffer;
+  let fill = 0;
+  try {
+    while (fill < blob.size) {
+      const { done, value } = await reader.read(new Uint8Array(into, fill, blob.size - fill));
+      if (done || !value) break;
+      into = /** @type {ArrayBuffer} */ (value.buffer);
+      fill += value.length;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return new Uint8Array(into, 0, fill);
+}
+
 /** Cuts a stream of ciphertext chunks of any sizes into parts of exactly partSize bytes. */
 class PartCutter {
   /**
    * @param {number} payloadSize
    * @param {number} partSize
-   * @param {(n: number, bytes: Uint8Array<ArrayBuffer>) => Promise<void>} onPart
+   * @param {(n: number, bytes: Uint8Array<ArrayBuffer>) => Promise<void>} onPart must have
+   *   copied the bytes (hashed them and made its Blob) by the time it resolves
    */
   constructor(payloadSize, partSize, onPart) {
     this.payloadSize = payloadSize;
     this.partSize = partSize;
     this.onPart = onPart;
     this.next = 1;
+    /** @type {Uint8Array<ArrayBuffer> | null} */
+    this.store = null;
     /** @type {Uint8Array<ArrayBuffer> | null} */
     this.buf = null;
     this.fill = 0;
@@ -250,7 +283,9 @@ class PartCutter {
           const start = (this.next - 1) * this.partSize;
           const size = Math.min(this.partSize, this.payloadSize - start);
           if (size <= 0) throw new Error('The sealed file came out longer than announced.');
-          this.buf = new Uint8Array(size);
+          // One buffer for every part: onPart has copied a part out by the time it resolves.
+          this.store ??= new Uint8Array(Math.min(this.partSize, this.payloadSize));
+          this.buf = this.store.subarray(0, size);
           this.fill = 0;
         }
         const take = Math.min(chunk.length - off, this.buf.length - this.fill);
