@@ -111,11 +111,15 @@ export function isAbort(err) {
 }
 
 /**
- * Network losses, 5xx and 429 may pass by themselves; any other 4xx will not.
+ * Network losses, 5xx and 429 may pass by themselves, and so does a part that an earlier,
+ * interrupted try of ours is still storing; any other 4xx will not.
  * @param {unknown} err
  */
 export function isRetryable(err) {
-  return err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status >= 500);
+  return (
+    err instanceof ApiError &&
+    (err.status === 0 || err.status === 429 || err.status >= 500 || err.code === 'part_in_progress')
+  );
 }
 
 /**
