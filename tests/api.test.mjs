@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { sd, hex, call, sealShare, createBody, uploadShare, downloadShare } from './support/client.mjs';
 import { BASE, d1, rememberShare, remember } from './support/env.mjs';
 
@@ -276,4 +277,40 @@ test('aborting a share removes it and refuses a second abort', async () => {
     409,
     'not_uploading',
   );
+});
+
+test('a part cut off mid-body is not stored and can be sent again', async () => {
+  const share = await sealShare([{ name: uniqueName('cut'), data: randomBytes(5 * MiB + 1) }]);
+  const { id, owner } = await uploadShare(BASE, share, { complete: false });
+  const part = share.files[0].payload.subarray(0, 5243040);
+  const hash = hex(sd.blake3(part));
+  const path = `/api/shares/${id}/files/0/parts/1`;
+  // A raw request that announces the whole part, sends 1 MiB of it and hangs up.
+  await new Promise((resolve) => {
+    const url = new URL(BASE);
+    const socket = connect(Number(url.port), url.hostname, () => {
+      socket.write(
+        `PUT ${path} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${owner}\r\n` +
+          `Sealdrop-Part-Blake3: ${hash}\r\nContent-Length: ${part.length}\r\n\r\n`,
+      );
+      socket.write(part.subarray(0, MiB), () => setTimeout(() => socket.destroy(), 300));
+    });
+    socket.on('close', resolve).on('error', resolve);
+  });
+  // The worker notices the cut body when R2 refuses it, and gives up its claim on the part.
+  let status = 0;
+  for (let i = 0; i < 20 && status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const put = await call(`${BASE}${path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${owner}`, 'sealdrop-part-blake3': hash },
+      body: part,
+    });
+    status = put.status;
+    assert.ok([200, 409].includes(status), `${status} ${JSON.stringify(put.body)}`);
+    if (status === 409) assert.equal(put.body.error.code, 'part_in_progress');
+  }
+  assert.equal(status, 200, 'the whole part was accepted after the cut one');
+  const rows = d1(`SELECT n, size, etag IS NOT NULL AS stored FROM parts WHERE share_id = '${id}'`);
+  assert.deepEqual(rows, [{ n: 1, size: 5243040, stored: 1 }]);
 });
