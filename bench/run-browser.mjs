@@ -15,23 +15,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launch } from '../tests/support/browser.mjs';
 import { startServer } from './server.mjs';
 import { formatTable } from './table.mjs';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  // Lets the worker call gc() between contenders, so one contender's
-  // 256 MiB of ciphertext is not collected during the next one's timing.
-  '--js-flags=--expose-gc',
-];
 
 function usage() {
   return `usage: node bench/run-browser.mjs [--mib N] [--reps N] [--chunks 16,17,18,19,20,22] [--software-chunk 19] [--json] [--timeout-min 10]
@@ -113,7 +99,9 @@ async function main() {
   /** @type {import('playwright-core').Browser | undefined} */
   let browser;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+    // --expose-gc lets the worker call gc() between contenders, so one contender's 256 MiB of
+    // ciphertext is not collected during the next one's timing.
+    browser = await launch(['--js-flags=--expose-gc']);
     const page = await browser.newPage();
     const crashed = watchPage(page);
     const query = new URLSearchParams({

@@ -8,6 +8,7 @@
 // needed. Memory stays at about (PARTS_AHEAD + 1) parts whatever the file size.
 import { apiFetch, ApiError, withRetry, isAbort } from './api.js';
 import { isFormatError, toHex } from './wasm.js';
+import { readInto } from './bytes.js';
 
 const PARTS_AHEAD = 2;
 // A connection that comes back within a few minutes resumes by itself.
@@ -164,27 +165,17 @@ async function getPart(job, part, buffer, signal, onBytes) {
   }
   if (!res.body) throw new ApiError(0, 'network', 'The server sent an empty answer.');
   // A buffer detached by an interrupted read, or too small, is replaced.
-  let into = buffer && buffer.byteLength >= part.size ? buffer : new ArrayBuffer(job.file.part_size);
-  let fill = 0;
-  const reader = res.body.getReader({ mode: 'byob' });
+  const into = buffer && buffer.byteLength >= part.size ? buffer : new ArrayBuffer(job.file.part_size);
+  /** @type {Awaited<ReturnType<typeof readInto>>} */
+  let read;
   try {
-    while (fill < part.size) {
-      const { done, value } = await reader.read(new Uint8Array(into, fill, part.size - fill));
-      if (done || !value) break;
-      into = /** @type {ArrayBuffer} */ (value.buffer);
-      fill += value.length;
-      onBytes(fill);
-    }
-    if (fill === part.size && !(await reader.read(new Uint8Array(1))).done) {
-      throw new ApiError(0, 'network', 'The server sent more than the part.');
-    }
+    read = await readInto(res.body, into, part.size, onBytes);
   } catch (err) {
-    if (isAbort(err) || err instanceof ApiError) throw err;
+    if (isAbort(err)) throw err;
     // A body cut off mid-way (connection lost) surfaces here as a TypeError.
     throw new ApiError(0, 'network', 'The connection was lost during the download.');
-  } finally {
-    reader.releaseLock();
   }
-  if (fill !== part.size) throw new ApiError(0, 'network', 'The download of a part ended early.');
-  return new Uint8Array(into, 0, part.size);
+  if (read.more) throw new ApiError(0, 'network', 'The server sent more than the part.');
+  if (read.bytes.length !== part.size) throw new ApiError(0, 'network', 'The download of a part ended early.');
+  return read.bytes;
 }

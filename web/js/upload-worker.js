@@ -9,6 +9,7 @@
 // {type: 'error', message}.
 import { apiJson, apiFetch, ApiError, withRetry, isAbort, NETWORK_MESSAGE } from './api.js';
 import { loadWasm, toHex } from './wasm.js';
+import { readInto } from './bytes.js';
 
 const PARTS_IN_FLIGHT = 3;
 const PROGRESS_INTERVAL_MS = 100;
@@ -207,7 +208,7 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
     /** @type {Uint8Array<ArrayBuffer>} */
     let plain;
     try {
-      plain = await readInto(file.slice(offset, offset + want), buffer);
+      plain = (await readInto(file.slice(offset, offset + want).stream(), buffer, want)).bytes;
       buffer = plain.buffer;
     } catch {
       throw new Error(
@@ -227,31 +228,6 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
   await pipeline.drain();
   if (parts.next - 1 !== layout.partCount) throw new Error('The file was cut into an unexpected number of parts.');
   return last.contentId;
-}
-
-/**
- * Reads all of `blob` into `buffer` (at least blob.size bytes) with a BYOB reader, which
- * transfers the buffer: the bytes come back in a new ArrayBuffer object over the same memory.
- * Returns what was read, which is shorter than blob.size only if the file shrank meanwhile.
- * @param {Blob} blob
- * @param {ArrayBuffer} buffer
- * @returns {Promise<Uint8Array<ArrayBuffer>>}
- */
-async function readInto(blob, buffer) {
-  const reader = blob.stream().getReader({ mode: 'byob' });
-  let into = buffer;
-  let fill = 0;
-  try {
-    while (fill < blob.size) {
-      const { done, value } = await reader.read(new Uint8Array(into, fill, blob.size - fill));
-      if (done || !value) break;
-      into = /** @type {ArrayBuffer} */ (value.buffer);
-      fill += value.length;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  return new Uint8Array(into, 0, fill);
 }
 
 /** Cuts a stream of ciphertext chunks of any sizes into parts of exactly partSize bytes. */
