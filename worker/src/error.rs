@@ -76,9 +76,3 @@ impl ApiError {
         response
     }
 }
-
-impl From<sealdrop_core::Error> for ApiError {
-    fn from(err: sealdrop_core::Error) -> Self {
-        ApiError::bad_request("bad_input", err.to_string())
-    }
-}
