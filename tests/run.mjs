@@ -6,7 +6,15 @@ import { rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startStack } from './support/stack.mjs';
 
-const SUITES = ['api.test.mjs', 'openapi.test.mjs', 'headers.test.mjs', 'pages.test.mjs', 'persisted.test.mjs'];
+const SUITES = [
+  'api.test.mjs',
+  'openapi.test.mjs',
+  'headers.test.mjs',
+  'links.test.mjs',
+  'purge.test.mjs',
+  'pages.test.mjs',
+  'persisted.test.mjs',
+];
 const only = process.argv.slice(2);
 const workDir = join(ROOT, '.wrangler/test');
 rmSync(workDir, { recursive: true, force: true });

@@ -40,13 +40,25 @@ function concat(pieces) {
   return out;
 }
 
+/** The format's minimum Argon2id parameters, which the worker requires of password shares. */
+export const ARGON2 = { m_kib: 65536, t: 3, p: 1 };
+
 /**
  * Seals files for a share: everything but the upload itself.
  * @param {{ name: string, data: Uint8Array }[]} files
+ * @param {{ password?: string, expiresAt?: number, maxDownloads?: number | null }} [options]
+ *   expiry defaults to a week from the real clock, the download limit to none
  */
-export async function sealShare(files) {
+export async function sealShare(files, options = {}) {
   const ls = sd.newSecret();
-  const ss = sd.shareSecretFromLink(ls);
+  const salt = sd.randomBytes(16);
+  const ss =
+    options.password === undefined
+      ? sd.shareSecretFromLink(ls)
+      : sd.shareSecretWithPassword(ls, options.password, salt, ARGON2.m_kib, ARGON2.t, ARGON2.p);
+  const password = options.password === undefined ? null : { salt: sd.b64Encode(salt), ...ARGON2 };
+  const expiresAt = options.expiresAt ?? Date.now() + 7 * 24 * 3600 * 1000;
+  const maxDownloads = options.maxDownloads === undefined ? null : options.maxDownloads;
   const authKey = sd.shareAuthKey(ss);
   const log2 = sd.defaultLog2Chunk();
   const sealed = [];
@@ -66,14 +78,16 @@ export async function sealShare(files) {
     const layout = sd.uploadLayout(file.data.length, log2, 0);
     sealed.push({ j, header, metadata, payload, contentId: end.contentId, layout });
   }
-  return { ls, ss, authKey, files: sealed };
+  return { ls, ss, authKey, files: sealed, password, expiresAt, maxDownloads };
 }
 
 /** The body of POST /api/shares for a sealed share. */
 export function createBody(/** @type {Awaited<ReturnType<typeof sealShare>>} */ share) {
   return {
     auth_key_hash: sd.b64Encode(sd.blake3(share.authKey)),
-    password: null,
+    password: share.password,
+    expires_at: share.expiresAt,
+    max_downloads: share.maxDownloads,
     files: share.files.map((f) => ({
       header: sd.b64Encode(f.header),
       metadata: sd.b64Encode(f.metadata),

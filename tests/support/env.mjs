@@ -1,5 +1,6 @@
 // What tests/run.mjs hands to every test file: the stack's URL and state, and a D1 query helper.
 import { execFileSync } from 'node:child_process';
+import { request } from 'node:http';
 import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './stack.mjs';
@@ -10,14 +11,15 @@ export const STATE_DIR = process.env.SEALDROP_STATE ?? join(ROOT, '.wrangler/sta
 export const SECRETS_FILE = join(STATE_DIR, '..', 'secrets.jsonl');
 
 /**
- * Runs one SQL query on the local D1 of the stack under test.
+ * Runs one SQL query on the local D1 of the stack under test (or of the stack at `stateDir`).
  * @param {string} sql
+ * @param {string} [stateDir]
  * @returns {Record<string, unknown>[]}
  */
-export function d1(sql) {
+export function d1(sql, stateDir = STATE_DIR) {
   const out = execFileSync(
     join(ROOT, 'node_modules/.bin/wrangler'),
-    ['d1', 'execute', 'sealdrop', '--local', '--persist-to', STATE_DIR, '--json', '--command', sql],
+    ['d1', 'execute', 'sealdrop', '--local', '--persist-to', stateDir, '--json', '--command', sql],
     { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, encoding: 'utf8' },
   );
   return JSON.parse(out)[0].results;
@@ -71,5 +73,48 @@ export function filesUnder(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/**
+ * Sets the clock of the stack under test, or of the stack at `stateDir` (null: the real time).
+ * @param {number | null} ms
+ * @param {string} [stateDir]
+ */
+export function setClock(ms, stateDir = STATE_DIR) {
+  const set = `DELETE FROM test_clock; INSERT INTO test_clock (now_ms) VALUES (${Math.round(ms ?? 0)})`;
+  d1(ms === null ? 'DELETE FROM test_clock' : set, stateDir);
+}
+
+/**
+ * An HTTP request from a given loopback source address (127.0.0.x), so that suites and tests
+ * that count failures per client address do not trip each other's limits.
+ * @param {string} source
+ * @param {string} url
+ * @param {{ method?: string, headers?: Record<string, string>, body?: string }} [init]
+ * @returns {Promise<{ status: number, headers: import('node:http').IncomingHttpHeaders, body: any }>}
+ */
+export function callFrom(source, url, init = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: init.method ?? 'GET', headers: init.headers, localAddress: source, agent: false },
+      (res) => {
+        const chunks = /** @type {Buffer[]} */ ([]);
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = text;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
   });
 }

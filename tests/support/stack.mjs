@@ -67,6 +67,11 @@ export async function startStack({ port, stateDir, logFile, https = false }) {
       'log',
       '--local-protocol',
       https ? 'https' : 'http',
+      // Test configuration only: the clock tests may set (worker/src/context.rs), and
+      // GET /__scheduled to run the purge.
+      '--var',
+      'SEALDROP_TEST_CLOCK:d1',
+      '--test-scheduled',
     ],
     { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );

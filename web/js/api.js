@@ -21,6 +21,16 @@ export class ApiError extends Error {
 export const NETWORK_MESSAGE = 'The connection to the server was lost.';
 
 /**
+ * The server's own sentence, ending in a full stop so that the page can add what to do next;
+ * or what happened when the failure was not the server's answer.
+ * @param {unknown} err
+ */
+export function apiSentence(err) {
+  if (err instanceof ApiError) return err.message.replace(/\.?$/, '.');
+  return 'Something went wrong in this browser.';
+}
+
+/**
  * @typedef {Object} RequestOptions
  * @property {string} [method]
  * @property {unknown} [json] sent as a JSON body

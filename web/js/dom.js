@@ -1,5 +1,6 @@
-// Small DOM helpers both pages use. Anything that came from a file or the server is set as
+// Small DOM helpers every page uses. Anything that came from a file or the server is set as
 // text, never parsed as markup: file names are chosen by whoever sent the file.
+import { formatDateTime, formatRelative } from './format.js';
 
 /**
  * @template {HTMLElement} T
@@ -41,4 +42,43 @@ export function setStatus(text, kind = 'info') {
 /** @param {string} state */
 export function setPageState(state) {
   document.body.dataset.state = state;
+}
+
+/**
+ * A moment as "in 7 days". The exact date and time shows on hover and on keyboard focus (a
+ * tooltip drawn by the stylesheet from data-exact, since the CSP allows no inline style) and
+ * is in the text for screen readers, which neither hover nor see the tooltip.
+ * @param {number} at ms since the epoch
+ * @param {number} [now]
+ * @returns {HTMLTimeElement}
+ */
+export function timeEl(at, now = Date.now()) {
+  const exact = formatDateTime(at);
+  const node = el('time', {
+    className: 'when',
+    text: formatRelative(at, now),
+    attrs: { datetime: new Date(at).toISOString(), tabindex: '0', 'data-exact': exact },
+  });
+  node.append(el('span', { className: 'visually-hidden', text: ` (${exact})` }));
+  return node;
+}
+
+/**
+ * Makes `button` show and hide the password typed in `input`. The button says what it will do
+ * ("Show" / "Hide"), so it needs no pressed state on top.
+ * @param {HTMLInputElement} input
+ * @param {HTMLButtonElement} button
+ * @returns {() => void} hides the password again (before a reset, so it is not left on screen)
+ */
+export function setupPasswordToggle(input, button) {
+  /** @param {boolean} show */
+  const set = (show) => {
+    input.type = show ? 'text' : 'password';
+    button.textContent = show ? 'Hide' : 'Show';
+    button.setAttribute('aria-label', show ? 'Hide password' : 'Show password');
+  };
+  button.setAttribute('aria-controls', input.id);
+  set(false);
+  button.addEventListener('click', () => set(input.type === 'password'));
+  return () => set(false);
 }

@@ -1,10 +1,17 @@
 // The download page, /d/<share id>#<link secret>. Before the click it shows only the share's
-// state: mail scanners open links, and only a person's click may spend a download. After it:
-// proof of the key, the sealed manifest and metadata opened here, then one row per file.
-import { apiJson, ApiError, withRetry } from './api.js';
+// state (and a password field for password shares): mail scanners open links, and only a
+// person's click may spend a download. After it: the password's Argon2id in a worker, proof of
+// the key, the sealed manifest and metadata opened here, then one row per file.
+//
+// body data-state: loading, locked (ready for the click), checking (after it, until the files
+// or a refusal show), ready, downloading, done, error, bad-link, not-found, and the refusals of
+// js/refusals.js: expired, exhausted, revoked, purged, link-locked (423), rate-limited (429).
+import { apiJson, ApiError, apiSentence, withRetry } from './api.js';
 import { loadWasm, isFormatError, toHex } from './wasm.js';
-import { byId, el, setStatus, setPageState } from './dom.js';
+import { byId, el, setStatus, setPageState, setupPasswordToggle, timeEl } from './dom.js';
 import { formatSize, plural } from './format.js';
+import { deriveShareSecret, isPasswordParams } from './password.js';
+import { STATE_MESSAGES, goneState, revealRefusal } from './refusals.js';
 import { RateMeter, progressLine, setBar } from './progress.js';
 import { canPickFile, canPickFolder, pickFileSink, pickFolder, streamSink, isPickerCancel } from './save.js';
 import { downloadFile, TamperedError } from './payload.js';
@@ -16,18 +23,14 @@ const TAMPERED = 'This file was changed after it was sent. Nothing was saved.';
 const VERIFIED = 'Verified: content matches what was sent';
 const PROGRESS_INTERVAL_MS = 100;
 
-/** @type {Record<string, string>} */
-const STATE_MESSAGES = {
-  uploading: 'The sender is still uploading these files, so nothing can be downloaded yet. Try again in a few minutes.',
-  expired: 'This share has expired and its files are no longer available. Ask the sender to share them again.',
-  exhausted:
-    'This share has been downloaded as many times as the sender allowed. Ask the sender to share the files again.',
-  revoked: 'The sender has withdrawn this share. Ask them if you still need the files.',
-  purged: 'The files of this share have been deleted. Ask the sender to share them again.',
-};
-
 const unlock = byId('unlock', HTMLElement);
+const unlockForm = byId('unlock-form', HTMLFormElement);
 const revealButton = byId('reveal', HTMLButtonElement);
+const passwordField = byId('password-field', HTMLElement);
+const passwordInput = byId('password', HTMLInputElement);
+const deriving = byId('deriving', HTMLElement);
+const expiresItem = byId('expires', HTMLElement);
+const downloadsLeft = byId('downloads-left', HTMLElement);
 const filesSection = byId('files', HTMLElement);
 const filesHeading = byId('files-heading', HTMLElement);
 const filesSummary = byId('files-summary', HTMLElement);
@@ -63,7 +66,16 @@ wasm.catch(() => {});
 /** @type {Share | null} */
 let share = null;
 let busy = false;
+/** @type {((event: SubmitEvent) => void) | null} set once the share is known to be ready */
+let onReveal = null;
 
+setupPasswordToggle(passwordInput, byId('password-toggle', HTMLButtonElement));
+// Attached before the form can be shown: a submit that reached the browser would be refused by
+// the CSP (form-action 'none') and reported as a violation.
+unlockForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  onReveal?.(event);
+});
 main();
 
 async function main() {
@@ -82,17 +94,22 @@ async function main() {
     return fail(`${apiSentence(err)} Nothing was downloaded. Check your connection and reload the page.`);
   }
   if (info.state !== 'active') {
-    return fail(STATE_MESSAGES[info.state] ?? 'The files of this share are not available. Ask the sender.');
+    setPageState(goneState(info.state));
+    setStatus(STATE_MESSAGES[info.state] ?? 'The files of this share are not available. Ask the sender.', 'error');
+    return;
   }
-  if (info.password) {
+  /** @type {import('./password.js').PasswordParams | null} */
+  const password = isPasswordParams(info.password) ? info.password : null;
+  if (info.password !== null && info.password !== undefined && !password) {
     return fail(
-      'Password-protected shares are not supported yet. Nothing was downloaded. Ask the sender for a link without a password.',
+      'The server described this share’s password in a form this page does not know. Nothing was downloaded. Reload the page, or ask the sender to share the files again.',
     );
   }
   unlock.hidden = false;
+  passwordField.hidden = !password;
   setPageState('locked');
-  setStatus('This share is ready.');
-  revealButton.addEventListener('click', () => reveal(id, fragment));
+  setStatus(password ? 'This share is ready. Enter the password to open it.' : 'This share is ready.');
+  onReveal = () => reveal(id, fragment, password);
   downloadAll.addEventListener('click', () => startAll());
 }
 
@@ -119,21 +136,21 @@ function fail(message) {
 }
 
 /**
- * The server's own sentence, or what happened when no answer came.
- * @param {unknown} err
- */
-function apiSentence(err) {
-  if (err instanceof ApiError) return err.message.replace(/\.?$/, '.');
-  return 'Something went wrong in this browser.';
-}
-
-/**
  * @param {string} id
  * @param {string} fragment
+ * @param {import('./password.js').PasswordParams | null} password
  */
-async function reveal(id, fragment) {
+async function reveal(id, fragment, password) {
+  if (revealButton.disabled) return;
+  if (password && passwordInput.value === '') {
+    // Sending a proof without it would only spend one of the few tries.
+    setStatus('Enter the password the sender gave you, then choose Decrypt and show files.', 'error');
+    passwordInput.focus();
+    return;
+  }
   revealButton.disabled = true;
-  setStatus('Checking the link and decrypting the list of files…');
+  setPageState('checking');
+  setStatus(password ? 'Checking the password…' : 'Checking the link and decrypting the list of files…');
   try {
     /** @type {typeof import('../pkg/sealdrop_wasm.js')} */
     let sd;
@@ -151,14 +168,29 @@ async function reveal(id, fragment) {
       unlock.hidden = true;
       return badLink();
     }
-    const ss = sd.shareSecretFromLink(ls);
-    ls.fill(0);
+    /** @type {Uint8Array} */
+    let ss;
+    if (password) {
+      deriving.hidden = false;
+      passwordInput.readOnly = true;
+      try {
+        // ls moves to the worker, which wipes it; here it is left detached.
+        ss = await deriveShareSecret(ls, passwordInput.value, password);
+      } finally {
+        deriving.hidden = true;
+        passwordInput.readOnly = false;
+      }
+    } else {
+      ss = sd.shareSecretFromLink(ls);
+      ls.fill(0);
+    }
     const ak = sd.shareAuthKey(ss);
     const proof = await apiJson(`/api/shares/${id}/proof`, {
       method: 'POST',
       headers: { Authorization: `Sealdrop-Key ${sd.b64Encode(ak)}` },
     });
     ak.fill(0);
+    if (password) setStatus('Password accepted. Decrypting the list of files…');
     const ticket = String(proof.ticket);
     // The proof already counted a download: do not make the person spend another on a blip.
     const contents = await withRetry(() =>
@@ -175,31 +207,16 @@ async function reveal(id, fragment) {
     }
     share = { id, ticket, manifest, items: openFiles(sd, ss, manifest, contents.files) };
     ss.fill(0);
+    passwordInput.value = '';
+    showLimits(proof);
     showFiles(share.items);
   } catch (err) {
     revealButton.disabled = false;
-    if (err instanceof ApiError && err.code === 'wrong_key') {
-      unlock.hidden = true;
-      return fail(
-        'Wrong password or damaged link. Nothing was downloaded. Check that you copied the whole link, including the part after “#”, or ask the sender to send it again.',
-      );
-    }
-    if (err instanceof ApiError && err.status === 429) {
-      const minutes = Math.max(1, Math.ceil((err.retryAfterSeconds ?? 600) / 60));
-      return fail(
-        `Too many failed attempts to open this share. Nothing was downloaded. Try again in ${plural(minutes, 'minute')}.`,
-      );
-    }
-    if (err instanceof ApiError && (err.status === 410 || err.code === 'not_ready')) {
-      unlock.hidden = err.status === 410;
-      return fail(STATE_MESSAGES[err.code] ?? `${apiSentence(err)} Nothing was downloaded.`);
-    }
-    if (err instanceof ApiError && err.status === 0) {
-      return fail(
-        'The connection to the server was lost. Nothing was downloaded. Check your connection and try again.',
-      );
-    }
-    return fail(`${apiSentence(err)} Nothing was downloaded. Reload the page to try again.`);
+    const refusal = revealRefusal(err, password !== null);
+    unlock.hidden = !refusal.retry;
+    setPageState(refusal.state);
+    setStatus(refusal.message, 'error');
+    if (refusal.retry && password) passwordInput.select();
   }
 }
 
@@ -276,6 +293,31 @@ function makeRow(j, name, size, file, fileSecret) {
   const item = { j, file, fileSecret, name, size, li, button, bar, detail, proof, contentId };
   button.addEventListener('click', () => startOne(item));
   return item;
+}
+
+/**
+ * What only a key holder may learn: until when, and how many more times, the link opens.
+ * @param {any} proof the answer to the proof
+ */
+function showLimits(proof) {
+  const expiresAt = Number(proof.expires_at);
+  const knownExpiry = Number.isFinite(expiresAt) && expiresAt > 0;
+  expiresItem.replaceChildren(...(knownExpiry ? ['Expires ', timeEl(expiresAt)] : []));
+  expiresItem.hidden = !knownExpiry;
+  const max = proof.max_downloads;
+  const used = Number(proof.downloads_used);
+  if (max === null) {
+    downloadsLeft.textContent = 'No limit on downloads';
+  } else if (Number.isInteger(max) && Number.isInteger(used)) {
+    const left = Math.max(0, max - used);
+    downloadsLeft.textContent =
+      left > 0
+        ? `${plural(left, 'download')} left`
+        : '0 downloads left: this was the last one, so save the files now. The link will not open again.';
+  } else {
+    downloadsLeft.textContent = '';
+  }
+  downloadsLeft.hidden = downloadsLeft.textContent === '';
 }
 
 /** @param {Item[]} items */

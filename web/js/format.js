@@ -1,4 +1,5 @@
-// How sizes, speeds and durations read on every page (ux.md: KB/MB/GB with one decimal).
+// How sizes, speeds, durations and moments read on every page (ux.md: KB/MB/GB with one decimal;
+// times as "in 3 days", the exact date on hover and focus).
 
 const UNITS = ['KB', 'MB', 'GB', 'TB'];
 
@@ -44,4 +45,42 @@ export function formatTimeLeft(seconds) {
  */
 export function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * A span of time as people say it, rounded to its largest unit: a link made for 7 days is a
+ * few milliseconds short of that when it is shown, and must still read "7 days".
+ * @param {number} ms
+ * @returns {string} "less than a minute", "1 hour", "23 hours", "7 days"
+ */
+export function formatDuration(ms) {
+  const abs = Math.abs(ms);
+  if (abs < MINUTE_MS) return 'less than a minute';
+  const minutes = Math.round(abs / MINUTE_MS);
+  if (minutes < 60) return plural(minutes, 'minute');
+  const hours = Math.round(abs / HOUR_MS);
+  if (hours < 24) return plural(hours, 'hour');
+  return plural(Math.round(abs / DAY_MS), 'day');
+}
+
+/**
+ * @param {number} at ms since the epoch
+ * @param {number} [now]
+ * @returns {string} "in 7 days", "in less than a minute", "3 hours ago"
+ */
+export function formatRelative(at, now = Date.now()) {
+  const words = formatDuration(at - now);
+  return at >= now ? `in ${words}` : `${words} ago`;
+}
+
+/**
+ * The exact moment, in the reader's own locale and time zone.
+ * @param {number} at ms since the epoch
+ */
+export function formatDateTime(at) {
+  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(at);
 }

@@ -1,14 +1,18 @@
-// The share page: pick files, hand them to the upload worker, show progress, show the link.
-import { apiJson } from './api.js';
+// The share page: pick files and options, hand them to the upload worker, show progress, show
+// the link, and remember the share in this browser for "My shares".
+import { apiFetch } from './api.js';
 import { formatSize, plural } from './format.js';
 import { RateMeter, progressLine, setBar } from './progress.js';
-import { byId, el, setStatus, setPageState } from './dom.js';
+import { byId, el, setStatus, setPageState, timeEl } from './dom.js';
+import { setPolicy, onOptionsChange, readOptions, focusProblem, clearPassword } from './share-options.js';
+import { addOwned } from './owned.js';
 
 /** @typedef {{ max_file_bytes: number, max_files: number, log2_chunk: number | null }} Limits */
 
 /** @type {Limits} Used until /api/limits answers, and if it never does. */
 const DEFAULT_LIMITS = { max_file_bytes: 10 * 2 ** 30, max_files: 100, log2_chunk: null };
 const CANCEL_GRACE_MS = 10000;
+const WORKING = 'Encrypting and uploading. Keep this tab open until the link appears.';
 
 const pick = byId('pick', HTMLElement);
 const dropZone = byId('drop-zone', HTMLElement);
@@ -28,6 +32,11 @@ const resultHeading = byId('result-heading', HTMLElement);
 const linkField = byId('share-link', HTMLInputElement);
 const copyButton = byId('copy-button', HTMLButtonElement);
 const againButton = byId('again-button', HTMLButtonElement);
+const shareExpires = byId('share-expires', HTMLElement);
+const shareLimit = byId('share-limit', HTMLElement);
+const resultLede = byId('result-lede', HTMLElement);
+const passwordReminder = byId('password-reminder', HTMLElement);
+const ownedNote = byId('owned-note', HTMLElement);
 
 /** @type {Limits} */
 let limits = DEFAULT_LIMITS;
@@ -51,7 +60,10 @@ const totalMeter = new RateMeter();
 let rowIds = 0;
 // Set while the worker retries after a lost connection, so the status says so once.
 let retrying = false;
+// Set while the worker derives the password's key, so the status goes back to WORKING after.
+let protecting = false;
 
+onOptionsChange(render);
 loadLimits();
 chooseButton.addEventListener('click', () => fileInput.click());
 fileInput.addEventListener('change', () => {
@@ -74,13 +86,25 @@ window.addEventListener('beforeunload', (event) => {
 
 async function loadLimits() {
   try {
-    const got = await apiJson('/api/limits');
+    const res = await apiFetch('/api/limits');
+    const answeredAt = Date.now();
+    const got = await res.json();
     limits = {
       max_file_bytes: Number(got.max_file_bytes) || DEFAULT_LIMITS.max_file_bytes,
       max_files: Number(got.max_files) || DEFAULT_LIMITS.max_files,
       log2_chunk:
         Number.isInteger(got.log2_chunk) && got.log2_chunk >= 16 && got.log2_chunk <= 24 ? got.log2_chunk : null,
     };
+    // The server refuses an expiry past its own now + cap, so a clock running ahead of the
+    // server's would have the longest preset refused. Date has whole seconds and lags the
+    // answer's true time, so the estimate errs towards the safe side. Without the header (the
+    // local stack sends none) this clock is trusted.
+    const serverDate = Date.parse(res.headers.get('Date') ?? '');
+    setPolicy({
+      capSeconds: got.max_expiry_seconds,
+      maxDownloads: got.max_download_limit,
+      clockOffsetMs: Number.isFinite(serverDate) ? serverDate - answeredAt : 0,
+    });
   } catch {
     // The defaults stand; the server enforces its own limits when the share is created.
   }
@@ -203,7 +227,7 @@ function render() {
   pick.hidden = working || done;
   filesSection.hidden = rows.length === 0;
   shareButton.hidden = working || done;
-  shareButton.disabled = rows.length === 0;
+  shareButton.disabled = rows.length === 0 || readOptions().error !== null;
   shareButton.textContent = state === 'error' ? 'Try again' : 'Share';
   cancelButton.hidden = !working;
   result.hidden = !done;
@@ -211,6 +235,14 @@ function render() {
 
 function startShare() {
   if (rows.length === 0 || !canEdit()) return;
+  // Checked again here: a custom expiry that was fine when typed may have passed since.
+  const chosen = readOptions();
+  if (chosen.error !== null) {
+    setStatus(`${chosen.error} Nothing was shared yet.`, 'error');
+    render();
+    focusProblem(chosen.field);
+    return;
+  }
   setPageState('working');
   refusedList.hidden = true;
   totalMeter.reset();
@@ -229,7 +261,8 @@ function startShare() {
   cancelButton.disabled = false;
   render();
   retrying = false;
-  setStatus('Encrypting and uploading. Keep this tab open until the link appears.');
+  protecting = false;
+  setStatus(WORKING);
 
   worker = new Worker('/js/upload-worker.js', { type: 'module' });
   const current = worker;
@@ -242,13 +275,24 @@ function startShare() {
       'The encryption module could not be loaded. Nothing was shared; your files are unchanged. Reload the page and try again.',
     );
   });
-  current.postMessage({ type: 'start', files: rows.map((r) => r.file), log2Chunk: limits.log2_chunk });
+  current.postMessage({
+    type: 'start',
+    files: rows.map((r) => r.file),
+    log2Chunk: limits.log2_chunk,
+    options: chosen.options,
+  });
 }
 
 /** @param {any} msg */
 function onWorkerMessage(msg) {
   switch (msg?.type) {
+    case 'protecting':
+      protecting = true;
+      setStatus('Protecting the share with the password… This takes a second or two.');
+      break;
     case 'created':
+      if (protecting) setStatus(WORKING);
+      protecting = false;
       msg.files.forEach((/** @type {{ payloadSize: number }} */ f, /** @type {number} */ j) => {
         rows[j].payloadSize = f.payloadSize;
       });
@@ -273,7 +317,7 @@ function onWorkerMessage(msg) {
       break;
     }
     case 'done':
-      finish(msg.link);
+      finish(msg);
       break;
     case 'cancelled':
       stopWorker();
@@ -332,12 +376,33 @@ function cancelShare() {
   }, CANCEL_GRACE_MS);
 }
 
-/** @param {string} link */
-function finish(link) {
+/**
+ * @param {{ link: string, id: string, ownerToken: string, expiresAt: number,
+ *   maxDownloads: number | null, password: boolean }} done
+ */
+function finish(done) {
   stopWorker();
   setPageState('done');
-  linkField.value = link;
+  linkField.value = done.link;
   copyButton.textContent = 'Copy';
+  shareExpires.replaceChildren('Expires ', timeEl(done.expiresAt));
+  shareLimit.textContent =
+    done.maxDownloads === null ? 'Unlimited downloads until then' : plural(done.maxDownloads, 'download');
+  passwordReminder.hidden = !done.password;
+  resultLede.textContent = done.password
+    ? 'Anyone with this link and the password can download the files. Send the link to the people who should have them.'
+    : 'Anyone with this link can download the files. Send it to the people who should have them.';
+  const remembered = addOwned({
+    id: done.id,
+    ownerToken: done.ownerToken,
+    createdAt: Date.now(),
+    fileCount: rows.length,
+    totalSize: rows.reduce((sum, r) => sum + r.file.size, 0),
+  });
+  ownedNote.textContent = remembered
+    ? 'You can see how often it was downloaded, or revoke it, in My shares.'
+    : 'This browser did not let the page remember this share, so it will not appear in My shares. The link works all the same.';
+  clearPassword();
   render();
   setStatus(`${plural(rows.length, 'file')} shared. Copy the link below and send it.`, 'success');
   resultHeading.focus();
@@ -388,6 +453,9 @@ function reset() {
   stopWorker();
   rows = [];
   linkField.value = '';
+  shareExpires.replaceChildren();
+  shareLimit.textContent = '';
+  passwordReminder.hidden = true;
   refusedList.replaceChildren();
   refusedList.hidden = true;
   totalBox.hidden = true;

@@ -2,17 +2,22 @@
 // stall the page. It keeps at most PARTS_IN_FLIGHT parts (plus the one being filled) in
 // memory, whatever the size of the files.
 //
-// Page -> worker: {type: 'start', files: File[], log2Chunk: number | null} once, then maybe
-// {type: 'cancel'}.
-// Worker -> page: {type: 'created', files: {payloadSize}[]}, {type: 'progress', sent: number[]},
-// {type: 'retrying'}, {type: 'file-done', j}, {type: 'done', link}, {type: 'cancelled'},
-// {type: 'error', message}.
-import { apiJson, apiFetch, ApiError, withRetry, isAbort, NETWORK_MESSAGE } from './api.js';
+// Page -> worker: {type: 'start', files: File[], log2Chunk: number | null, options: ShareOptions}
+// once, then maybe {type: 'cancel'}.
+// Worker -> page: {type: 'protecting'} (Argon2id running, about a second), {type: 'created',
+// files: {payloadSize}[]}, {type: 'progress', sent: number[]}, {type: 'retrying'},
+// {type: 'file-done', j}, {type: 'done', link, id, ownerToken, expiresAt, maxDownloads, password},
+// {type: 'cancelled'}, {type: 'error', message}.
+import { apiJson, apiFetch, ApiError, apiSentence, withRetry, isAbort, NETWORK_MESSAGE } from './api.js';
 import { loadWasm, toHex } from './wasm.js';
 import { readInto } from './bytes.js';
 
 const PARTS_IN_FLIGHT = 3;
 const PROGRESS_INTERVAL_MS = 100;
+// Argon2id for share passwords (format-v1.md): 64 MiB, 3 passes, 1 lane, about a second.
+const ARGON2 = { m_kib: 65536, t: 3, p: 1 };
+
+/** @typedef {import('./share-options.js').ShareOptions} ShareOptions */
 
 const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
@@ -25,7 +30,7 @@ scope.addEventListener('message', (event) => {
   const msg = event.data;
   if (msg?.type === 'start' && !running) {
     controller = new AbortController();
-    running = share(msg.files, msg.log2Chunk, controller);
+    running = share(msg.files, msg.log2Chunk, msg.options, controller);
   } else if (msg?.type === 'cancel') {
     controller?.abort();
   }
@@ -44,9 +49,10 @@ function post(msg) {
 /**
  * @param {File[]} files
  * @param {number | null} log2Chunk the server's chunk size, or null for the module's default
+ * @param {ShareOptions} options checked by the page
  * @param {AbortController} controller aborted by a cancel, and by this function on a failure
  */
-async function share(files, log2Chunk, controller) {
+async function share(files, log2Chunk, options, controller) {
   const signal = controller.signal;
   /** @type {Upload | null} */
   let upload = null;
@@ -56,9 +62,22 @@ async function share(files, log2Chunk, controller) {
     const sd = await loadWasm();
     const log2 = log2Chunk ?? sd.defaultLog2Chunk();
     const ls = sd.newSecret();
-    const ss = sd.shareSecretFromLink(ls);
+    secrets.push(ls);
+    /** @type {{ salt: string, m_kib: number, t: number, p: number } | null} */
+    let passwordParams = null;
+    /** @type {Uint8Array} */
+    let ss;
+    if (options.password !== null) {
+      post({ type: 'protecting' });
+      const salt = crypto.getRandomValues(new Uint8Array(16));
+      ss = sd.shareSecretWithPassword(ls, options.password, salt, ARGON2.m_kib, ARGON2.t, ARGON2.p);
+      passwordParams = { salt: sd.b64Encode(salt), ...ARGON2 };
+      signal.throwIfAborted();
+    } else {
+      ss = sd.shareSecretFromLink(ls);
+    }
     const ak = sd.shareAuthKey(ss);
-    secrets.push(ls, ss, ak);
+    secrets.push(ss, ak);
 
     /** @type {Prepared[]} */
     const prepared = [];
@@ -78,14 +97,23 @@ async function share(files, log2Chunk, controller) {
       prepared.push({ file, session, header, metadata, layout, log2 });
     }
 
+    /** @type {number} */
+    let expiresAt = 0;
     const created = await withRetry(
-      () =>
-        apiJson('/api/shares', {
+      () => {
+        // Counted from this moment, so that "7 days" is 7 days from when the link exists.
+        expiresAt =
+          'afterMs' in options.expiry
+            ? Date.now() + options.clockOffsetMs + options.expiry.afterMs
+            : options.expiry.atMs;
+        return apiJson('/api/shares', {
           method: 'POST',
           signal,
           json: {
             auth_key_hash: sd.b64Encode(sd.blake3(ak)),
-            password: null,
+            password: passwordParams,
+            expires_at: Math.floor(expiresAt),
+            max_downloads: options.maxDownloads,
             files: prepared.map((p) => ({
               header: sd.b64Encode(p.header),
               metadata: sd.b64Encode(p.metadata),
@@ -93,7 +121,8 @@ async function share(files, log2Chunk, controller) {
               chunks_per_part: p.layout.chunksPerPart,
             })),
           },
-        }),
+        });
+      },
       { signal },
     );
     upload = { id: String(created.id), token: String(created.owner_token) };
@@ -134,7 +163,15 @@ async function share(files, log2Chunk, controller) {
         }),
       { signal },
     );
-    post({ type: 'done', link: `${scope.location.origin}/d/${upload.id}#${sd.b64Encode(ls)}` });
+    post({
+      type: 'done',
+      link: `${scope.location.origin}/d/${upload.id}#${sd.b64Encode(ls)}`,
+      id: upload.id,
+      ownerToken: upload.token,
+      expiresAt,
+      maxDownloads: options.maxDownloads,
+      password: passwordParams !== null,
+    });
   } catch (err) {
     const cancelled = signal.aborted && isAbort(err);
     // Stops the parts still in flight, so that nothing reaches the server after the abort.
@@ -352,6 +389,15 @@ async function abortUpload(upload) {
   }
 }
 
+// The server's sentences for these name its JSON fields; people chose the options by other names.
+/** @type {Record<string, string>} */
+const OPTION_REFUSALS = {
+  bad_expiry:
+    'The server did not accept the expiry: it is in the past or further ahead than allowed (this computer’s clock may be off).',
+  bad_download_limit: 'The server did not accept the download limit.',
+  bad_password_params: 'The server did not accept the password settings.',
+};
+
 /**
  * @param {unknown} err
  * @param {boolean} started whether parts may have reached the server
@@ -362,11 +408,15 @@ function describe(err, started) {
     err instanceof ApiError
       ? network
         ? NETWORK_MESSAGE
-        : err.message.replace(/\.?$/, '.')
+        : (OPTION_REFUSALS[err.code] ?? apiSentence(err))
       : err instanceof Error && err.name !== 'SealdropError'
         ? err.message
         : 'Encrypting the files failed in this browser.';
   const lost = started ? 'Nothing was shared and the partial upload was deleted;' : 'Nothing was shared;';
-  const next = network ? 'Check your connection and choose Share to try again.' : 'Choose Share to try again.';
+  const next = network
+    ? 'Check your connection and choose Share to try again.'
+    : err instanceof ApiError && err.code in OPTION_REFUSALS
+      ? 'Check the options, then choose Share to try again.'
+      : 'Choose Share to try again.';
   return `${what} ${lost} your files are unchanged. ${next}`;
 }

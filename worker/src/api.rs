@@ -20,14 +20,17 @@ pub async fn handle(req: Request, env: &Env) -> ApiResult<Response> {
             ok(&doc)
         }
         Op::Limits => ok(&Limits::from_env(env)?),
-        Op::CreateShare => shares::create(req, &Ctx::new(env)?).await,
-        Op::ShareState => shares::state(&Ctx::new(env)?, &p.id).await,
-        Op::UploadPart => parts::upload(req, &Ctx::new(env)?, &p.id, p.j, p.n).await,
-        Op::CompleteFile => shares::complete_file(req, &Ctx::new(env)?, &p.id, p.j).await,
-        Op::CompleteShare => shares::complete_share(req, &Ctx::new(env)?, &p.id).await,
-        Op::AbortShare => shares::abort(req, &Ctx::new(env)?, &p.id).await,
-        Op::Proof => download::proof(req, &Ctx::new(env)?, &p.id).await,
-        Op::Contents => download::contents(req, &Ctx::new(env)?, &p.id).await,
-        Op::Payload => download::payload(req, &Ctx::new(env)?, &p.id, p.j).await,
+        Op::CreateShare => shares::create(req, &Ctx::new(env).await?).await,
+        Op::ShareState => shares::state(&Ctx::new(env).await?, &p.id).await,
+        Op::UploadPart => parts::upload(req, &Ctx::new(env).await?, &p.id, p.j, p.n).await,
+        Op::CompleteFile => shares::complete_file(req, &Ctx::new(env).await?, &p.id, p.j).await,
+        Op::CompleteShare => shares::complete_share(req, &Ctx::new(env).await?, &p.id).await,
+        Op::AbortShare => shares::abort(req, &Ctx::new(env).await?, &p.id).await,
+        Op::OwnerView => shares::owner_view(req, &Ctx::new(env).await?, &p.id).await,
+        Op::Revoke => shares::revoke(req, &Ctx::new(env).await?, &p.id).await,
+        Op::Unlock => shares::unlock(req, &Ctx::new(env).await?, &p.id).await,
+        Op::Proof => download::proof(req, &Ctx::new(env).await?, &p.id).await,
+        Op::Contents => download::contents(req, &Ctx::new(env).await?, &p.id).await,
+        Op::Payload => download::payload(req, &Ctx::new(env).await?, &p.id, p.j).await,
     }
 }

@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 fn asset_path(path: &str) -> &str {
     match path {
         "/" => "/index.html",
+        "/mine" => "/mine.html",
         p if p.starts_with("/d/") => "/download.html",
         p => p,
     }

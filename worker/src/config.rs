@@ -9,6 +9,8 @@ use crate::error::{ApiError, ApiResult};
 /// Largest plaintext file, unless configured: 10 GiB.
 const DEFAULT_MAX_FILE_BYTES: u64 = 10 * 1024 * 1024 * 1024;
 const DEFAULT_MAX_FILES: u32 = 100;
+/// Longest expiry a share may have, unless configured: 30 days.
+const DEFAULT_MAX_EXPIRY_SECONDS: u64 = 30 * 24 * 60 * 60;
 
 /// What uploads may be. Served at `/api/limits` so that pages can say so before anyone waits.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -17,6 +19,9 @@ pub struct Limits {
     pub max_files: u32,
     /// The chunk size new files should use.
     pub log2_chunk: u8,
+    pub max_expiry_seconds: u64,
+    /// Downloads a share may allow at most, short of no limit.
+    pub max_download_limit: u64,
 }
 
 impl Limits {
@@ -25,6 +30,8 @@ impl Limits {
             max_file_bytes: var(env, "MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)?,
             max_files: var(env, "MAX_FILES", DEFAULT_MAX_FILES)?,
             log2_chunk: DEFAULT_LOG2_CHUNK,
+            max_expiry_seconds: var(env, "MAX_EXPIRY_SECONDS", DEFAULT_MAX_EXPIRY_SECONDS)?,
+            max_download_limit: crate::lifecycle::MAX_DOWNLOAD_LIMIT as u64,
         })
     }
 }

@@ -16,12 +16,28 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(env: &Env) -> ApiResult<Self> {
+    pub async fn new(env: &Env) -> ApiResult<Self> {
+        let db = Db::from_env(env)?;
+        let now = now(env, &db).await?;
         Ok(Ctx {
-            db: Db::from_env(env)?,
+            db,
             storage: Storage::from_env(env)?,
             limits: Limits::from_env(env)?,
-            now: Date::now().as_millis(),
+            now,
         })
     }
+}
+
+/// The time. A test stack (and only one: its `SEALDROP_TEST_CLOCK` variable is set on the
+/// wrangler command line by tests/run.mjs, never in wrangler.toml) reads it from the
+/// `test_clock` table when a test has set one, so that expiry is tested without sleeping.
+async fn now(env: &Env, db: &Db) -> ApiResult<u64> {
+    let real = Date::now().as_millis();
+    let testing = env
+        .var("SEALDROP_TEST_CLOCK")
+        .is_ok_and(|v| v.to_string() == "d1");
+    if !testing {
+        return Ok(real);
+    }
+    Ok(db.test_clock().await?.unwrap_or(real))
 }

@@ -15,12 +15,45 @@ pub struct Db(D1Database);
 #[derive(Debug, Deserialize)]
 pub struct ShareRow {
     pub id: String,
+    /// The stored state; what it means at a given time is `ShareRow::state_at`.
     pub state: String,
     pub auth_key_hash: String,
     pub owner_token_hash: String,
     pub password: Option<String>,
     pub manifest: Option<String>,
+    pub created_at: u64,
+    pub expires_at: u64,
+    pub max_downloads: Option<u64>,
+    pub downloads: u64,
+    pub file_count: u64,
+    pub locked: u8,
+    pub failed_proofs: u64,
+    /// The latest use of any of the share's tickets.
+    pub last_ticket_use: Option<u64>,
 }
+
+/// Failed proofs within the last hour, for one share and for one client address.
+#[derive(Debug, Deserialize)]
+pub struct RecentFailures {
+    pub share_count: u64,
+    pub share_oldest: Option<u64>,
+    pub client_count: u64,
+    pub client_oldest: Option<u64>,
+}
+
+/// A share whose storage the purge releases, and why.
+#[derive(Debug, Deserialize)]
+pub struct Ended {
+    pub id: String,
+    pub stored_state: String,
+    /// expired, exhausted, revoked or abandoned.
+    pub reason: String,
+}
+
+const SHARE_COLUMNS: &str =
+    "id, state, auth_key_hash, owner_token_hash, password, manifest, created_at, expires_at, \
+    max_downloads, downloads, file_count, locked, failed_proofs, \
+    (SELECT MAX(last_used_at) FROM tickets WHERE share_id = shares.id) AS last_ticket_use";
 
 /// A file row.
 #[derive(Debug, Deserialize)]
@@ -49,7 +82,6 @@ pub struct PartRow {
 pub struct TicketRow {
     pub share_id: String,
     pub last_used_at: u64,
-    pub state: String,
 }
 
 /// What a part upload found when it tried to reserve its number.
@@ -138,8 +170,8 @@ impl Db {
         now: u64,
     ) -> ApiResult<()> {
         let mut statements = vec![self.statement(
-            "INSERT INTO shares (id, state, auth_key_hash, owner_token_hash, password, file_count, created_at)
-             VALUES (?1, 'uploading', ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO shares (id, state, auth_key_hash, owner_token_hash, password, file_count, created_at, expires_at, max_downloads)
+             VALUES (?1, 'uploading', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             &[
                 text(&share.id),
                 text(&share.auth_key_hash),
@@ -147,6 +179,8 @@ impl Db {
                 share.password.as_deref().map_or(JsValue::NULL, text),
                 num(files.len() as u64),
                 num(now),
+                num(share.expires_at),
+                share.max_downloads.map_or(JsValue::NULL, num),
             ],
         )?];
         for file in files {
@@ -188,7 +222,7 @@ impl Db {
 
     pub async fn share(&self, id: &str) -> ApiResult<Option<ShareRow>> {
         self.first(
-            "SELECT id, state, auth_key_hash, owner_token_hash, password, manifest FROM shares WHERE id = ?1",
+            &format!("SELECT {SHARE_COLUMNS} FROM shares WHERE id = ?1"),
             &[text(id)],
         )
         .await
@@ -318,31 +352,26 @@ impl Db {
 
     /// Removes every record of a share, in one transaction.
     pub async fn delete_share(&self, share_id: &str) -> ApiResult<()> {
-        let statements = ["tickets", "parts", "files"]
-            .iter()
-            .map(|table| {
-                self.statement(
-                    &format!("DELETE FROM {table} WHERE share_id = ?1"),
-                    &[text(share_id)],
-                )
-            })
-            .chain([self.statement("DELETE FROM shares WHERE id = ?1", &[text(share_id)])])
-            .collect::<ApiResult<Vec<_>>>()?;
-        self.batch(statements).await.map(drop)
+        let last = self.statement("DELETE FROM shares WHERE id = ?1", &[text(share_id)]);
+        self.batch(self.dropping_contents(share_id, last)?)
+            .await
+            .map(drop)
     }
 
-    /// Counts one download and records its ticket in one transaction; false when the share was
-    /// no longer active by then.
+    /// Counts one download and records its ticket in one transaction, only if the share is
+    /// active, unexpired, unlocked and has a download left at that moment; false otherwise.
+    /// D1 runs writes one at a time, so concurrent proofs for the last download get one ticket.
     pub async fn grant(&self, share_id: &str, ticket_hash: &str, now: u64) -> ApiResult<bool> {
         let results = self
             .batch(vec![
                 self.statement(
-                    "UPDATE shares SET downloads = downloads + 1 WHERE id = ?1 AND state = 'active'",
-                    &[text(share_id)],
+                    "UPDATE shares SET downloads = downloads + 1
+                     WHERE id = ?1 AND state = 'active' AND expires_at > ?2 AND locked = 0
+                       AND (max_downloads IS NULL OR downloads < max_downloads)",
+                    &[text(share_id), num(now)],
                 )?,
                 self.statement(
-                    "INSERT INTO tickets (hash, share_id, granted_at, last_used_at)
-                     SELECT ?2, id, ?3, ?3 FROM shares WHERE id = ?1 AND state = 'active'",
+                    "INSERT INTO tickets (hash, share_id, granted_at, last_used_at) SELECT ?2, ?1, ?3, ?3 WHERE changes() = 1",
                     &[text(share_id), text(ticket_hash), num(now)],
                 )?,
             ])
@@ -352,10 +381,157 @@ impl Db {
 
     pub async fn ticket(&self, ticket_hash: &str) -> ApiResult<Option<TicketRow>> {
         self.first(
-            "SELECT t.share_id, t.last_used_at, s.state FROM tickets t JOIN shares s ON s.id = t.share_id WHERE t.hash = ?1",
+            "SELECT share_id, last_used_at FROM tickets WHERE hash = ?1",
             &[text(ticket_hash)],
         )
         .await
+    }
+
+    pub async fn recent_failures(
+        &self,
+        share_id: &str,
+        client: &str,
+        since: u64,
+    ) -> ApiResult<RecentFailures> {
+        let row = self
+            .first(
+                "SELECT (SELECT COUNT(*) FROM proof_failures WHERE share_id = ?1 AND at > ?3) AS share_count,
+                        (SELECT MIN(at) FROM proof_failures WHERE share_id = ?1 AND at > ?3) AS share_oldest,
+                        (SELECT COUNT(*) FROM proof_failures WHERE client = ?2 AND at > ?3) AS client_count,
+                        (SELECT MIN(at) FROM proof_failures WHERE client = ?2 AND at > ?3) AS client_oldest",
+                &[text(share_id), text(client), num(since)],
+            )
+            .await?;
+        row.ok_or_else(|| {
+            ApiError::database(worker::Error::RustError(
+                "no row from a scalar query".into(),
+            ))
+        })
+    }
+
+    /// Records a failed proof; the share locks itself at `lock_at` failures. Failures older
+    /// than `forget_before` are dropped on the way, which keeps the table at an hour's worth.
+    pub async fn record_failure(
+        &self,
+        share_id: &str,
+        client: &str,
+        now: u64,
+        lock_at: u64,
+        forget_before: u64,
+    ) -> ApiResult<()> {
+        self.batch(vec![
+            self.statement(
+                "INSERT INTO proof_failures (share_id, client, at) VALUES (?1, ?2, ?3)",
+                &[text(share_id), text(client), num(now)],
+            )?,
+            self.statement(
+                "UPDATE shares SET failed_proofs = failed_proofs + 1,
+                        locked = CASE WHEN failed_proofs + 1 >= ?2 THEN 1 ELSE locked END
+                 WHERE id = ?1",
+                &[text(share_id), num(lock_at)],
+            )?,
+            self.statement(
+                "DELETE FROM proof_failures WHERE at <= ?1",
+                &[num(forget_before)],
+            )?,
+        ])
+        .await
+        .map(drop)
+    }
+
+    /// Revokes an active, unexpired share; false if it was not.
+    pub async fn revoke(&self, share_id: &str, now: u64) -> ApiResult<bool> {
+        let changed = self
+            .run(
+                "UPDATE shares SET state = 'revoked', revoked_at = ?2 WHERE id = ?1 AND state = 'active' AND expires_at > ?2",
+                &[text(share_id), num(now)],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    pub async fn unlock(&self, share_id: &str) -> ApiResult<()> {
+        self.batch(vec![
+            self.statement(
+                "UPDATE shares SET locked = 0, failed_proofs = 0 WHERE id = ?1",
+                &[text(share_id)],
+            )?,
+            self.statement(
+                "DELETE FROM proof_failures WHERE share_id = ?1",
+                &[text(share_id)],
+            )?,
+        ])
+        .await
+        .map(drop)
+    }
+
+    /// Up to `limit` shares whose storage may go: revoked ones, expired ones, used-up ones whose
+    /// last ticket has expired, and uploads abandoned before `abandoned_before`.
+    pub async fn ended(
+        &self,
+        now: u64,
+        ticket_dead_before: u64,
+        abandoned_before: u64,
+        limit: u64,
+    ) -> ApiResult<Vec<Ended>> {
+        self.all(
+            "SELECT id, state AS stored_state,
+                    CASE WHEN state = 'revoked' THEN 'revoked'
+                         WHEN state = 'uploading' THEN 'abandoned'
+                         WHEN expires_at <= ?1 THEN 'expired'
+                         ELSE 'exhausted' END AS reason
+             FROM shares
+             WHERE state = 'revoked'
+                OR (state = 'uploading' AND created_at <= ?3)
+                OR (state = 'active' AND (expires_at <= ?1
+                    OR (max_downloads IS NOT NULL AND downloads >= max_downloads
+                        AND COALESCE((SELECT MAX(last_used_at) FROM tickets WHERE share_id = shares.id), 0) <= ?2)))
+             ORDER BY created_at LIMIT ?4",
+            &[num(now), num(ticket_dead_before), num(abandoned_before), num(limit)],
+        )
+        .await
+    }
+
+    /// Marks a share purged (keeping why) once its storage is gone, and drops its file, part
+    /// and ticket records, in one transaction. Only from the state it was found in.
+    pub async fn mark_purged(&self, ended: &Ended, now: u64) -> ApiResult<()> {
+        let last = self.statement(
+            "UPDATE shares SET state = 'purged', ended_as = ?3, purged_at = ?4, manifest = NULL WHERE id = ?1 AND state = ?2",
+            &[text(&ended.id), text(&ended.stored_state), text(&ended.reason), num(now)],
+        );
+        self.batch(self.dropping_contents(&ended.id, last)?)
+            .await
+            .map(drop)
+    }
+
+    /// The statements that delete a share's tickets, parts and files, then `last`.
+    fn dropping_contents(
+        &self,
+        share_id: &str,
+        last: ApiResult<D1PreparedStatement>,
+    ) -> ApiResult<Vec<D1PreparedStatement>> {
+        ["tickets", "parts", "files"]
+            .iter()
+            .map(|table| {
+                self.statement(
+                    &format!("DELETE FROM {table} WHERE share_id = ?1"),
+                    &[text(share_id)],
+                )
+            })
+            .chain([last])
+            .collect()
+    }
+
+    /// The time a test stack was set to, if any (only read when the stack is configured so).
+    pub async fn test_clock(&self) -> ApiResult<Option<u64>> {
+        #[derive(Deserialize)]
+        struct Clock {
+            now_ms: u64,
+        }
+        let row: Option<Clock> = self
+            .first("SELECT now_ms FROM test_clock LIMIT 1", &[])
+            .await?;
+        Ok(row.map(|c| c.now_ms))
     }
 
     pub async fn touch_ticket(&self, ticket_hash: &str, now: u64) -> ApiResult<()> {

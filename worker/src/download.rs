@@ -10,29 +10,18 @@ use crate::context::Ctx;
 use crate::db::ShareRow;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{header, ok};
+use crate::lifecycle::{
+    State, CLIENT_FAILURES_PER_HOUR, HOUR_MS, SHARE_FAILURES_PER_HOUR, SHARE_FAILURES_TO_LOCK,
+};
 use crate::shares::no_such_file;
 
 /// A ticket's last use is written at most this often, not on every ranged request.
 const TOUCH_EVERY_MS: u64 = 60 * 1000;
 
-/// The refusal for a share that is not active: 409 while uploading, 410 with the state's own
-/// code once it can no longer be downloaded.
-fn not_active(share: &ShareRow) -> ApiError {
-    let (code, message) = match share.state.as_str() {
-        "uploading" => {
-            return ApiError::conflict("not_ready", "This share is still being uploaded.")
-        }
-        "expired" => ("expired", "This link has expired."),
-        "exhausted" => (
-            "exhausted",
-            "This link has been used as many times as allowed.",
-        ),
-        "revoked" => ("revoked", "The sender revoked this link."),
-        _ => ("purged", "This share's files have been deleted."),
-    };
-    ApiError::new(410, code, message)
-}
-
+/// Checks a proof of key possession. In order: the share's state, its lock, the hourly limits
+/// on failures (per share and per client address), then the key; a wrong key is recorded and
+/// told how many tries are left. An accepted key counts one download and grants a ticket in
+/// one database step.
 pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let key = auth::key_proof(&req)?;
     let share = ctx
@@ -40,27 +29,87 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         .share(&id.to_string())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    if share.state != "active" {
-        return Err(not_active(&share));
+    if let Some(refusal) = share.state_for_proof(ctx.now).refusal() {
+        return Err(refusal);
     }
-    auth::check_key(&key, &share.auth_key_hash)?;
+    if share.locked != 0 {
+        return Err(locked());
+    }
+    let client = auth::client_address(&req);
+    let since = ctx.now.saturating_sub(HOUR_MS);
+    let recent = ctx.db.recent_failures(&share.id, &client, since).await?;
+    for (count, oldest, limit) in [
+        (
+            recent.share_count,
+            recent.share_oldest,
+            SHARE_FAILURES_PER_HOUR,
+        ),
+        (
+            recent.client_count,
+            recent.client_oldest,
+            CLIENT_FAILURES_PER_HOUR,
+        ),
+    ] {
+        if count >= limit {
+            let wait_ms = oldest
+                .map_or(HOUR_MS, |t| (t + HOUR_MS).saturating_sub(ctx.now))
+                .max(1000);
+            let minutes = wait_ms.div_ceil(60_000);
+            let plural = if minutes == 1 { "" } else { "s" };
+            return Err(ApiError::new(
+                429,
+                "too_many_attempts",
+                format!("Too many wrong tries. Try again in {minutes} minute{plural}."),
+            )
+            .with_header("Retry-After", wait_ms.div_ceil(1000).to_string()));
+        }
+    }
+    if let Err(wrong) = auth::check_key(&key, &share.auth_key_hash) {
+        ctx.db
+            .record_failure(&share.id, &client, ctx.now, SHARE_FAILURES_TO_LOCK, since)
+            .await?;
+        let this_hour = SHARE_FAILURES_PER_HOUR.saturating_sub(recent.share_count + 1);
+        let before_lock = SHARE_FAILURES_TO_LOCK.saturating_sub(share.failed_proofs + 1);
+        let tries = match this_hour.min(before_lock) {
+            1 => "1 try".to_string(),
+            left => format!("{left} tries"),
+        };
+        let message = format!("{} {tries} left.", wrong.message);
+        return Err(ApiError { message, ..wrong });
+    }
     let (ticket, ticket_hash) = auth::new_token();
     if !ctx.db.grant(&share.id, &ticket_hash, ctx.now).await? {
-        // The share changed state between the read and the grant.
+        // Another proof took the last download, or the share changed, between read and grant.
         let share = ctx
             .db
             .share(&share.id)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        return Err(not_active(&share));
+        return Err(share
+            .state_for_proof(ctx.now)
+            .refusal()
+            .unwrap_or_else(locked));
     }
     ok(&Grant {
         ticket,
         ticket_ttl_seconds: TICKET_TTL_MS / 1000,
+        expires_at: share.expires_at,
+        max_downloads: share.max_downloads,
+        downloads_used: share.downloads + 1,
     })
 }
 
-/// Checks the request's ticket for share `id`, and keeps it alive while it is used.
+fn locked() -> ApiError {
+    ApiError::new(
+        423,
+        "locked",
+        "This link is locked after too many wrong tries; its sender can unlock it.",
+    )
+}
+
+/// Checks the request's ticket for share `id`, and keeps it alive while it is used. A ticket
+/// outlives neither an hour without use nor the share's expiry, revocation or purge; it does
+/// outlive the counting of the last allowed download, so that this download can finish.
 async fn ticketed(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
     let hash = auth::ticket_hash(req)?;
     let invalid = || {
@@ -74,20 +123,24 @@ async fn ticketed(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
     if ticket.share_id != id.to_string() {
         return Err(invalid());
     }
-    if ctx.now.saturating_sub(ticket.last_used_at) >= TICKET_TTL_MS {
-        return Err(ApiError::new(
-            403,
-            "ticket_expired",
-            "This download ticket has expired; open the link again.",
-        ));
-    }
     let share = ctx
         .db
         .share(&ticket.share_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    if ticket.state != "active" || share.state != "active" {
-        return Err(not_active(&share));
+    if ctx.now.saturating_sub(ticket.last_used_at) >= TICKET_TTL_MS {
+        // Opening the link again only helps while the share still grants downloads.
+        return Err(share.state_for_proof(ctx.now).refusal().unwrap_or_else(|| {
+            ApiError::new(
+                403,
+                "ticket_expired",
+                "This download ticket has expired; open the link again.",
+            )
+        }));
+    }
+    match share.state_at(ctx.now) {
+        State::Active | State::Exhausted => {}
+        state => return Err(state.refusal().unwrap_or_else(invalid)),
     }
     if ctx.now.saturating_sub(ticket.last_used_at) >= TOUCH_EVERY_MS {
         ctx.db.touch_ticket(&hash, ctx.now).await?;

@@ -13,13 +13,15 @@ mod db;
 mod download;
 mod error;
 mod http;
+mod lifecycle;
 mod parts;
+mod purge;
 mod routes;
 mod security;
 mod shares;
 mod storage;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -32,4 +34,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     };
     let response = answer.unwrap_or_else(error::ApiError::into_response);
     Ok(security::with_security_headers(response, https))
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    purge::scheduled(&env).await;
 }

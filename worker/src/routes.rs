@@ -16,6 +16,9 @@ pub enum Op {
     CompleteFile,
     CompleteShare,
     AbortShare,
+    OwnerView,
+    Revoke,
+    Unlock,
     Proof,
     Contents,
     Payload,
@@ -68,6 +71,21 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "POST",
         path: "/api/shares/{id}/abort",
         op: Op::AbortShare,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/shares/{id}/owner",
+        op: Op::OwnerView,
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/shares/{id}/revoke",
+        op: Op::Revoke,
+    },
+    Endpoint {
+        method: "POST",
+        path: "/api/shares/{id}/unlock",
+        op: Op::Unlock,
     },
     Endpoint {
         method: "POST",

@@ -2,8 +2,8 @@
 //! then the share with its sealed manifest; or abort it. Also its public state.
 
 use sealdrop_core::api::{
-    CompleteFile, CompleteShare, CreateShare, CreatedShare, FileLayout, NewFile, PasswordParams,
-    ShareState,
+    CompleteFile, CompleteShare, CreateShare, CreatedShare, FileLayout, NewFile, OwnerView,
+    PasswordParams, ShareState,
 };
 use sealdrop_core::encoding::{b64_decode, b64_decode_array, hex_array, Id};
 use sealdrop_core::header::Header;
@@ -15,6 +15,7 @@ use crate::context::Ctx;
 use crate::db::{FileRow, ShareRow};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_body, json_response, ok};
+use crate::lifecycle::{State, MAX_DOWNLOAD_LIMIT};
 use crate::storage::object_key;
 
 /// R2's limit on parts per multipart upload.
@@ -50,6 +51,8 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
             )
         })?;
     let password = body.password.as_ref().map(checked_password).transpose()?;
+    let expires_at = checked_expiry(body.expires_at, ctx)?;
+    let max_downloads = checked_download_limit(body.max_downloads)?;
     let (owner_token, owner_token_hash) = auth::new_token();
     let share = ShareRow {
         id: share_id.clone(),
@@ -58,6 +61,14 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         owner_token_hash,
         password,
         manifest: None,
+        created_at: ctx.now,
+        expires_at,
+        max_downloads,
+        downloads: 0,
+        file_count: files.len() as u64,
+        locked: 0,
+        failed_proofs: 0,
+        last_ticket_use: None,
     };
     ctx.db.insert_share(&share, &files, ctx.now).await?;
     // Recorded first, created second: an upload R2 holds is always one the database knows.
@@ -164,6 +175,33 @@ fn checked_password(params: &PasswordParams) -> ApiResult<String> {
     serde_json::to_string(params).map_err(|_| bad())
 }
 
+/// The expiry: in the future, and no later than the policy allows.
+fn checked_expiry(expires_at: i64, ctx: &Ctx) -> ApiResult<u64> {
+    let latest = ctx.now + ctx.limits.max_expiry_seconds * 1000;
+    match u64::try_from(expires_at) {
+        Ok(at) if at > ctx.now && at <= latest => Ok(at),
+        _ => Err(ApiError::bad_request(
+            "bad_expiry",
+            format!(
+                "expires_at must be a time in the future, at most {} days from now.",
+                ctx.limits.max_expiry_seconds / 86_400
+            ),
+        )),
+    }
+}
+
+/// The download limit: 1 to 1,000, or `null` for none before the expiry; the field is required.
+fn checked_download_limit(limit: Option<Option<i64>>) -> ApiResult<Option<u64>> {
+    match limit {
+        Some(None) => Ok(None),
+        Some(Some(n)) if (1..=MAX_DOWNLOAD_LIMIT).contains(&n) => Ok(Some(n as u64)),
+        _ => Err(ApiError::bad_request(
+            "bad_download_limit",
+            format!("max_downloads must be 1 to {MAX_DOWNLOAD_LIMIT}, or null for no limit."),
+        )),
+    }
+}
+
 fn layout_of(file: &FileRow) -> FileLayout {
     FileLayout {
         j: file.j,
@@ -186,20 +224,26 @@ pub async fn state(ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         .as_deref()
         .and_then(|p| serde_json::from_str(p).ok());
     ok(&ShareState {
+        state: share.state_at(ctx.now).name().into(),
         id: share.id,
-        state: share.state,
         password,
     })
 }
 
-/// The share, if the request carries its owner token and it is still being uploaded.
-pub async fn owned_uploading(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
+/// The share, if the request carries its owner token.
+async fn owned(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
     let share = ctx
         .db
         .share(&id.to_string())
         .await?
         .ok_or_else(ApiError::not_found)?;
     auth::check_owner(req, &share.owner_token_hash)?;
+    Ok(share)
+}
+
+/// The share, if the request carries its owner token and it is still being uploaded.
+pub async fn owned_uploading(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
+    let share = owned(req, ctx, id).await?;
     if share.state != "uploading" {
         return Err(ApiError::conflict(
             "not_uploading",
@@ -323,4 +367,56 @@ fn no_upload() -> ApiError {
         "upload_missing",
         "This file's upload was not started; abort the share and start again.",
     )
+}
+
+/// What the owner sees of a share: its state, limits and use.
+pub async fn owner_view(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    let share = owned(&req, ctx, id).await?;
+    ok(&OwnerView {
+        state: share.state_at(ctx.now).name().into(),
+        id: share.id,
+        created_at: share.created_at,
+        expires_at: share.expires_at,
+        max_downloads: share.max_downloads,
+        downloads: share.downloads,
+        file_count: share.file_count,
+        locked: share.locked != 0,
+    })
+}
+
+/// Revokes an active share at once: no new proof, and every ticket stops working.
+pub async fn revoke(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    let share = owned(&req, ctx, id).await?;
+    match share.state_at(ctx.now) {
+        State::Active | State::Exhausted => {}
+        State::Revoked => {
+            return Err(ApiError::conflict(
+                "already_revoked",
+                "This link was already revoked.",
+            ))
+        }
+        state => {
+            return Err(ApiError::conflict(
+                "not_active",
+                format!(
+                    "This share is {}; there is nothing to revoke.",
+                    state.name()
+                ),
+            ))
+        }
+    }
+    if !ctx.db.revoke(&share.id, ctx.now).await? {
+        return Err(ApiError::conflict(
+            "not_active",
+            "This share changed state meanwhile; reload it.",
+        ));
+    }
+    ok(&serde_json::json!({ "id": share.id, "state": "revoked" }))
+}
+
+/// Lifts the lock that 100 failed proofs put on a share, and forgets the failures.
+pub async fn unlock(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    let share = owned(&req, ctx, id).await?;
+    ctx.db.unlock(&share.id).await?;
+    ok(&serde_json::json!({ "id": share.id, "locked": false }))
 }

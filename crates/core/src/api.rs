@@ -32,6 +32,13 @@ pub struct CreateShare {
     /// `BLAKE3(auth key)`, 32 bytes.
     pub auth_key_hash: String,
     pub password: Option<PasswordParams>,
+    /// Milliseconds since the epoch; signed so that a negative value is refused as an expiry,
+    /// not as malformed JSON.
+    pub expires_at: i64,
+    /// Required: a number of downloads, or `null` for no limit before the expiry. The outer
+    /// `None` means the field was left out.
+    #[serde(default, deserialize_with = "present")]
+    pub max_downloads: Option<Option<i64>>,
     /// File `j` is `files[j]`.
     pub files: Vec<NewFile>,
 }
@@ -90,11 +97,29 @@ pub struct ShareState {
     pub password: Option<PasswordParams>,
 }
 
-/// The answer to an accepted proof of key possession.
+/// The answer to an accepted proof of key possession: the ticket, and the limits that only a
+/// key holder may see.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Grant {
     pub ticket: String,
     pub ticket_ttl_seconds: u64,
+    pub expires_at: u64,
+    pub max_downloads: Option<u64>,
+    /// Counting this one.
+    pub downloads_used: u64,
+}
+
+/// `GET /api/shares/{id}/owner`: what the owner sees of a share.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OwnerView {
+    pub id: String,
+    pub state: String,
+    pub created_at: u64,
+    pub expires_at: u64,
+    pub max_downloads: Option<u64>,
+    pub downloads: u64,
+    pub file_count: u64,
+    pub locked: bool,
 }
 
 /// `GET /api/shares/{id}/contents`, with a ticket.
@@ -121,4 +146,14 @@ pub struct StoredPart {
     pub n: u64,
     pub size: u64,
     pub blake3: String,
+}
+
+/// Deserialises a field that must be present but may be `null`: `Some(None)` for `null`, and
+/// (with `#[serde(default)]`) `None` when it is missing.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }

@@ -1,0 +1,108 @@
+// The scheduled purge on a stack of its own (so that its R2 state holds only this test's
+// objects): with active, expired, exhausted and revoked shares and an upload abandoned half
+// way, one run leaves exactly the active shares' bytes in the local R2 state; a second run
+// changes nothing.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, startStack } from './support/stack.mjs';
+import { d1, setClock, filesUnder } from './support/env.mjs';
+import { sd, call, hex, sealShare, uploadShare, downloadShare } from './support/client.mjs';
+
+const MiB = 1024 * 1024;
+const HOUR = 3600 * 1000;
+const T0 = Date.UTC(2030, 5, 1);
+const stack = await startStack({
+  port: 8795,
+  stateDir: join(ROOT, '.wrangler/test-purge/state'),
+  logFile: join(ROOT, '.wrangler/test-purge/wrangler.log'),
+});
+after(() => stack.stop());
+const BASE = stack.url;
+const STATE = stack.stateDir;
+const sha = (/** @type {Uint8Array} */ b) => createHash('sha256').update(b).digest('hex');
+
+/** The SHA-256 of every blob file in the stack's local R2 state. */
+const storedBlobs = () =>
+  new Set(
+    filesUnder(join(STATE, 'v3/r2'))
+      .filter((f) => f.includes('/blobs/'))
+      .map((f) => sha(readFileSync(f))),
+  );
+
+/** The SHA-256 of every upload part of a sealed share. */
+function partHashes(/** @type {Awaited<ReturnType<typeof sealShare>>} */ share) {
+  return share.files.flatMap((f) => {
+    const out = [];
+    for (let at = 0; at < f.payload.length; at += f.layout.partSize)
+      out.push(sha(f.payload.subarray(at, at + f.layout.partSize)));
+    return out;
+  });
+}
+
+const purge = async () => {
+  const res = await fetch(`${BASE}/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`);
+  assert.equal(res.status, 200, await res.text());
+};
+const states = () => d1('SELECT id, state, ended_as, purged_at FROM shares ORDER BY id', STATE);
+
+test('one purge leaves exactly the active shares in R2, and a second changes nothing', async () => {
+  setClock(T0, STATE);
+  const data = () => [{ name: 'x', data: randomBytes(5 * MiB + 100) }];
+  const make = async (/** @type {Parameters<typeof sealShare>[1]} */ options) => {
+    const share = await sealShare(data(), { expiresAt: T0 + 30 * 24 * HOUR, ...options });
+    return { share, ...(await uploadShare(BASE, share)) };
+  };
+  const active = await make({ maxDownloads: null });
+  const unused = await make({ maxDownloads: 1 });
+  const expired = await make({ expiresAt: T0 + HOUR });
+  const exhausted = await make({ maxDownloads: 1 });
+  const revoked = await make({});
+  await downloadShare(BASE, exhausted.id, exhausted.share.ls);
+  const revoke = await call(`${BASE}/api/shares/${revoked.id}/revoke`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${revoked.owner}` },
+  });
+  assert.equal(revoke.status, 200);
+  // An upload abandoned after its first part: a multipart upload R2 holds open.
+  const abandoned = await sealShare(data(), { expiresAt: T0 + 24 * HOUR });
+  const open = await uploadShare(BASE, abandoned, { complete: false });
+  const part = abandoned.files[0].payload.subarray(0, abandoned.files[0].layout.partSize);
+  const put = await call(`${BASE}/api/shares/${open.id}/files/0/parts/1`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${open.owner}`, 'sealdrop-part-blake3': hex(sd.blake3(part)) },
+    body: part,
+  });
+  assert.equal(put.status, 200);
+
+  const activeParts = new Set([...partHashes(active.share), ...partHashes(unused.share)]);
+  const everything = storedBlobs();
+  for (const s of [expired, exhausted, revoked]) for (const h of partHashes(s.share)) assert.ok(everything.has(h));
+  assert.ok(everything.has(sha(part)), 'the abandoned part is stored before the purge');
+
+  setClock(T0 + 25 * HOUR, STATE);
+  await purge();
+  assert.deepEqual(storedBlobs(), activeParts, "only the active shares' bytes are left");
+  const byId = Object.fromEntries(states().map((r) => [r.id, [r.state, r.ended_as]]));
+  assert.deepEqual(byId[active.id], ['active', null]);
+  assert.deepEqual(byId[unused.id], ['active', null]);
+  assert.deepEqual(byId[expired.id], ['purged', 'expired']);
+  assert.deepEqual(byId[exhausted.id], ['purged', 'exhausted']);
+  assert.deepEqual(byId[revoked.id], ['purged', 'revoked']);
+  assert.deepEqual(byId[open.id], ['purged', 'abandoned']);
+  const gone = await call(`${BASE}/api/shares/${expired.id}/proof`, {
+    method: 'POST',
+    headers: { authorization: `Sealdrop-Key ${sd.b64Encode(expired.share.authKey)}` },
+  });
+  assert.deepEqual([gone.status, gone.body.error.code], [410, 'purged']);
+  assert.equal((await call(`${BASE}/api/shares/${revoked.id}`)).body.state, 'purged');
+
+  const before = states();
+  await purge();
+  assert.deepEqual(storedBlobs(), activeParts, 'a second run deletes nothing more');
+  assert.deepEqual(states(), before, 'and changes no record');
+  const down = await downloadShare(BASE, active.id, active.share.ls);
+  assert.equal(down.files[0].data.length, 5 * MiB + 100, 'active shares still download');
+});
