@@ -40,6 +40,7 @@ test('bad expiries and limits are refused and write nothing', async () => {
   const before = Number(d1('SELECT count(*) AS n FROM shares')[0].n);
   /** @param {Record<string, unknown>} change @param {string} code */
   const refused = async (change, code) => {
+    /** @type {Record<string, unknown>} */
     const body = { ...good, ...change };
     for (const key of Object.keys(change)) if (change[key] === undefined) delete body[key];
     const res = await call(`${BASE}/api/shares`, {
