@@ -17,7 +17,8 @@ wrangler d1 migrations apply sealdrop --local >/dev/null
 
 url=http://127.0.0.1:8787
 say "starting the local stack"
-wrangler dev --ip 127.0.0.1 --port 8787 --show-interactive-dev-session=false &
+# --test-scheduled: GET /__scheduled?cron=*/10+*+*+*+* runs the purge by hand.
+wrangler dev --ip 127.0.0.1 --port 8787 --show-interactive-dev-session=false --test-scheduled &
 stack=$!
 trap 'kill $stack 2>/dev/null; wait $stack 2>/dev/null' INT TERM EXIT
 until curl -fsS "$url/api/limits" >/dev/null 2>&1; do
