@@ -69,6 +69,9 @@ test('the share page uploads several files and gives one link', async () => {
     '#file-input',
     files.map((f) => f.path),
   );
+  // The link is opened by several tests below: no download limit.
+  await page.click('#options summary');
+  await page.check('#unlimited');
   await page.click('#share-button');
   await page.waitForSelector('body[data-state="done"]', { timeout: 180_000 });
   link = await page.inputValue('#share-link');

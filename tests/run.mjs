@@ -13,6 +13,7 @@ const SUITES = [
   'links.test.mjs',
   'purge.test.mjs',
   'pages.test.mjs',
+  'pages-links.test.mjs',
   'persisted.test.mjs',
 ];
 const only = process.argv.slice(2);

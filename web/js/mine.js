@@ -243,9 +243,7 @@ function actions(row) {
   }
   const list = el('div', { className: 'row-actions' });
   if (view && view.state === 'active' && view.locked) list.append(button('Unlock', 'secondary', () => unlock(row)));
-  if (view && (view.state === 'active' || view.state === 'uploading')) {
-    list.append(button('Revoke', 'secondary', () => setConfirming(row, true)));
-  }
+  if (view && view.state === 'active') list.append(button('Revoke', 'secondary', () => setConfirming(row, true)));
   if ((view && FINAL_STATES.has(view.state)) || row.outcome === 'deleted' || row.outcome === 'refused') {
     list.append(button(REMOVE, 'secondary', () => forget(row)));
   }

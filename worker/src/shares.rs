@@ -175,9 +175,12 @@ fn checked_password(params: &PasswordParams) -> ApiResult<String> {
     serde_json::to_string(params).map_err(|_| bad())
 }
 
+/// A browser's clock may run a little ahead of ours; the longest preset must still pass.
+const CLOCK_SLACK_MS: u64 = 5 * 60 * 1000;
+
 /// The expiry: in the future, and no later than the policy allows.
 fn checked_expiry(expires_at: i64, ctx: &Ctx) -> ApiResult<u64> {
-    let latest = ctx.now + ctx.limits.max_expiry_seconds * 1000;
+    let latest = ctx.now + ctx.limits.max_expiry_seconds * 1000 + CLOCK_SLACK_MS;
     match u64::try_from(expires_at) {
         Ok(at) if at > ctx.now && at <= latest => Ok(at),
         _ => Err(ApiError::bad_request(
@@ -224,7 +227,9 @@ pub async fn state(ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         .as_deref()
         .and_then(|p| serde_json::from_str(p).ok());
     ok(&ShareState {
-        state: share.state_at(ctx.now).name().into(),
+        // What a visitor's proof would meet: used up means exhausted here, although the last
+        // ticket may still be finishing its download.
+        state: share.state_for_proof(ctx.now).name().into(),
         id: share.id,
         password,
     })
@@ -373,7 +378,7 @@ fn no_upload() -> ApiError {
 pub async fn owner_view(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let share = owned(&req, ctx, id).await?;
     ok(&OwnerView {
-        state: share.state_at(ctx.now).name().into(),
+        state: share.state_for_proof(ctx.now).name().into(),
         id: share.id,
         created_at: share.created_at,
         expires_at: share.expires_at,
