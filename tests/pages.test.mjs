@@ -234,7 +234,7 @@ test('wrong, unknown and incomplete links get clear pages and count nothing', as
 test('pages work at 360 px wide and by keyboard', async () => {
   const { context, page } = await freshPage(() => {});
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const path of ['/', new URL(link).pathname + new URL(link).hash]) {
+  for (const path of ['/', '/mine', new URL(link).pathname + new URL(link).hash]) {
     await page.goto(`${BASE}${path}`);
     await page.waitForLoadState('networkidle');
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -278,6 +278,12 @@ test('axe-core finds no serious accessibility issue on either page', async () =>
     await page.goto(`${BASE}/`);
     await page.waitForLoadState('networkidle');
     await check(`share page, ${scheme}`);
+    await page.click('#options summary');
+    await page.check('input[name=expiry][value="custom"]');
+    await check(`share page with its options open, ${scheme}`);
+    await page.goto(`${BASE}/mine`);
+    await page.waitForSelector('body[data-state="empty"]');
+    await check(`my shares, empty, ${scheme}`);
     await page.goto(link);
     await page.waitForSelector('body[data-state="locked"]');
     await check(`download page before the click, ${scheme}`);
