@@ -94,6 +94,8 @@ try {
     body: JSON.stringify({
       auth_key_hash: sd.b64Encode(new Uint8Array(32)),
       password: null,
+      expires_at: Date.now() + 24 * 3600 * 1000,
+      max_downloads: null,
       files: [
         {
           header: sd.b64Encode(header),
@@ -130,6 +132,9 @@ try {
   const page = await up.newPage();
   await page.goto(`${stack.url}/`);
   await page.setInputFiles('#file-input', file);
+  // Both writers download the same link.
+  await page.click('#options summary');
+  await page.check('#unlimited');
   const upload = await measured(page, async () => {
     await page.click('#share-button');
     await page.waitForSelector('body[data-state="done"]', { timeout: 0 });
