@@ -4,10 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, OPFS_PICKER } from './support/browser.mjs';
+import { launch, OPFS_PICKER, NO_PICKER } from './support/browser.mjs';
 import { BASE, d1, setClock, callFrom, rememberShare, remember } from './support/env.mjs';
 import { sd, sealShare, uploadShare, downloadShare } from './support/client.mjs';
 
@@ -163,4 +163,32 @@ test('every ended or refused state has its own page', async () => {
   setClock(null);
   await pageState(revoked.link, 'purged');
   await pageState(expired.link, 'purged');
+});
+
+test('a download cancelled half way starts again under the same ticket and counts once', async () => {
+  const name = `cancel-${randomBytes(6).toString('hex')}.bin`;
+  const data = randomBytes(160 * 1024 * 1024);
+  const share = await sealShare([{ name, data }], { maxDownloads: 1 });
+  rememberShare(share, [{ name, data }], sd.b64Encode);
+  const { id, link } = await uploadShare(BASE, share);
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await page.addInitScript(NO_PICKER);
+  await page.goto(link);
+  await page.click('#reveal');
+  await page.waitForSelector('body[data-state="ready"]');
+  const [first] = await Promise.all([page.waitForEvent('download'), page.click('li[data-j="0"] button')]);
+  await page.waitForFunction(() => {
+    const bar = /** @type {HTMLProgressElement | null} */ (document.querySelector('li[data-j="0"] progress'));
+    return bar !== null && bar.value >= 0.3 * bar.max && bar.value <= 0.8 * bar.max;
+  });
+  await first.cancel();
+  await page.waitForSelector('li[data-j="0"][data-state="idle"]', { timeout: 30_000 });
+  assert.notEqual(await first.failure(), null, 'the cancelled download left no file');
+  const [second] = await Promise.all([page.waitForEvent('download'), page.click('li[data-j="0"] button')]);
+  assert.equal(sha256(readFileSync(await second.path())), sha256(data));
+  await page.waitForSelector('li[data-j="0"][data-state="verified"]', { timeout: 60_000 });
+  assert.equal(Number(d1(`SELECT downloads FROM shares WHERE id = '${id}'`)[0].downloads), 1);
+  assert.equal(Number(d1(`SELECT count(*) AS n FROM tickets WHERE share_id = '${id}'`)[0].n), 1);
+  await context.close();
 });

@@ -23,7 +23,18 @@ export const hex = (bytes) => Buffer.from(bytes).toString('hex');
  * @returns {Promise<{ status: number, headers: Headers, body: any }>}
  */
 export async function call(url, init = {}) {
-  const response = await fetch(url, /** @type {RequestInit} */ (init));
+  /** @type {Response} */
+  let response;
+  try {
+    response = await fetch(url, /** @type {RequestInit} */ (init));
+  } catch (err) {
+    // workerd closes idle keep-alive connections after 5 s; a request sent on one that it is
+    // closing at that moment fails before it is read (wrangler logs no such request). Once more
+    // on a fresh connection, unless the body was a stream that is now spent.
+    const cause = /** @type {{ cause?: { code?: string } }} */ (err).cause;
+    if (cause?.code !== 'UND_ERR_SOCKET' || init.body instanceof ReadableStream) throw err;
+    response = await fetch(url, /** @type {RequestInit} */ (init));
+  }
   const type = response.headers.get('content-type') ?? '';
   const body = type.includes('json') ? await response.json() : new Uint8Array(await response.arrayBuffer());
   return { status: response.status, headers: response.headers, body };
