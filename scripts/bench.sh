@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# The crypto benchmark: native core vs OpenSSL, and the browser engine vs WebCrypto, libsodium
-# and RFC 8188 in headless Chromium. Prints tables; asserts nothing about speed.
+# The benchmarks: native core vs OpenSSL; the browser engine vs WebCrypto, libsodium and RFC 8188
+# in headless Chromium; and a 1 GiB transfer through the pages on a fresh local stack beside
+# curl. Prints tables; asserts nothing about speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 MIB=${1:-256}
 
-ensure_rust
-ensure_wasm_bindgen
+ensure_stack_tools
 ensure_chromium
-ensure_npm
 
 say "native: sealdrop-core, $MIB MiB"
 cargo run --release --locked -q -p sealdrop-core --example bench "$MIB"
@@ -21,3 +20,8 @@ say "browser: building the module"
 build_wasm_pkg bench/pkg
 say "browser: headless Chromium, $MIB MiB"
 node bench/run-browser.mjs --mib "$MIB"
+
+say "pages: building the local stack"
+build_stack
+say "pages: 1 GiB through the share and download pages, beside curl"
+node bench/transfer.mjs --mib 1024

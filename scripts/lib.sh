@@ -69,6 +69,14 @@ build_worker() {
   (cd worker && WASM_BINDGEN_BIN="$(command -v wasm-bindgen)" worker-build --release --no-opt)
 }
 
+# What building and running the local stack needs; each step is quick when nothing is missing.
+ensure_stack_tools() {
+  ensure_rust
+  ensure_wasm_bindgen
+  ensure_worker_build
+  ensure_npm
+}
+
 # Everything the local stack serves: the browser module into web/pkg and the worker.
 build_stack() {
   say "building the browser module"

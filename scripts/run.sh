@@ -6,10 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-ensure_rust
-ensure_wasm_bindgen
-ensure_worker_build
-ensure_npm
+ensure_stack_tools
 build_stack
 
 say "applying the database migrations"

@@ -8,11 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-ensure_rust
-ensure_wasm_bindgen
-ensure_worker_build
+ensure_stack_tools
 ensure_chromium
-ensure_npm
 
 say "formatting and lints"
 cargo fmt --all --check
