@@ -12,6 +12,12 @@ build_stack
 say "applying the database migrations"
 wrangler d1 migrations apply sealdrop --local >/dev/null
 
+# The worker's secret pepper for login-key hashes, made once for this machine's local stack.
+if ! grep -qs '^SEALDROP_PEPPER=' .dev.vars; then
+  say "making the local stack's login pepper (.dev.vars)"
+  echo "SEALDROP_PEPPER=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')" >> .dev.vars
+fi
+
 url=http://127.0.0.1:8787
 say "starting the local stack"
 # --test-scheduled: GET /__scheduled?cron=*/10+*+*+*+* runs the purge by hand.
@@ -22,5 +28,6 @@ until curl -fsS "$url/api/limits" >/dev/null 2>&1; do
   kill -0 $stack 2>/dev/null || { echo "wrangler dev stopped; see its output above." >&2; exit 1; }
   sleep 0.5
 done
-printf '\n  sealdrop is running at %s\n  Share files there; Ctrl-C stops it.\n\n' "$url"
+printf '\n  sealdrop is running at %s\n  Sign in there; Ctrl-C stops it.\n' "$url"
+node scripts/setup-link.mjs --base "$url"
 wait $stack

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { sd, call, sealShare, createBody, uploadShare } from './support/client.mjs';
 import { BASE, d1, setClock, callFrom, rememberShare } from './support/env.mjs';
+import { admin, as, asJson } from './support/accounts.mjs';
 
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
@@ -21,8 +22,11 @@ const prove = (id, authKey, source = '127.0.0.1') =>
 const stateOf = async (/** @type {string} */ id) => (await call(`${BASE}/api/shares/${id}`)).body.state;
 const ticketGet = (/** @type {string} */ id, /** @type {string} */ ticket) =>
   call(`${BASE}/api/shares/${id}/contents`, { headers: { authorization: `Sealdrop-Ticket ${ticket}` } });
-const owner = (/** @type {string} */ id, /** @type {string} */ token, /** @type {string} */ action) =>
-  call(`${BASE}/api/shares/${id}/${action}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+/** The owner's action, signed in afresh: the test clock may have ended any earlier session. */
+const owner = async (/** @type {string} */ id, /** @type {string} */ action) =>
+  call(`${BASE}/api/shares/${id}/${action}`, { method: 'POST', headers: as(await admin()) });
+const ownerView = async (/** @type {string} */ id) =>
+  call(`${BASE}/api/shares/${id}/owner`, { headers: as(await admin()) });
 
 /** A small share made at the test clock's `now`. */
 async function made(/** @type {number} */ now, /** @type {Parameters<typeof sealShare>[1]} */ options) {
@@ -37,6 +41,7 @@ test('bad expiries and limits are refused and write nothing', async () => {
   setClock(T0);
   const share = await sealShare([{ name: 'b', data: randomBytes(10) }], { expiresAt: T0 + DAY });
   const good = createBody(share);
+  const headers = asJson(await admin());
   const before = Number(d1('SELECT count(*) AS n FROM shares')[0].n);
   /** @param {Record<string, unknown>} change @param {string} code */
   const refused = async (change, code) => {
@@ -45,7 +50,7 @@ test('bad expiries and limits are refused and write nothing', async () => {
     for (const key of Object.keys(change)) if (change[key] === undefined) delete body[key];
     const res = await call(`${BASE}/api/shares`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers,
       body: JSON.stringify(body),
     });
     assert.equal(res.status, 400, JSON.stringify(res.body));
@@ -65,7 +70,7 @@ test('bad expiries and limits are refused and write nothing', async () => {
   assert.equal(Number(d1('SELECT count(*) AS n FROM shares')[0].n), before);
   const ok = await call(`${BASE}/api/shares`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers,
     body: JSON.stringify({ ...good, expires_at: T0 + 30 * DAY + 5 * 60 * 1000, max_downloads: 1000 }),
   });
   assert.equal(ok.status, 201, 'the cap itself is allowed, with five minutes for clocks that run ahead');
@@ -73,7 +78,7 @@ test('bad expiries and limits are refused and write nothing', async () => {
 
 test('a download limit is counted at the proof; the share is exhausted once the last ticket expires', async () => {
   setClock(T0);
-  const { id, share, owner: token } = await made(T0, { maxDownloads: 2 });
+  const { id, share } = await made(T0, { maxDownloads: 2 });
   const first = await prove(id, share.authKey);
   assert.equal(first.status, 200);
   assert.deepEqual(
@@ -96,7 +101,7 @@ test('a download limit is counted at the proof; the share is exhausted once the 
   const stale = await ticketGet(id, second.body.ticket);
   assert.equal(stale.status, 410);
   assert.equal(stale.body.error.code, 'exhausted');
-  const view = await call(`${BASE}/api/shares/${id}/owner`, { headers: { authorization: `Bearer ${token}` } });
+  const view = await ownerView(id);
   assert.deepEqual([view.body.state, view.body.downloads, view.body.max_downloads], ['exhausted', 2, 2]);
   assert.equal(Number(d1(`SELECT downloads FROM shares WHERE id = '${id}'`)[0].downloads), 2);
 });
@@ -115,24 +120,27 @@ test('a share expires at its time: proofs and tickets get 410 expired', async ()
     assert.equal(res.status, 410);
     assert.equal(res.body.error.code, 'expired');
   }
-  const revoke = await owner(id, sd.b64Encode(randomBytes(32)), 'revoke');
-  assert.equal(revoke.status, 403, 'a wrong owner token');
+  const revoke = await owner(id, 'revoke');
+  assert.deepEqual([revoke.status, revoke.body.error.code], [409, 'not_active'], 'nothing to revoke');
 });
 
 test('revocation stops proofs and tickets at once; revoking twice is refused', async () => {
   setClock(T0);
-  const { id, share, owner: token } = await made(T0, { maxDownloads: 5 });
+  const { id, share } = await made(T0, { maxDownloads: 5 });
   const granted = await prove(id, share.authKey);
-  assert.equal((await owner(id, 'not-a-token', 'revoke')).status, 400);
-  assert.equal((await owner(id, sd.b64Encode(randomBytes(32)), 'revoke')).status, 403);
+  const path = `${BASE}/api/shares/${id}/revoke`;
+  assert.equal((await call(path, { method: 'POST' })).status, 401, 'anonymous');
+  const { cookie } = await admin();
+  const noCsrf = await call(path, { method: 'POST', headers: { cookie } });
+  assert.deepEqual([noCsrf.status, noCsrf.body.error.code], [403, 'csrf_required']);
   assert.equal(await stateOf(id), 'active', 'refused revocations change nothing');
-  const revoked = await owner(id, token, 'revoke');
+  const revoked = await owner(id, 'revoke');
   assert.deepEqual([revoked.status, revoked.body.state], [200, 'revoked']);
   assert.equal(await stateOf(id), 'revoked');
   for (const res of [await prove(id, share.authKey), await ticketGet(id, granted.body.ticket)]) {
     assert.deepEqual([res.status, res.body.error.code], [410, 'revoked']);
   }
-  const twice = await owner(id, token, 'revoke');
+  const twice = await owner(id, 'revoke');
   assert.deepEqual([twice.status, twice.body.error.code], [409, 'already_revoked']);
   assert.equal(await stateOf(id), 'revoked');
   assert.equal((await call(`${BASE}/api/shares/${sd.b64Encode(randomBytes(16))}`)).status, 404);
@@ -181,7 +189,7 @@ test('passwords: right, wrong with tries left, rate-limited, locked, unlocked; t
   const name = `pw-${randomBytes(4).toString('hex')}.txt`;
   const share = await sealShare([{ name, data }], { password: 'correct horse', expiresAt: T0 + 20 * DAY });
   rememberShare(share, [{ name, data }], sd.b64Encode);
-  const { id, owner: token } = await uploadShare(BASE, share);
+  const { id } = await uploadShare(BASE, share);
   const state = await call(`${BASE}/api/shares/${id}`);
   assert.deepEqual(state.body.password, share.password, 'the salt and parameters are served');
 
@@ -216,9 +224,9 @@ test('passwords: right, wrong with tries left, rate-limited, locked, unlocked; t
   setClock(T0 + 11 * (HOUR + 1000));
   const locked = await prove(id, keyFor('correct horse'), '127.0.3.100');
   assert.deepEqual([locked.status, locked.body.error.code], [423, 'locked']);
-  const view = await call(`${BASE}/api/shares/${id}/owner`, { headers: { authorization: `Bearer ${token}` } });
+  const view = await ownerView(id);
   assert.equal(view.body.locked, true);
-  assert.equal((await owner(id, token, 'unlock')).status, 200);
+  assert.equal((await owner(id, 'unlock')).status, 200);
   assert.equal((await prove(id, keyFor('correct horse'), '127.0.3.100')).status, 200);
 });
 

@@ -20,7 +20,7 @@ test('the served document is the committed OpenAPI 3.1 document', async () => {
 });
 
 test('every documented operation is routed; other methods get 405', async () => {
-  const sample = { id: 'AAAAAAAAAAAAAAAAAAAAAA', j: '0', n: '1' };
+  const sample = { id: 'AAAAAAAAAAAAAAAAAAAAAA', file: 'AAAAAAAAAAAAAAAAAAAAAA', j: '0', n: '1' };
   for (const [template, item] of Object.entries(committed.paths)) {
     const path = `/api${template.replace(/\{(\w+)\}/g, (_, name) => sample[/** @type {'id'} */ (name)])}`;
     for (const method of METHODS) {

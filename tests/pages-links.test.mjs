@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { launch, OPFS_PICKER, NO_PICKER } from './support/browser.mjs';
 import { BASE, d1, setClock, callFrom, rememberShare, remember } from './support/env.mjs';
 import { sd, sealShare, uploadShare, downloadShare } from './support/client.mjs';
+import { as } from './support/accounts.mjs';
 
 const HOUR = 3600 * 1000;
 const sha256 = (/** @type {Uint8Array} */ b) => createHash('sha256').update(b).digest('hex');
@@ -136,7 +137,7 @@ test('every ended or refused state has its own page', async () => {
   const revoked = await apiShare();
   await callFrom('127.0.0.1', `${BASE}/api/shares/${revoked.id}/revoke`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${revoked.owner}` },
+    headers: as(revoked.staff),
   });
   await pageState(revoked.link, 'revoked');
 

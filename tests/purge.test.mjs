@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ROOT, startStack } from './support/stack.mjs';
 import { d1, setClock, filesUnder } from './support/env.mjs';
 import { sd, call, hex, sealShare, uploadShare, downloadShare } from './support/client.mjs';
+import { admin, as } from './support/accounts.mjs';
 
 const MiB = 1024 * 1024;
 const HOUR = 3600 * 1000;
@@ -50,10 +51,11 @@ const states = () => d1('SELECT id, state, ended_as, purged_at FROM shares ORDER
 
 test('one purge leaves exactly the active shares in R2, and a second changes nothing', async () => {
   setClock(T0, STATE);
+  const staff = await admin({ base: BASE, stateDir: STATE });
   const data = () => [{ name: 'x', data: randomBytes(5 * MiB + 100) }];
   const make = async (/** @type {Parameters<typeof sealShare>[1]} */ options) => {
     const share = await sealShare(data(), { expiresAt: T0 + 30 * 24 * HOUR, ...options });
-    return { share, ...(await uploadShare(BASE, share)) };
+    return { share, ...(await uploadShare(BASE, share, { staff })) };
   };
   const active = await make({ maxDownloads: null });
   const unused = await make({ maxDownloads: 1 });
@@ -63,12 +65,12 @@ test('one purge leaves exactly the active shares in R2, and a second changes not
   await downloadShare(BASE, exhausted.id, exhausted.share.ls);
   const revoke = await call(`${BASE}/api/shares/${revoked.id}/revoke`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${revoked.owner}` },
+    headers: as(revoked.staff),
   });
   assert.equal(revoke.status, 200);
   // An upload abandoned after its first part: a multipart upload R2 holds open.
   const abandoned = await sealShare(data(), { expiresAt: T0 + 24 * HOUR });
-  const open = await uploadShare(BASE, abandoned, { complete: false });
+  const open = await uploadShare(BASE, abandoned, { complete: false, staff });
   const part = abandoned.files[0].payload.subarray(0, abandoned.files[0].layout.partSize);
   const put = await call(`${BASE}/api/shares/${open.id}/files/0/parts/1`, {
     method: 'PUT',

@@ -109,22 +109,26 @@ export function createBody(/** @type {Awaited<ReturnType<typeof sealShare>>} */ 
 }
 
 /**
- * Creates and uploads a sealed share; returns its id, owner token and link.
+ * Creates and uploads a sealed share as `staff` (by default the stack's first admin); returns its
+ * id, owner token and link.
  * @param {string} base
  * @param {Awaited<ReturnType<typeof sealShare>>} share
- * @param {{ complete?: boolean }} [options]
+ * @param {{ complete?: boolean, staff?: import('./accounts.mjs').Staff }} [options]
  */
-export async function uploadShare(base, share, { complete = true } = {}) {
+export async function uploadShare(base, share, { complete = true, staff } = {}) {
+  // Imported here, not above: accounts.mjs builds on this module.
+  const accounts = await import('./accounts.mjs');
+  const owner = staff ?? (await accounts.admin());
   const created = await call(`${base}/api/shares`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: accounts.asJson(owner),
     body: JSON.stringify(createBody(share)),
   });
   if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
-  const { id, owner_token: owner } = created.body;
-  const auth = { authorization: `Bearer ${owner}` };
+  const { id, owner_token: token } = created.body;
+  const auth = { authorization: `Bearer ${token}` };
   const link = `${base}/d/${id}#${sd.b64Encode(share.ls)}`;
-  if (!complete) return { id, owner, created: created.body, link };
+  if (!complete) return { id, owner: token, staff: owner, created: created.body, link };
   for (const file of share.files) {
     const size = file.layout.partSize;
     for (let n = 1; n <= file.layout.partCount; n++) {
@@ -156,7 +160,7 @@ export async function uploadShare(base, share, { complete = true } = {}) {
     body: JSON.stringify({ manifest: sd.b64Encode(manifest) }),
   });
   if (finished.status !== 200) throw new Error(`complete share: ${finished.status}`);
-  return { id, owner, created: created.body, link };
+  return { id, owner: token, staff: owner, created: created.body, link };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Starts the real local stack (wrangler dev: workerd with local R2 and D1) on a fresh state
 // directory, with the migrations applied, and stops it. Used by tests/run.mjs and the benchmark.
 import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { get as httpGet } from 'node:http';
@@ -71,6 +72,8 @@ export async function startStack({ port, stateDir, logFile, https = false }) {
       // GET /__scheduled to run the purge.
       '--var',
       'SEALDROP_TEST_CLOCK:d1',
+      '--var',
+      `SEALDROP_PEPPER:${randomBytes(32).toString('hex')}`,
       '--test-scheduled',
     ],
     { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true },

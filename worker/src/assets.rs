@@ -5,13 +5,20 @@ use worker::{Env, Method, Request, Response};
 
 use crate::error::{ApiError, ApiResult};
 
-/// The asset that answers `path`: `/d/<id>` is the download page whatever the id (the page
-/// reads it; the key stays in the fragment, which browsers never send).
+/// The asset that answers `path`: `/d/<id>` is the download page and `/r/<id>` the request
+/// page whatever the id (the page reads it; the keys stay in the fragment, which browsers never
+/// send).
 fn asset_path(path: &str) -> &str {
     match path {
         "/" => "/index.html",
         "/mine" => "/mine.html",
+        "/setup" | "/join" => "/join.html",
+        "/signin" => "/signin.html",
+        "/account" => "/account.html",
+        "/admin" => "/admin.html",
+        "/inbox" => "/inbox.html",
         p if p.starts_with("/d/") => "/download.html",
+        p if p.starts_with("/r/") => "/request.html",
         p => p,
     }
 }

@@ -1,24 +1,170 @@
-//! Who may do what: the creation policy, owner tokens, proofs of key possession and tickets.
+//! Who may do what: staff sessions (cookie and CSRF token), owner tokens, proofs of key
+//! possession, tickets, invites and request upload tokens.
 //!
 //! Every secret a caller presents is 32 random bytes in strict base64url; the server keeps only
-//! its BLAKE3 hash (hex) and compares hashes in constant time.
+//! its BLAKE3 hash (hex), or for login keys a keyed hash under the pepper, and compares in
+//! constant time.
 
 use sealdrop_core::encoding::{b64_decode_array, b64_encode};
 use sealdrop_core::keys::ct_eq;
 use sealdrop_core::share::AuthKey;
 use sealdrop_core::Key32;
-use worker::Request;
+use worker::{Method, Request};
 
+use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::header;
 
 /// How long a download ticket lives after its last use (format-v1.md: one hour).
 pub const TICKET_TTL_MS: u64 = 60 * 60 * 1000;
 
-/// Decides whether this request may create a share. Everyone may until accounts exist; sign-in
-/// will be checked here and nowhere else.
-pub fn may_create_share(_req: &Request) -> ApiResult<()> {
-    Ok(())
+/// The session cookie. `__Host-` makes browsers refuse it unless it is Secure, host-only and for
+/// the whole site.
+pub const SESSION_COOKIE: &str = "__Host-sealdrop-session";
+/// How long a session lasts after sign-in.
+pub const SESSION_TTL_MS: u64 = 12 * 60 * 60 * 1000;
+
+/// A signed-in, active account.
+#[derive(Clone, Debug)]
+pub struct Staff {
+    pub id: String,
+    pub role: String,
+}
+
+impl Staff {
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
+/// The signed-in caller. State-changing methods must also carry the session's CSRF token and,
+/// when the browser names one, our own origin. A disabled account's sessions are gone the moment
+/// it is disabled, so they fail here like any other.
+pub async fn staff(req: &Request, ctx: &Ctx) -> ApiResult<Staff> {
+    let token = session_token(req)?
+        .ok_or_else(|| ApiError::new(401, "sign_in_required", "Sign in to do this."))?;
+    let signed_out = || ApiError::new(401, "signed_out", "Your session has ended; sign in again.");
+    let staff = ctx
+        .db
+        .session_account(&hash_hex(token.as_bytes()), ctx.now)
+        .await?
+        .ok_or_else(signed_out)?;
+    if !matches!(req.method(), Method::Get | Method::Head) {
+        check_origin(req)?;
+        let sent = header(req, "Sealdrop-CSRF")?.ok_or_else(|| {
+            ApiError::new(
+                403,
+                "csrf_required",
+                "This request lacks its Sealdrop-CSRF header; reload the page.",
+            )
+        })?;
+        if !ct_eq(sent.as_bytes(), csrf_token(&token).as_bytes()) {
+            return Err(ApiError::new(
+                403,
+                "csrf_mismatch",
+                "This request's CSRF token is not this session's; reload the page.",
+            ));
+        }
+    }
+    Ok(staff)
+}
+
+/// The signed-in caller, if an admin.
+pub async fn admin(req: &Request, ctx: &Ctx) -> ApiResult<Staff> {
+    let staff = staff(req, ctx).await?;
+    if staff.is_admin() {
+        Ok(staff)
+    } else {
+        Err(ApiError::new(403, "admin_only", "Only admins may do this."))
+    }
+}
+
+/// The session token of the request's cookie, if it has one.
+pub fn session_token(req: &Request) -> ApiResult<Option<Key32>> {
+    let Some(cookies) = header(req, "Cookie")? else {
+        return Ok(None);
+    };
+    let value = cookies
+        .split(';')
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value);
+    Ok(value
+        .and_then(|v| b64_decode_array::<32>(v, "a session token").ok())
+        .map(Key32::from_bytes))
+}
+
+/// The CSRF token of a session: derived from the cookie's token, so that nothing more is stored
+/// and a page that cannot read the cookie gets it only from a same-origin answer.
+pub fn csrf_token(session: &Key32) -> String {
+    b64_encode(&blake3::derive_key(
+        "sealdrop v1 csrf token",
+        session.as_bytes(),
+    ))
+}
+
+/// `Set-Cookie` for a new session, or (with `None`) one that ends it.
+pub fn session_cookie(token: Option<&str>) -> String {
+    match token {
+        Some(token) => format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
+            SESSION_TTL_MS / 1000
+        ),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"),
+    }
+}
+
+/// Refuses a state-changing request that a browser says comes from another origin.
+fn check_origin(req: &Request) -> ApiResult<()> {
+    let Some(origin) = header(req, "Origin")? else {
+        return Ok(());
+    };
+    let ours = req
+        .url()
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    if origin == ours {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            403,
+            "cross_origin",
+            "Requests from other sites are refused.",
+        ))
+    }
+}
+
+/// `mac(pepper, login key)` (format-v1.md, Staff keys), hex: the only form a login key is kept in.
+pub fn login_hash(pepper: &[u8; 32], login_key: &[u8; 32]) -> String {
+    hex::encode(blake3::keyed_hash(pepper, login_key).as_bytes())
+}
+
+/// The invite token of `Authorization: Sealdrop-Invite <token>`, hashed.
+pub fn invite_hash(req: &Request) -> ApiResult<String> {
+    credential(req, "Sealdrop-Invite", "invite_required", "an invite token")
+        .map(|t| hash_hex(t.as_bytes()))
+}
+
+/// Checks `Authorization: Sealdrop-Upload <upload token>` against a request's stored hash.
+pub fn check_upload_token(req: &Request, stored_hash: &str) -> ApiResult<()> {
+    let token = credential(
+        req,
+        "Sealdrop-Upload",
+        "upload_token_required",
+        "the request link's upload token",
+    )?;
+    if ct_eq(
+        hash_hex(token.as_bytes()).as_bytes(),
+        stored_hash.as_bytes(),
+    ) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            403,
+            "wrong_upload_token",
+            "This upload token does not belong to this request; check the link.",
+        ))
+    }
 }
 
 /// The lower-case hex BLAKE3 of a secret: the only form in which the server keeps one.
@@ -33,7 +179,7 @@ pub fn new_token() -> (String, String) {
 }
 
 /// The 32-byte secret of `Authorization: <scheme> <base64url>`.
-fn credential(req: &Request, scheme: &str, code: &'static str, what: &str) -> ApiResult<Key32> {
+pub fn credential(req: &Request, scheme: &str, code: &'static str, what: &str) -> ApiResult<Key32> {
     let missing = || ApiError::new(401, code, format!("This request needs {what}."));
     let value = header(req, "Authorization")?.ok_or_else(missing)?;
     let encoded = value

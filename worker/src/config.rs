@@ -51,3 +51,21 @@ fn var<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> ApiResult<T> 
         }),
     }
 }
+
+/// The pepper of login-key hashes (format-v1.md, Staff keys): 32 bytes as 64 hex digits in the
+/// worker secret `SEALDROP_PEPPER`. Without it nobody can sign in, which is said plainly.
+pub fn pepper(env: &Env) -> ApiResult<[u8; 32]> {
+    env.secret("SEALDROP_PEPPER")
+        .ok()
+        .and_then(|s| sealdrop_core::encoding::hex_array::<32>(&s.to_string(), "the pepper").ok())
+        .ok_or_else(|| {
+            worker::console_error!(
+                "configuration: SEALDROP_PEPPER is missing or not 64 hex digits"
+            );
+            ApiError::new(
+                503,
+                "misconfigured",
+                "The service is misconfigured; tell its operator.",
+            )
+        })
+}

@@ -152,7 +152,7 @@ pub async fn contents(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let share = ticketed(&req, ctx, id).await?;
     let mut files = Vec::new();
     for file in ctx.db.files(&share.id).await? {
-        let parts = ctx.db.parts(&share.id, file.j).await?;
+        let parts = ctx.db.parts(&file.object_key).await?;
         files.push(StoredFile {
             j: file.j,
             header: file.header,
@@ -179,13 +179,22 @@ pub async fn contents(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
 pub async fn payload(req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiResult<Response> {
     let share = ticketed(&req, ctx, id).await?;
     let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
-    let size = file.payload_size;
-    let range = match header(&req, "Range")? {
+    serve_payload(&req, ctx, &file.object_key, file.payload_size).await
+}
+
+/// A stored payload, whole (200) or one range of it (206), streamed from R2 to the response.
+pub async fn serve_payload(
+    req: &Request,
+    ctx: &Ctx,
+    object_key: &str,
+    size: u64,
+) -> ApiResult<Response> {
+    let range = match header(req, "Range")? {
         Some(value) => Some(parse_range(&value, size)?),
         None => None,
     };
     let (offset, length) = range.unwrap_or((0, size));
-    let stream = ctx.storage.read(&file.object_key, offset, length).await?;
+    let stream = ctx.storage.read(object_key, offset, length).await?;
     let headers = worker::Headers::new();
     let _ = headers.set("Content-Type", "application/octet-stream");
     let _ = headers.set("Content-Length", &length.to_string());

@@ -4,6 +4,7 @@
 //! The worker never sees a plaintext, a file name or a key that decrypts: it stores headers,
 //! sealed blobs and ciphertext, and keeps the keys it must check only as hashes.
 
+mod accounts;
 mod api;
 mod assets;
 mod auth;
@@ -13,13 +14,15 @@ mod db;
 mod download;
 mod error;
 mod http;
+mod intake;
 mod lifecycle;
-mod parts;
 mod purge;
+mod requests;
 mod routes;
 mod security;
 mod shares;
 mod storage;
+mod uploads;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 

@@ -1,5 +1,6 @@
 //! The scheduled purge: releases the storage of shares that can no longer be downloaded
-//! (expired, used up, revoked) and of uploads abandoned for a day, a bounded batch per run.
+//! (expired, used up, revoked) and of uploads abandoned for a day (whole shares, and files a
+//! partner began sending into a request), a bounded batch per run.
 //!
 //! Idempotent: a share is marked purged only after its objects are deleted and its multipart
 //! uploads aborted (both of which R2 accepts twice), and purged shares are never picked again.
@@ -11,6 +12,7 @@ use crate::auth::TICKET_TTL_MS;
 use crate::context::Ctx;
 use crate::error::ApiResult;
 use crate::lifecycle::ABANDONED_AFTER_MS;
+use crate::uploads;
 
 /// Shares per run: each costs a few R2 calls per file, and a run must stay well inside the
 /// platform's limit on subrequests.
@@ -25,7 +27,7 @@ pub struct Report {
 }
 
 pub async fn run(env: &Env) -> ApiResult<Report> {
-    let ctx = Ctx::new(env).await?;
+    let ctx = &Ctx::new(env).await?;
     let ended = ctx
         .db
         .ended(
@@ -38,20 +40,25 @@ pub async fn run(env: &Env) -> ApiResult<Report> {
     let mut report = Report::default();
     for share in &ended {
         for file in ctx.db.files(&share.id).await? {
-            match (&file.content_id, &file.upload_id) {
-                (Some(_), _) => {
-                    ctx.storage.delete(&file.object_key).await?;
-                    report.objects_deleted += 1;
-                }
-                (None, Some(upload_id)) => {
-                    ctx.storage.abort(&file.object_key, upload_id).await?;
-                    report.uploads_aborted += 1;
-                }
-                (None, None) => {}
+            let complete = file.content_id.is_some();
+            uploads::release(ctx, &file.object_key, file.upload_id.as_deref(), complete).await?;
+            match (complete, &file.upload_id) {
+                (true, _) => report.objects_deleted += 1,
+                (false, Some(_)) => report.uploads_aborted += 1,
+                (false, None) => {}
             }
         }
         ctx.db.mark_purged(share, ctx.now).await?;
         report.shares += 1;
+    }
+    let abandoned = ctx
+        .db
+        .abandoned_request_files(ctx.now.saturating_sub(ABANDONED_AFTER_MS), SHARES_PER_RUN)
+        .await?;
+    for file in &abandoned {
+        uploads::release(ctx, &file.object_key, file.upload_id.as_deref(), false).await?;
+        ctx.db.delete_request_file(&file.id).await?;
+        report.uploads_aborted += usize::from(file.upload_id.is_some());
     }
     Ok(report)
 }

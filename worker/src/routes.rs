@@ -11,6 +11,8 @@ pub enum Op {
     Limits,
     OpenApi,
     CreateShare,
+    ListShares,
+    AdminShares,
     ShareState,
     UploadPart,
     CompleteFile,
@@ -22,92 +24,119 @@ pub enum Op {
     Proof,
     Contents,
     Payload,
+    InviteSelf,
+    CreateAccount,
+    Accounts,
+    ChangeAccount,
+    SignInParams,
+    SignIn,
+    Session,
+    SignOut,
+    ChangePassword,
+    CreateInvite,
+    Invites,
+    CancelInvite,
+    CreateRequest,
+    Requests,
+    RequestDetail,
+    DeleteRequest,
+    RequestPayload,
+    MarkRead,
+    DeleteRequestFile,
+    Intake,
+    CreateRequestFile,
+    UploadRequestPart,
+    CompleteRequestFile,
+    AbortRequestFile,
 }
 
 pub struct Endpoint {
     pub method: &'static str,
-    /// Literal segments and the parameters `{id}`, `{j}` and `{n}`, as in `openapi.json`.
+    /// Literal segments and the parameters `{id}`, `{file}`, `{j}` and `{n}`, as in `openapi.json`.
     pub path: &'static str,
     pub op: Op,
 }
 
+const fn ep(method: &'static str, path: &'static str, op: Op) -> Endpoint {
+    Endpoint { method, path, op }
+}
+
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint {
-        method: "GET",
-        path: "/api/limits",
-        op: Op::Limits,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/openapi.json",
-        op: Op::OpenApi,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/shares",
-        op: Op::CreateShare,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/shares/{id}",
-        op: Op::ShareState,
-    },
-    Endpoint {
-        method: "PUT",
-        path: "/api/shares/{id}/files/{j}/parts/{n}",
-        op: Op::UploadPart,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/shares/{id}/files/{j}/complete",
-        op: Op::CompleteFile,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/shares/{id}/complete",
-        op: Op::CompleteShare,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/shares/{id}/abort",
-        op: Op::AbortShare,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/shares/{id}/owner",
-        op: Op::OwnerView,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/shares/{id}/revoke",
-        op: Op::Revoke,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/shares/{id}/unlock",
-        op: Op::Unlock,
-    },
-    Endpoint {
-        method: "POST",
-        path: "/api/shares/{id}/proof",
-        op: Op::Proof,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/shares/{id}/contents",
-        op: Op::Contents,
-    },
-    Endpoint {
-        method: "GET",
-        path: "/api/shares/{id}/files/{j}/payload",
-        op: Op::Payload,
-    },
+    ep("GET", "/api/limits", Op::Limits),
+    ep("GET", "/api/openapi.json", Op::OpenApi),
+    ep("POST", "/api/shares", Op::CreateShare),
+    ep("GET", "/api/shares", Op::ListShares),
+    ep("GET", "/api/admin/shares", Op::AdminShares),
+    ep("GET", "/api/shares/{id}", Op::ShareState),
+    ep(
+        "PUT",
+        "/api/shares/{id}/files/{j}/parts/{n}",
+        Op::UploadPart,
+    ),
+    ep(
+        "POST",
+        "/api/shares/{id}/files/{j}/complete",
+        Op::CompleteFile,
+    ),
+    ep("POST", "/api/shares/{id}/complete", Op::CompleteShare),
+    ep("POST", "/api/shares/{id}/abort", Op::AbortShare),
+    ep("GET", "/api/shares/{id}/owner", Op::OwnerView),
+    ep("POST", "/api/shares/{id}/revoke", Op::Revoke),
+    ep("POST", "/api/shares/{id}/unlock", Op::Unlock),
+    ep("POST", "/api/shares/{id}/proof", Op::Proof),
+    ep("GET", "/api/shares/{id}/contents", Op::Contents),
+    ep("GET", "/api/shares/{id}/files/{j}/payload", Op::Payload),
+    ep("GET", "/api/invites/self", Op::InviteSelf),
+    ep("POST", "/api/accounts", Op::CreateAccount),
+    ep("GET", "/api/accounts", Op::Accounts),
+    ep("PATCH", "/api/accounts/{id}", Op::ChangeAccount),
+    ep("POST", "/api/session/params", Op::SignInParams),
+    ep("POST", "/api/session", Op::SignIn),
+    ep("GET", "/api/session", Op::Session),
+    ep("DELETE", "/api/session", Op::SignOut),
+    ep("PUT", "/api/account/password", Op::ChangePassword),
+    ep("POST", "/api/invites", Op::CreateInvite),
+    ep("GET", "/api/invites", Op::Invites),
+    ep("DELETE", "/api/invites/{id}", Op::CancelInvite),
+    ep("POST", "/api/requests", Op::CreateRequest),
+    ep("GET", "/api/requests", Op::Requests),
+    ep("GET", "/api/requests/{id}", Op::RequestDetail),
+    ep("DELETE", "/api/requests/{id}", Op::DeleteRequest),
+    ep(
+        "GET",
+        "/api/requests/{id}/files/{file}/payload",
+        Op::RequestPayload,
+    ),
+    ep("POST", "/api/requests/{id}/files/{file}/read", Op::MarkRead),
+    ep(
+        "DELETE",
+        "/api/requests/{id}/files/{file}",
+        Op::DeleteRequestFile,
+    ),
+    ep("GET", "/api/requests/{id}/intake", Op::Intake),
+    ep("POST", "/api/requests/{id}/uploads", Op::CreateRequestFile),
+    ep(
+        "PUT",
+        "/api/requests/{id}/uploads/{file}/parts/{n}",
+        Op::UploadRequestPart,
+    ),
+    ep(
+        "POST",
+        "/api/requests/{id}/uploads/{file}/complete",
+        Op::CompleteRequestFile,
+    ),
+    ep(
+        "DELETE",
+        "/api/requests/{id}/uploads/{file}",
+        Op::AbortRequestFile,
+    ),
 ];
 
 /// The parameters of a matched path; those its template lacks stay zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Params {
     pub id: Id,
+    pub file: Id,
     pub j: u32,
     pub n: u64,
 }
@@ -116,10 +145,13 @@ pub struct Params {
 /// 405 when the shape exists under other methods, 400 when a parameter is malformed.
 pub fn resolve(method: &str, path: &str) -> ApiResult<(Op, Params)> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let shaped: Vec<&Endpoint> = ENDPOINTS
+    let mut shaped: Vec<&Endpoint> = ENDPOINTS
         .iter()
         .filter(|e| same_shape(e.path, &segments))
         .collect();
+    // A literal segment beats a parameter: `/api/invites/self` is not the invite with id "self".
+    let most_literal = shaped.iter().map(|e| literals(e.path)).max().unwrap_or(0);
+    shaped.retain(|e| literals(e.path) == most_literal);
     if shaped.is_empty() {
         return Err(ApiError::new(
             404,
@@ -140,6 +172,7 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<(Op, Params)> {
     };
     let mut params = Params {
         id: Id([0; 16]),
+        file: Id([0; 16]),
         j: 0,
         n: 0,
     };
@@ -151,6 +184,7 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<(Op, Params)> {
     {
         match template {
             "{id}" => params.id = parse_id(segment)?,
+            "{file}" => params.file = parse_id(segment)?,
             "{j}" => params.j = parse_number(segment, "bad_file_index", "file index")?,
             "{n}" => params.n = parse_number(segment, "bad_part_number", "part number")?,
             _ => {}
@@ -168,11 +202,15 @@ fn same_shape(template: &str, segments: &[&str]) -> bool {
             .all(|(t, s)| t.starts_with('{') || t == s)
 }
 
+fn literals(template: &str) -> usize {
+    template.split('/').filter(|s| !s.starts_with('{')).count()
+}
+
 fn parse_id(segment: &str) -> ApiResult<Id> {
     Id::parse(segment).map_err(|_| {
         ApiError::bad_request(
             "bad_id",
-            "The share id is malformed: it must be 22 base64url characters.",
+            "An id in the path is malformed: ids are 22 base64url characters.",
         )
     })
 }

@@ -3,30 +3,27 @@
 
 use sealdrop_core::api::{
     CompleteFile, CompleteShare, CreateShare, CreatedShare, FileLayout, NewFile, OwnerView,
-    PasswordParams, ShareState,
+    PasswordParams, ShareState, ShareSummary,
 };
-use sealdrop_core::encoding::{b64_decode, b64_decode_array, hex_array, Id};
-use sealdrop_core::header::Header;
-use sealdrop_core::layout::{PartLayout, PayloadLayout};
+use sealdrop_core::encoding::{b64_decode, b64_decode_array, Id};
 use worker::{Request, Response};
 
-use crate::auth;
+use crate::auth::{self, Staff};
 use crate::context::Ctx;
 use crate::db::{FileRow, ShareRow};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_body, json_response, ok};
 use crate::lifecycle::{State, MAX_DOWNLOAD_LIMIT};
 use crate::storage::object_key;
+use crate::uploads::{self, checked_content_id, checked_file, sealed_shape, Upload};
 
-/// R2's limit on parts per multipart upload.
-const MAX_PARTS: u64 = 10_000;
-/// The sealed metadata of a file and the sealed manifest of a share: nonce, space-padded JSON
-/// in 256-byte steps, tag. Names and manifests are small; anything larger is refused.
-const MAX_METADATA_LEN: usize = 64 * 1024;
+/// The sealed manifest of a share: nonce, space-padded JSON in 256-byte steps, tag. Manifests
+/// are small; anything larger is refused.
 const MAX_MANIFEST_LEN: usize = 256 * 1024;
 
+/// `POST /api/shares`: signed-in staff only; the share belongs to them.
 pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
-    auth::may_create_share(&req)?;
+    let staff = auth::staff(&req, ctx).await?;
     let body: CreateShare = json_body(&mut req).await?;
     let id = Id::random();
     let share_id = id.to_string();
@@ -34,7 +31,7 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         .files
         .iter()
         .enumerate()
-        .map(|(j, file)| checked_file(&id, j as u32, file, ctx))
+        .map(|(j, file)| checked_share_file(&id, j as u32, file, ctx))
         .collect::<ApiResult<Vec<_>>>()?;
     let count = files.len() as u32;
     if count == 0 || count > ctx.limits.max_files {
@@ -69,6 +66,10 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         locked: 0,
         failed_proofs: 0,
         last_ticket_use: None,
+        owner_account: Some(staff.id),
+        owner_disabled: None,
+        payload_bytes: 0,
+        owner_email: None,
     };
     ctx.db.insert_share(&share, &files, ctx.now).await?;
     // Recorded first, created second: an upload R2 holds is always one the database knows.
@@ -95,71 +96,27 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
 }
 
 /// Checks one file of a new share against the format and the limits.
-fn checked_file(share: &Id, j: u32, file: &NewFile, ctx: &Ctx) -> ApiResult<FileRow> {
-    let header_bytes = b64_decode(&file.header, "the header").map_err(|_| {
-        ApiError::bad_request(
-            "bad_header",
-            format!("File {j}: the header is not base64url."),
-        )
-    })?;
-    let header = Header::parse(&header_bytes)
-        .map_err(|e| ApiError::bad_request("bad_header", format!("File {j}: {e}.")))?;
-    let metadata = b64_decode(&file.metadata, "the metadata")
-        .ok()
-        .filter(|m| sealed_shape(m, MAX_METADATA_LEN));
-    if metadata.is_none() {
-        return Err(ApiError::bad_request(
-            "bad_metadata",
-            format!("File {j}: the sealed metadata is not base64url of a sealed, padded blob."),
-        ));
-    }
-    let payload = PayloadLayout::new(header.log2_chunk(), file.payload_size).map_err(|_| {
-        ApiError::bad_request(
-            "bad_payload_size",
-            format!(
-                "File {j}: {} bytes is not the size of a payload with this chunk size.",
-                file.payload_size
-            ),
-        )
-    })?;
-    if payload.plaintext_len() > ctx.limits.max_file_bytes {
-        return Err(ApiError::new(
-            413,
-            "file_too_large",
-            format!(
-                "File {j} is larger than the {} bytes allowed.",
-                ctx.limits.max_file_bytes
-            ),
-        ));
-    }
-    let parts = PartLayout::with_chunks_per_part(header.log2_chunk(), file.chunks_per_part)
-        .filter(|p| p.part_count(payload.payload_len()) <= MAX_PARTS)
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "bad_part_layout",
-                format!(
-                    "File {j}: {} chunks per part is below 5 MiB, above 5 GiB, or makes more than {MAX_PARTS} parts.",
-                    file.chunks_per_part
-                ),
-            )
-        })?;
+fn checked_share_file(share: &Id, j: u32, file: &NewFile, ctx: &Ctx) -> ApiResult<FileRow> {
+    let checked = checked_file(
+        &format!("File {j}"),
+        &file.header,
+        &file.metadata,
+        file.payload_size,
+        file.chunks_per_part,
+        ctx,
+    )?;
     Ok(FileRow {
         j,
         header: file.header.clone(),
         metadata: file.metadata.clone(),
-        payload_size: payload.payload_len(),
-        chunks_per_part: parts.chunks_per_part(),
-        part_size: parts.part_len(),
-        part_count: parts.part_count(payload.payload_len()),
+        payload_size: checked.payload_size,
+        chunks_per_part: checked.chunks_per_part,
+        part_size: checked.part_size,
+        part_count: checked.part_count,
         object_key: object_key(share, j),
         upload_id: None,
         content_id: None,
     })
-}
-
-/// Whether `blob` can be `nonce (12) || AES-GCM(JSON padded to a multiple of 256) || tag (16)`.
-fn sealed_shape(blob: &[u8], max: usize) -> bool {
-    blob.len() <= max && blob.len() >= 12 + 256 + 16 && (blob.len() - 12 - 16) % 256 == 0
 }
 
 /// The password parameters, stored as JSON; Argon2id bounds are the format's.
@@ -179,7 +136,7 @@ fn checked_password(params: &PasswordParams) -> ApiResult<String> {
 const CLOCK_SLACK_MS: u64 = 5 * 60 * 1000;
 
 /// The expiry: in the future, and no later than the policy allows.
-fn checked_expiry(expires_at: i64, ctx: &Ctx) -> ApiResult<u64> {
+pub fn checked_expiry(expires_at: i64, ctx: &Ctx) -> ApiResult<u64> {
     let latest = ctx.now + ctx.limits.max_expiry_seconds * 1000 + CLOCK_SLACK_MS;
     match u64::try_from(expires_at) {
         Ok(at) if at > ctx.now && at <= latest => Ok(at),
@@ -235,20 +192,27 @@ pub async fn state(ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     })
 }
 
-/// The share, if the request carries its owner token.
-async fn owned(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
+/// The share, if the request carries its owner token and its owner's account is enabled.
+async fn with_owner_token(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
     let share = ctx
         .db
         .share(&id.to_string())
         .await?
         .ok_or_else(ApiError::not_found)?;
     auth::check_owner(req, &share.owner_token_hash)?;
+    if share.owner_disabled == Some(1) {
+        return Err(ApiError::new(
+            403,
+            "account_disabled",
+            "The account that made this share is disabled.",
+        ));
+    }
     Ok(share)
 }
 
 /// The share, if the request carries its owner token and it is still being uploaded.
 pub async fn owned_uploading(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
-    let share = owned(req, ctx, id).await?;
+    let share = with_owner_token(req, ctx, id).await?;
     if share.state != "uploading" {
         return Err(ApiError::conflict(
             "not_uploading",
@@ -261,19 +225,42 @@ pub async fn owned_uploading(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<Sha
     Ok(share)
 }
 
+/// The share, if the signed-in caller made it (or, where `admins_too`, is an admin). Anyone
+/// else's share is as good as absent to them.
+async fn managed(req: &Request, ctx: &Ctx, id: &Id, admins_too: bool) -> ApiResult<ShareRow> {
+    let staff = auth::staff(req, ctx).await?;
+    ctx.db
+        .share(&id.to_string())
+        .await?
+        .filter(|s| {
+            s.owner_account.as_deref() == Some(&staff.id) || (admins_too && staff.is_admin())
+        })
+        .ok_or_else(ApiError::not_found)
+}
+
+/// `PUT /api/shares/{id}/files/{j}/parts/{n}`.
+pub async fn upload_part(req: Request, ctx: &Ctx, id: &Id, j: u32, n: u64) -> ApiResult<Response> {
+    let share = owned_uploading(&req, ctx, id).await?;
+    let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
+    uploads::store_part(req, ctx, &upload_of(&file), n).await
+}
+
+fn upload_of(file: &FileRow) -> Upload<'_> {
+    Upload {
+        what: format!("file {}", file.j),
+        object_key: &file.object_key,
+        upload_id: file.upload_id.as_deref(),
+        payload_size: file.payload_size,
+        part_size: file.part_size,
+        part_count: file.part_count,
+        complete: file.content_id.is_some(),
+    }
+}
+
 pub async fn complete_file(mut req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiResult<Response> {
     let share = owned_uploading(&req, ctx, id).await?;
     let body: CompleteFile = json_body(&mut req).await?;
-    let content_id = hex_array::<32>(&body.content_id, "the content id")
-        .map(hex::encode)
-        .ok()
-        .filter(|canonical| *canonical == body.content_id)
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "bad_content_id",
-                "content_id must be 64 lower-case hex digits.",
-            )
-        })?;
+    let content_id = checked_content_id(&body.content_id)?;
     let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
     if let Some(done) = &file.content_id {
         return if *done == content_id {
@@ -285,35 +272,7 @@ pub async fn complete_file(mut req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiR
             ))
         };
     }
-    let parts = ctx.db.parts(&share.id, j).await?;
-    let stored: Vec<(u16, String)> = parts
-        .iter()
-        .filter_map(|p| Some((u16::try_from(p.n).ok()?, p.etag.clone()?)))
-        .collect();
-    let total: u64 = parts
-        .iter()
-        .filter(|p| p.etag.is_some())
-        .map(|p| p.size)
-        .sum();
-    if stored.len() as u64 != file.part_count || total != file.payload_size {
-        let missing: Vec<String> = (1..=file.part_count)
-            .filter(|n| !stored.iter().any(|(m, _)| u64::from(*m) == *n))
-            .take(10)
-            .map(|n| n.to_string())
-            .collect();
-        return Err(ApiError::conflict(
-            "parts_missing",
-            format!(
-                "File {j} is missing parts {} (of {}).",
-                missing.join(", "),
-                file.part_count
-            ),
-        ));
-    }
-    let upload_id = file.upload_id.as_deref().ok_or_else(no_upload)?;
-    ctx.storage
-        .complete(&file.object_key, upload_id, stored, file.payload_size)
-        .await?;
+    uploads::join_parts(ctx, &upload_of(&file)).await?;
     ctx.db
         .complete_file(&share.id, j, &content_id, ctx.now)
         .await?;
@@ -349,11 +308,13 @@ pub async fn complete_share(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<R
 pub async fn abort(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let share = owned_uploading(&req, ctx, id).await?;
     for file in ctx.db.files(&share.id).await? {
-        match (&file.content_id, &file.upload_id) {
-            (Some(_), _) => ctx.storage.delete(&file.object_key).await?,
-            (None, Some(upload_id)) => ctx.storage.abort(&file.object_key, upload_id).await?,
-            (None, None) => {}
-        }
+        uploads::release(
+            ctx,
+            &file.object_key,
+            file.upload_id.as_deref(),
+            file.content_id.is_some(),
+        )
+        .await?;
     }
     ctx.db.delete_share(&share.id).await?;
     ok(&serde_json::json!({ "id": share.id, "aborted": true }))
@@ -367,31 +328,49 @@ pub fn no_such_file() -> ApiError {
     )
 }
 
-fn no_upload() -> ApiError {
-    ApiError::conflict(
-        "upload_missing",
-        "This file's upload was not started; abort the share and start again.",
-    )
-}
-
 /// What the owner sees of a share: its state, limits and use.
 pub async fn owner_view(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
-    let share = owned(&req, ctx, id).await?;
-    ok(&OwnerView {
-        state: share.state_for_proof(ctx.now).name().into(),
-        id: share.id,
+    let share = managed(&req, ctx, id, true).await?;
+    ok(&owner_view_of(&share, ctx.now))
+}
+
+fn owner_view_of(share: &ShareRow, now: u64) -> OwnerView {
+    OwnerView {
+        state: share.state_for_proof(now).name().into(),
+        id: share.id.clone(),
         created_at: share.created_at,
         expires_at: share.expires_at,
         max_downloads: share.max_downloads,
         downloads: share.downloads,
         file_count: share.file_count,
         locked: share.locked != 0,
-    })
+    }
+}
+
+/// `GET /api/shares`: the caller's shares; `GET /api/admin/shares`: everyone's, for admins.
+pub async fn list(req: Request, ctx: &Ctx, everyone: bool) -> ApiResult<Response> {
+    let staff: Staff = if everyone {
+        auth::admin(&req, ctx).await?
+    } else {
+        auth::staff(&req, ctx).await?
+    };
+    let shares: Vec<ShareSummary> = ctx
+        .db
+        .shares_of((!everyone).then_some(staff.id.as_str()))
+        .await?
+        .iter()
+        .map(|s| ShareSummary {
+            share: owner_view_of(s, ctx.now),
+            payload_bytes: s.payload_bytes,
+            owner_email: everyone.then(|| s.owner_email.clone().unwrap_or_default()),
+        })
+        .collect();
+    ok(&serde_json::json!({ "shares": shares }))
 }
 
 /// Revokes an active share at once: no new proof, and every ticket stops working.
 pub async fn revoke(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
-    let share = owned(&req, ctx, id).await?;
+    let share = managed(&req, ctx, id, true).await?;
     match share.state_at(ctx.now) {
         State::Active | State::Exhausted => {}
         State::Revoked => {
@@ -421,7 +400,7 @@ pub async fn revoke(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
 
 /// Lifts the lock that 100 failed proofs put on a share, and forgets the failures.
 pub async fn unlock(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
-    let share = owned(&req, ctx, id).await?;
+    let share = managed(&req, ctx, id, false).await?;
     ctx.db.unlock(&share.id).await?;
     ok(&serde_json::json!({ "id": share.id, "locked": false }))
 }

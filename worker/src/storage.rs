@@ -15,6 +15,11 @@ pub fn object_key(share: &Id, j: u32) -> String {
     format!("shares/{share}/{j}")
 }
 
+/// The object key of a file sent into a request.
+pub fn request_object_key(request: &Id, file: &Id) -> String {
+    format!("requests/{request}/{file}")
+}
+
 impl Storage {
     pub fn from_env(env: &Env) -> ApiResult<Self> {
         env.bucket("BUCKET").map(Storage).map_err(ApiError::storage)

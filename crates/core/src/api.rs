@@ -148,6 +148,262 @@ pub struct StoredPart {
     pub blake3: String,
 }
 
+/// Argon2id parameters of an account's password (the salt travels beside them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Argon2Settings {
+    pub m_kib: u32,
+    pub t: u32,
+    pub p: u32,
+}
+
+/// `GET /api/invites/self`: what a person needs to create the account an invite is for.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InviteView {
+    /// `None` for the setup link, where the first admin types their email.
+    pub email: Option<String>,
+    pub role: String,
+    pub setup: bool,
+    pub account_id: String,
+    pub salt: String,
+    pub argon2: Argon2Settings,
+    pub expires_at: u64,
+}
+
+/// `POST /api/accounts`, with an invite.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    pub email: String,
+    pub name: String,
+    /// 32 bytes; the server keeps only `mac(pepper, login key)`.
+    pub login_key: String,
+    /// X25519, 32 bytes.
+    pub public_key: String,
+    /// `nonce || AES-256-GCM(vault key, ..., sk)`: 12 + 32 + 16 bytes.
+    pub wrapped_sk: String,
+}
+
+/// The signed-in person, as their own pages see them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub public_key: String,
+    pub wrapped_sk: String,
+    pub salt: String,
+    pub argon2: Argon2Settings,
+}
+
+/// The answer that starts (or shows) a session; the session itself is an HttpOnly cookie.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionView {
+    pub account: Me,
+    /// Sent back as `Sealdrop-CSRF` on every state-changing request.
+    pub csrf: String,
+}
+
+/// `POST /api/session/params`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInParamsQuery {
+    pub email: String,
+}
+
+/// What a browser needs to stretch a password for sign-in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignInParams {
+    pub account_id: String,
+    pub salt: String,
+    pub argon2: Argon2Settings,
+}
+
+/// `POST /api/session`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub email: String,
+    pub login_key: String,
+}
+
+/// `PUT /api/account/password`: everything the vault key wraps, wrapped again under the new one.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    /// The current login key.
+    pub login_key: String,
+    pub new_salt: String,
+    pub new_login_key: String,
+    pub wrapped_sk: String,
+    /// Every request of the account, with its request secret wrapped under the new vault key.
+    pub requests: Vec<RewrappedRequest>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RewrappedRequest {
+    pub id: String,
+    pub wrapped_rs: String,
+}
+
+/// An account as admins see it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: u64,
+    pub disabled_at: Option<u64>,
+}
+
+/// `PATCH /api/accounts/{id}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountChange {
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+/// `POST /api/invites`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    pub email: String,
+    pub role: String,
+    pub valid_hours: u64,
+}
+
+/// A pending invite; `token` only in the answer that created it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InviteSummary {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub email: Option<String>,
+    pub role: String,
+    pub created_at: u64,
+    pub expires_at: u64,
+}
+
+/// A share in its owner's list (`GET /api/shares`) or an admin's (`GET /api/admin/shares`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ShareSummary {
+    #[serde(flatten)]
+    pub share: OwnerView,
+    pub payload_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_email: Option<String>,
+}
+
+/// `POST /api/requests`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequest {
+    /// Drawn by the browser: the wrapped request secret binds it.
+    pub id: String,
+    pub label: String,
+    pub message: String,
+    pub expires_at: i64,
+    pub max_files: u64,
+    pub max_bytes: u64,
+    pub public_key: String,
+    /// `BLAKE3(upload token)`, 32 bytes.
+    pub upload_token_hash: String,
+    pub wrapped_rs: String,
+}
+
+/// A request as its staff member sees it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RequestSummary {
+    pub id: String,
+    pub label: String,
+    pub message: String,
+    pub public_key: String,
+    pub wrapped_rs: String,
+    pub created_at: u64,
+    pub expires_at: u64,
+    pub max_files: u64,
+    pub max_bytes: u64,
+    /// open, expired or full.
+    pub state: String,
+    /// Complete files received.
+    pub files: u64,
+    pub unread: u64,
+    /// Plaintext bytes received.
+    pub bytes: u64,
+}
+
+/// A received file in the inbox: everything needed to open it, nothing that opens it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InboxFile {
+    pub id: String,
+    pub header: String,
+    pub metadata: String,
+    pub stanza: String,
+    pub plaintext_size: u64,
+    pub payload_size: u64,
+    pub chunks_per_part: u64,
+    pub part_size: u64,
+    pub part_count: u64,
+    /// The partner's claim; the opener checks it.
+    pub content_id: String,
+    /// Each part's BLAKE3 (hex) as the partner claimed it, part 1 first.
+    pub parts: Vec<String>,
+    pub received_at: u64,
+    pub read_at: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RequestDetail {
+    pub request: RequestSummary,
+    pub files: Vec<InboxFile>,
+}
+
+/// `GET /api/requests/{id}/intake`: what a partner holding the link sees.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Intake {
+    pub id: String,
+    pub from: IntakeFrom,
+    pub message: String,
+    pub expires_at: u64,
+    pub max_files: u64,
+    pub max_bytes: u64,
+    pub files_left: u64,
+    pub bytes_left: u64,
+    pub state: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct IntakeFrom {
+    pub name: String,
+    pub email: String,
+}
+
+/// `POST /api/requests/{id}/uploads`: one file, sealed to the request's staff key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRequestFile {
+    pub header: String,
+    pub metadata: String,
+    /// 80 bytes: `fs` sealed with HPKE to the staff key.
+    pub stanza: String,
+    pub payload_size: u64,
+    pub chunks_per_part: u64,
+}
+
+/// The answer to [`NewRequestFile`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CreatedRequestFile {
+    pub id: String,
+    pub payload_size: u64,
+    pub chunks_per_part: u64,
+    pub part_size: u64,
+    pub part_count: u64,
+}
+
 /// Deserialises a field that must be present but may be `null`: `Some(None)` for `null`, and
 /// (with `#[serde(default)]`) `None` when it is missing.
 fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>

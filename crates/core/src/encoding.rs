@@ -55,21 +55,58 @@ impl core::fmt::Display for Id {
     }
 }
 
-/// RFC 4648 base32 of 10 bytes (16 characters, no padding needed), in groups of four.
-pub(crate) fn base32_groups(bytes: &[u8; 10]) -> String {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let bits = bytes
-        .iter()
-        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
-    let mut out = String::with_capacity(19);
-    for i in 0..16 {
-        if i > 0 && i % 4 == 0 {
-            out.push(' ');
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// RFC 4648 base32 without padding, in groups of four characters joined by `sep`.
+pub(crate) fn base32_groups(bytes: &[u8], sep: char) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    let (mut acc, mut bits, mut count) = (0u32, 0u32, 0usize);
+    let mut push = |v: u32, out: &mut String| {
+        if count > 0 && count % 4 == 0 {
+            out.push(sep);
         }
-        let v = (bits >> (75 - 5 * i)) & 31;
-        out.push(ALPHABET[v as usize] as char);
+        out.push(BASE32[v as usize] as char);
+        count += 1;
+    };
+    for &b in bytes {
+        acc = (acc << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            push((acc >> bits) & 31, &mut out);
+        }
+    }
+    if bits > 0 {
+        push((acc << (5 - bits)) & 31, &mut out);
     }
     out
+}
+
+/// Reads base32 of exactly `N` bytes as people type it: case, spaces and dashes are ignored;
+/// any other character, a wrong length or non-zero trailing bits are refused.
+pub(crate) fn base32_decode_array<const N: usize>(
+    text: &str,
+    what: &'static str,
+) -> Result<[u8; N], Error> {
+    let mut out = Vec::with_capacity(N);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.chars().filter(|c| !matches!(c, ' ' | '-')) {
+        let upper = c.to_ascii_uppercase() as u8;
+        let v = BASE32
+            .iter()
+            .position(|&a| a == upper && c.is_ascii())
+            .ok_or(Error::BadEncoding(what))?;
+        acc = ((acc << 5) | v as u32) & 0xffff;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    if bits >= 5 || acc & ((1 << bits) - 1) != 0 {
+        return Err(Error::BadEncoding(what));
+    }
+    out.try_into().map_err(|_| Error::BadEncoding(what))
 }
 
 /// Lower-case hex of exactly `N` bytes, refusing anything else.

@@ -2,7 +2,7 @@
 //! keys), and key fingerprints.
 
 use crate::aead::{open_with_nonce, seal_with_nonce};
-use crate::encoding::{base32_groups, Id};
+use crate::encoding::{base32_decode_array, base32_groups, Id};
 use crate::error::Error;
 use crate::keys::{ct_eq, derive, derive_concat, Key32};
 use crate::request::public_key;
@@ -70,5 +70,36 @@ pub fn unwrap_private_key(
 /// four: what a partner and a staff member read out to each other.
 pub fn fingerprint(pk: &[u8; 32]) -> String {
     let d = derive("sealdrop v1 key fingerprint", pk);
-    base32_groups(d.as_bytes()[..10].try_into().expect("10 bytes"))
+    base32_groups(&d.as_bytes()[..10], ' ')
+}
+
+/// The emergency kit's code for the 128-bit account secret key: base32 in dashed groups of four
+/// ("ABCD-EFGH-..."), what a person keeps on paper or in a password manager. The format fixes the
+/// key, not its spelling; this one survives retyping.
+pub fn kit_code(sk128: &[u8; 16]) -> String {
+    base32_groups(sk128, '-')
+}
+
+/// Reads a kit code back, forgiving case, spaces and dashes.
+pub fn parse_kit_code(text: &str) -> Result<[u8; 16], Error> {
+    base32_decode_array(text.trim(), "an emergency kit code")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kit_codes_round_trip_and_refuse_typos() {
+        let sk128: [u8; 16] = core::array::from_fn(|i| (i * 37 + 5) as u8);
+        let code = kit_code(&sk128);
+        assert_eq!(code.len(), 26 + 6);
+        assert_eq!(parse_kit_code(&code).unwrap(), sk128);
+        let sloppy = code.to_lowercase().replace('-', " ");
+        assert_eq!(parse_kit_code(&sloppy).unwrap(), sk128);
+        assert!(parse_kit_code(&code[..code.len() - 1]).is_err());
+        assert!(parse_kit_code(&code.replace('A', "1")).is_err() || !code.contains('A'));
+        assert!(parse_kit_code(&format!("{code}A")).is_err());
+        assert_eq!(kit_code(&[0; 16]), "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AA");
+    }
 }

@@ -403,3 +403,15 @@ fn js_u64(value: f64, what: &str) -> Result<u64> {
         Err(SealdropError::bad_input(what))
     }
 }
+
+/// The emergency kit's code for an account secret key (`sk128`).
+#[wasm_bindgen(js_name = kitEncode)]
+pub fn kit_encode(sk128: &[u8]) -> Result<String> {
+    Ok(staff::kit_code(&array(sk128, "the account secret key")?))
+}
+
+/// The account secret key of a kit code as a person typed it.
+#[wasm_bindgen(js_name = kitDecode)]
+pub fn kit_decode(code: &str) -> Result<Vec<u8>> {
+    Ok(staff::parse_kit_code(code)?.to_vec())
+}

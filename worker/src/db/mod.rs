@@ -9,6 +9,12 @@ use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 use crate::error::{ApiError, ApiResult};
 
+mod accounts;
+mod requests;
+
+pub use accounts::{AccountRow, Created, InviteRow};
+pub use requests::{RequestFileRow, RequestRow};
+
 pub struct Db(D1Database);
 
 /// A share row as the API needs it.
@@ -30,6 +36,14 @@ pub struct ShareRow {
     pub failed_proofs: u64,
     /// The latest use of any of the share's tickets.
     pub last_ticket_use: Option<u64>,
+    /// The account that made it (none for shares from before accounts).
+    pub owner_account: Option<String>,
+    /// Whether that account is disabled now: its uploads stop with its sessions.
+    pub owner_disabled: Option<u8>,
+    /// The sum of its files' payload sizes.
+    pub payload_bytes: u64,
+    /// The owner's email, for admins' lists.
+    pub owner_email: Option<String>,
 }
 
 /// Failed proofs within the last hour, for one share and for one client address.
@@ -53,7 +67,10 @@ pub struct Ended {
 const SHARE_COLUMNS: &str =
     "id, state, auth_key_hash, owner_token_hash, password, manifest, created_at, expires_at, \
     max_downloads, downloads, file_count, locked, failed_proofs, \
-    (SELECT MAX(last_used_at) FROM tickets WHERE share_id = shares.id) AS last_ticket_use";
+    (SELECT MAX(last_used_at) FROM tickets WHERE share_id = shares.id) AS last_ticket_use, owner_account, \
+    (SELECT disabled_at IS NOT NULL FROM accounts WHERE id = shares.owner_account) AS owner_disabled, \
+    (SELECT COALESCE(SUM(payload_size), 0) FROM files WHERE share_id = shares.id) AS payload_bytes, \
+    (SELECT email FROM accounts WHERE id = shares.owner_account) AS owner_email";
 
 /// A file row.
 #[derive(Debug, Deserialize)]
@@ -170,8 +187,8 @@ impl Db {
         now: u64,
     ) -> ApiResult<()> {
         let mut statements = vec![self.statement(
-            "INSERT INTO shares (id, state, auth_key_hash, owner_token_hash, password, file_count, created_at, expires_at, max_downloads)
-             VALUES (?1, 'uploading', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO shares (id, state, auth_key_hash, owner_token_hash, password, file_count, created_at, expires_at, max_downloads, owner_account)
+             VALUES (?1, 'uploading', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             &[
                 text(&share.id),
                 text(&share.auth_key_hash),
@@ -181,6 +198,7 @@ impl Db {
                 num(now),
                 num(share.expires_at),
                 share.max_downloads.map_or(JsValue::NULL, num),
+                share.owner_account.as_deref().map_or(JsValue::NULL, text),
             ],
         )?];
         for file in files {
@@ -228,6 +246,26 @@ impl Db {
         .await
     }
 
+    /// An account's shares, newest first; with `None`, everyone's (for admins).
+    pub async fn shares_of(&self, account_id: Option<&str>) -> ApiResult<Vec<ShareRow>> {
+        match account_id {
+            Some(id) => {
+                self.all(
+                    &format!("SELECT {SHARE_COLUMNS} FROM shares WHERE owner_account = ?1 ORDER BY created_at DESC"),
+                    &[text(id)],
+                )
+                .await
+            }
+            None => {
+                self.all(
+                    &format!("SELECT {SHARE_COLUMNS} FROM shares ORDER BY created_at DESC LIMIT 1000"),
+                    &[],
+                )
+                .await
+            }
+        }
+    }
+
     pub async fn file(&self, share_id: &str, j: u32) -> ApiResult<Option<FileRow>> {
         self.first(
             "SELECT j, header, metadata, payload_size, chunks_per_part, part_size, part_count, object_key, upload_id, content_id
@@ -246,10 +284,11 @@ impl Db {
         .await
     }
 
-    pub async fn parts(&self, share_id: &str, j: u32) -> ApiResult<Vec<PartRow>> {
+    /// The parts recorded for the object `object_key` (a share file's or a request file's).
+    pub async fn parts(&self, object_key: &str) -> ApiResult<Vec<PartRow>> {
         self.all(
-            "SELECT n, size, blake3, etag FROM parts WHERE share_id = ?1 AND j = ?2 ORDER BY n",
-            &[text(share_id), num(j.into())],
+            "SELECT n, size, blake3, etag FROM upload_parts WHERE object_key = ?1 ORDER BY n",
+            &[text(object_key)],
         )
         .await
     }
@@ -258,8 +297,7 @@ impl Db {
     /// storage. A claim left unconfirmed for [`STALE_CLAIM_MS`] is taken over.
     pub async fn claim_part(
         &self,
-        share_id: &str,
-        j: u32,
+        object_key: &str,
         n: u64,
         size: u64,
         blake3: &str,
@@ -267,12 +305,11 @@ impl Db {
     ) -> ApiResult<Claim> {
         let claimed = self
             .run(
-                "INSERT INTO parts (share_id, j, n, size, blake3, etag, claimed_at) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)
-                 ON CONFLICT (share_id, j, n) DO UPDATE SET size = excluded.size, blake3 = excluded.blake3, claimed_at = excluded.claimed_at
-                 WHERE parts.etag IS NULL AND parts.claimed_at < ?7",
+                "INSERT INTO upload_parts (object_key, n, size, blake3, etag, claimed_at) VALUES (?1, ?2, ?3, ?4, NULL, ?5)
+                 ON CONFLICT (object_key, n) DO UPDATE SET size = excluded.size, blake3 = excluded.blake3, claimed_at = excluded.claimed_at
+                 WHERE upload_parts.etag IS NULL AND upload_parts.claimed_at < ?6",
                 &[
-                    text(share_id),
-                    num(j.into()),
+                    text(object_key),
                     num(n),
                     num(size),
                     text(blake3),
@@ -286,8 +323,8 @@ impl Db {
         }
         let stored: Option<PartRow> = self
             .first(
-                "SELECT n, size, blake3, etag FROM parts WHERE share_id = ?1 AND j = ?2 AND n = ?3",
-                &[text(share_id), num(j.into()), num(n)],
+                "SELECT n, size, blake3, etag FROM upload_parts WHERE object_key = ?1 AND n = ?2",
+                &[text(object_key), num(n)],
             )
             .await?;
         Ok(match stored.and_then(|p| p.etag) {
@@ -297,19 +334,19 @@ impl Db {
     }
 
     /// Gives up a claim whose bytes did not reach storage, so that a retry may store them.
-    pub async fn release_part(&self, share_id: &str, j: u32, n: u64, now: u64) -> ApiResult<()> {
+    pub async fn release_part(&self, object_key: &str, n: u64, now: u64) -> ApiResult<()> {
         self.run(
-            "DELETE FROM parts WHERE share_id = ?1 AND j = ?2 AND n = ?3 AND etag IS NULL AND claimed_at = ?4",
-            &[text(share_id), num(j.into()), num(n), num(now)],
+            "DELETE FROM upload_parts WHERE object_key = ?1 AND n = ?2 AND etag IS NULL AND claimed_at = ?3",
+            &[text(object_key), num(n), num(now)],
         )
         .await
         .map(drop)
     }
 
-    pub async fn confirm_part(&self, share_id: &str, j: u32, n: u64, etag: &str) -> ApiResult<()> {
+    pub async fn confirm_part(&self, object_key: &str, n: u64, etag: &str) -> ApiResult<()> {
         self.run(
-            "UPDATE parts SET etag = ?4 WHERE share_id = ?1 AND j = ?2 AND n = ?3",
-            &[text(share_id), num(j.into()), num(n), text(etag)],
+            "UPDATE upload_parts SET etag = ?3 WHERE object_key = ?1 AND n = ?2",
+            &[text(object_key), num(n), text(etag)],
         )
         .await
         .map(drop)
@@ -510,16 +547,15 @@ impl Db {
         share_id: &str,
         last: ApiResult<D1PreparedStatement>,
     ) -> ApiResult<Vec<D1PreparedStatement>> {
-        ["tickets", "parts", "files"]
-            .iter()
-            .map(|table| {
-                self.statement(
-                    &format!("DELETE FROM {table} WHERE share_id = ?1"),
-                    &[text(share_id)],
-                )
-            })
-            .chain([last])
-            .collect()
+        [
+            "DELETE FROM tickets WHERE share_id = ?1",
+            "DELETE FROM upload_parts WHERE object_key IN (SELECT object_key FROM files WHERE share_id = ?1)",
+            "DELETE FROM files WHERE share_id = ?1",
+        ]
+        .iter()
+        .map(|sql| self.statement(sql, &[text(share_id)]))
+        .chain([last])
+        .collect()
     }
 
     /// The time a test stack was set to, if any (only read when the stack is configured so).

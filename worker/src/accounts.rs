@@ -1,0 +1,532 @@
+//! Staff accounts: invites (and the setup link), account creation, sign-in and sign-out,
+//! password changes, and what admins do to accounts.
+//!
+//! The server sees login keys (derived from the password in the browser) and keeps only
+//! `mac(pepper, login key)`; the vault key, the password and the account secret key never reach
+//! it (format-v1.md, Staff keys).
+
+use sealdrop_core::api::{
+    AccountChange, AccountSummary, Argon2Settings, ChangePassword, InviteSummary, InviteView, Me,
+    NewAccount, NewInvite, SessionView, SignIn, SignInParams, SignInParamsQuery,
+};
+use sealdrop_core::encoding::{b64_decode, b64_decode_array, b64_encode, Id};
+use sealdrop_core::keys::ct_eq;
+use sealdrop_core::Key32;
+use worker::{Env, Request, Response};
+
+use crate::auth::{self, Staff, SESSION_TTL_MS};
+use crate::config::pepper;
+use crate::context::Ctx;
+use crate::db::{AccountRow, Created, InviteRow};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json_body, json_response, ok};
+
+/// Argon2id of every new account: the format's minimum (and default).
+const ARGON2: Argon2Settings = Argon2Settings {
+    m_kib: 64 * 1024,
+    t: 3,
+    p: 1,
+};
+/// A wrapped 32-byte key: nonce, key, tag.
+const WRAPPED_KEY_LEN: usize = 12 + 32 + 16;
+/// Failed sign-ins allowed per email, and per client address, within [`FAILURE_WINDOW_MS`].
+const FAILURES_PER_EMAIL: u64 = 5;
+const FAILURES_PER_CLIENT: u64 = 20;
+const FAILURE_WINDOW_MS: u64 = 15 * 60 * 1000;
+/// The longest an invite may be valid: 30 days.
+const MAX_INVITE_HOURS: u64 = 720;
+
+fn invite_unknown() -> ApiError {
+    ApiError::new(
+        404,
+        "invite_unknown",
+        "This invite link is unknown, already used, cancelled or expired. Ask an admin for a new one.",
+    )
+}
+
+/// `GET /api/invites/self`: what the invite is for, and the account's id and salt.
+pub async fn invite_self(req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    let invite = ctx
+        .db
+        .pending_invite(&auth::invite_hash(&req)?, ctx.now)
+        .await?
+        .ok_or_else(invite_unknown)?;
+    ok(&InviteView {
+        email: invite.email,
+        role: invite.role,
+        setup: invite.setup != 0,
+        account_id: invite.account_id,
+        salt: invite.salt,
+        argon2: ARGON2,
+        expires_at: invite.expires_at,
+    })
+}
+
+/// `POST /api/accounts`: creates the invite's account and signs it in.
+pub async fn create(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Response> {
+    let invite = ctx
+        .db
+        .pending_invite(&auth::invite_hash(&req)?, ctx.now)
+        .await?
+        .ok_or_else(invite_unknown)?;
+    let body: NewAccount = json_body(&mut req).await?;
+    let email = checked_email(&body.email)?;
+    if invite.email.as_ref().is_some_and(|e| *e != email) {
+        return Err(ApiError::bad_request(
+            "email_mismatch",
+            "This invite is for another email address.",
+        ));
+    }
+    let name = checked_text(
+        &body.name,
+        1,
+        100,
+        "bad_name",
+        "Your name must be 1 to 100 characters.",
+    )?;
+    let login_key = key32(&body.login_key, "bad_login_key", "login_key")?;
+    key32(&body.public_key, "bad_public_key", "public_key")?;
+    wrapped_key(&body.wrapped_sk, "bad_wrapped_key", "wrapped_sk")?;
+    let (token, token_hash) = auth::new_token();
+    let account = AccountRow {
+        id: invite.account_id.clone(),
+        email,
+        name,
+        role: invite.role.clone(),
+        salt: invite.salt.clone(),
+        argon2: serde_json::to_string(&ARGON2).unwrap_or_default(),
+        login_hash: auth::login_hash(&pepper(env)?, &login_key),
+        public_key: body.public_key,
+        wrapped_sk: body.wrapped_sk,
+        created_at: ctx.now,
+        disabled_at: None,
+    };
+    match ctx
+        .db
+        .create_account(&invite.id, &account, &token_hash, ctx.now + SESSION_TTL_MS)
+        .await?
+    {
+        Created::Done => Ok(signed_in(201, &account, &token)),
+        Created::EmailTaken => Err(ApiError::conflict(
+            "email_taken",
+            "An account with this email address exists already.",
+        )),
+        Created::InviteGone => Err(invite_unknown()),
+    }
+}
+
+/// `POST /api/session/params`: the salt and Argon2id parameters to stretch a password with. For
+/// an unknown email they are made up from the pepper, the same every time, so that this does not
+/// tell which emails have accounts.
+pub async fn params(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Response> {
+    let body: SignInParamsQuery = json_body(&mut req).await?;
+    let email = checked_email(&body.email)?;
+    let answer = match ctx.db.account_by_email(&email).await? {
+        Some(account) => SignInParams {
+            argon2: argon2_of(&account),
+            account_id: account.id,
+            salt: account.salt,
+        },
+        None => {
+            let made_up = blake3::keyed_hash(
+                &pepper(env)?,
+                format!("sealdrop unknown account\0{email}").as_bytes(),
+            );
+            let bytes = made_up.as_bytes();
+            SignInParams {
+                account_id: b64_encode(&bytes[..16]),
+                salt: b64_encode(&bytes[16..]),
+                argon2: ARGON2,
+            }
+        }
+    };
+    ok(&answer)
+}
+
+/// `POST /api/session`: signs in with the login key, within the failure limits.
+pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Response> {
+    let body: SignIn = json_body(&mut req).await?;
+    let email = checked_email(&body.email)?;
+    let login_key = key32(&body.login_key, "bad_login_key", "login_key")?;
+    let client = auth::client_address(&req);
+    let since = ctx.now.saturating_sub(FAILURE_WINDOW_MS);
+    let failures = ctx.db.sign_in_failures(&email, &client, since).await?;
+    let limited = [
+        (
+            failures.email_count >= FAILURES_PER_EMAIL,
+            failures.email_oldest,
+        ),
+        (
+            failures.client_count >= FAILURES_PER_CLIENT,
+            failures.client_oldest,
+        ),
+    ]
+    .into_iter()
+    .filter(|(over, _)| *over)
+    .map(|(_, oldest)| oldest.unwrap_or(ctx.now) + FAILURE_WINDOW_MS)
+    .max();
+    if let Some(until) = limited {
+        let seconds = until.saturating_sub(ctx.now).div_ceil(1000).max(1);
+        return Err(ApiError::new(
+            429,
+            "too_many_attempts",
+            format!(
+                "Too many failed sign-ins. Try again in {} minutes.",
+                seconds.div_ceil(60)
+            ),
+        )
+        .with_header("Retry-After", seconds.to_string()));
+    }
+    let account = ctx.db.account_by_email(&email).await?;
+    let presented = auth::login_hash(&pepper(env)?, &login_key);
+    // An unknown email is compared against a stand-in, so both take the same path.
+    let stored = account.as_ref().map_or("", |a| a.login_hash.as_str());
+    let matches = ct_eq(presented.as_bytes(), stored.as_bytes()) && account.is_some();
+    let Some(account) = account.filter(|_| matches) else {
+        ctx.db
+            .record_sign_in_failure(&email, &client, ctx.now, since)
+            .await?;
+        return Err(ApiError::new(
+            401,
+            "wrong_credentials",
+            "Wrong email or password.",
+        ));
+    };
+    if account.disabled_at.is_some() {
+        return Err(ApiError::new(
+            403,
+            "account_disabled",
+            "This account is disabled. Ask an admin if this is a mistake.",
+        ));
+    }
+    let (token, token_hash) = auth::new_token();
+    ctx.db
+        .insert_session(&token_hash, &account.id, ctx.now, ctx.now + SESSION_TTL_MS)
+        .await?;
+    Ok(signed_in(200, &account, &token))
+}
+
+/// `GET /api/session`: who is signed in, and the session's CSRF token.
+pub async fn show(req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    let staff = auth::staff(&req, ctx).await?;
+    let token = auth::session_token(&req)?.ok_or_else(ApiError::not_found)?;
+    let account = account_of(ctx, &staff).await?;
+    ok(&SessionView {
+        account: me(&account),
+        csrf: auth::csrf_token(&token),
+    })
+}
+
+/// `DELETE /api/session`: signs out this session.
+pub async fn sign_out(req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    auth::staff(&req, ctx).await?;
+    if let Some(token) = auth::session_token(&req)? {
+        ctx.db
+            .delete_session(&auth::hash_hex(token.as_bytes()))
+            .await?;
+    }
+    let mut response = json_response(200, &serde_json::json!({ "signed_out": true }));
+    let _ = response
+        .headers_mut()
+        .set("Set-Cookie", &auth::session_cookie(None));
+    Ok(response)
+}
+
+/// `PUT /api/account/password`: the new login key's hash, the private key and every request
+/// secret re-wrapped under the new vault key, all at once; the account's other sessions end.
+pub async fn change_password(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Response> {
+    let staff = auth::staff(&req, ctx).await?;
+    let body: ChangePassword = json_body(&mut req).await?;
+    let pepper = pepper(env)?;
+    let account = account_of(ctx, &staff).await?;
+    let old_hash = auth::login_hash(
+        &pepper,
+        &key32(&body.login_key, "bad_login_key", "login_key")?,
+    );
+    if !ct_eq(old_hash.as_bytes(), account.login_hash.as_bytes()) {
+        return Err(ApiError::new(
+            401,
+            "wrong_credentials",
+            "The current password is wrong.",
+        ));
+    }
+    b64_decode_array::<16>(&body.new_salt, "the salt").map_err(|_| {
+        ApiError::bad_request("bad_salt", "new_salt must be 16 bytes in base64url.")
+    })?;
+    let new_hash = auth::login_hash(
+        &pepper,
+        &key32(&body.new_login_key, "bad_login_key", "new_login_key")?,
+    );
+    wrapped_key(&body.wrapped_sk, "bad_wrapped_key", "wrapped_sk")?;
+    let mut listed = Vec::with_capacity(body.requests.len());
+    for r in &body.requests {
+        wrapped_key(&r.wrapped_rs, "bad_wrapped_key", "wrapped_rs")?;
+        listed.push((r.id.clone(), r.wrapped_rs.clone()));
+    }
+    let mut ids: Vec<&str> = listed.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut stored = ctx.db.request_ids_of(&account.id).await?;
+    stored.sort_unstable();
+    let changed = || {
+        ApiError::conflict(
+            "requests_changed",
+            "Your requests changed while the password was being changed; try again.",
+        )
+    };
+    if ids.len() != listed.len() || ids != stored.iter().map(String::as_str).collect::<Vec<_>>() {
+        return Err(changed());
+    }
+    let session = auth::session_token(&req)?
+        .map(|t| auth::hash_hex(t.as_bytes()))
+        .unwrap_or_default();
+    if !ctx
+        .db
+        .change_password(
+            &account.id,
+            &account.login_hash,
+            &body.new_salt,
+            &new_hash,
+            &body.wrapped_sk,
+            &listed,
+            &session,
+        )
+        .await?
+    {
+        return Err(changed());
+    }
+    let account = account_of(ctx, &staff).await?;
+    ok(&serde_json::json!({ "account": me(&account) }))
+}
+
+/// `GET /api/accounts` (admins).
+pub async fn list(req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    auth::admin(&req, ctx).await?;
+    let accounts: Vec<AccountSummary> = ctx.db.accounts().await?.iter().map(summary).collect();
+    ok(&serde_json::json!({ "accounts": accounts }))
+}
+
+/// `PATCH /api/accounts/{id}` (admins): role and disabling. An admin cannot change their own
+/// account here, and no change may leave the service without an enabled admin.
+pub async fn change(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    let admin = auth::admin(&req, ctx).await?;
+    let body: AccountChange = json_body(&mut req).await?;
+    let id = id.to_string();
+    let account = ctx.db.account(&id).await?.ok_or_else(no_account)?;
+    if account.id == admin.id {
+        return Err(ApiError::conflict(
+            "own_account",
+            "You cannot change your own role or disable yourself; ask another admin.",
+        ));
+    }
+    let last_admin = || ApiError::conflict("last_admin", "This would leave no enabled admin.");
+    if let Some(role) = &body.role {
+        let role = checked_role(role)?;
+        if !ctx.db.set_role(&id, role).await? {
+            return Err(last_admin());
+        }
+    }
+    if let Some(disabled) = body.disabled {
+        if disabled != account.disabled_at.is_some()
+            && !ctx.db.set_disabled(&id, disabled, ctx.now).await?
+        {
+            return Err(last_admin());
+        }
+    }
+    let account = ctx.db.account(&id).await?.ok_or_else(no_account)?;
+    ok(&serde_json::json!({ "account": summary(&account) }))
+}
+
+/// `POST /api/invites` (admins): a new invite; its token is in this answer only.
+pub async fn invite(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    let admin = auth::admin(&req, ctx).await?;
+    let body: NewInvite = json_body(&mut req).await?;
+    let email = checked_email(&body.email)?;
+    let role = checked_role(&body.role)?;
+    if !(1..=MAX_INVITE_HOURS).contains(&body.valid_hours) {
+        return Err(ApiError::bad_request(
+            "bad_validity",
+            format!("valid_hours must be 1 to {MAX_INVITE_HOURS}."),
+        ));
+    }
+    if ctx.db.account_by_email(&email).await?.is_some() {
+        return Err(ApiError::conflict(
+            "email_taken",
+            "An account with this email address exists already.",
+        ));
+    }
+    let (token, token_hash) = auth::new_token();
+    let invite = InviteRow {
+        id: Id::random().to_string(),
+        email: Some(email),
+        role: role.into(),
+        setup: 0,
+        account_id: Id::random().to_string(),
+        salt: b64_encode(&sealdrop_core::random::<16>()),
+        created_at: ctx.now,
+        expires_at: ctx.now + body.valid_hours * 60 * 60 * 1000,
+    };
+    ctx.db
+        .insert_invite(&invite, &token_hash, &admin.id)
+        .await?;
+    let mut view = invite_summary(invite);
+    view.token = Some(token);
+    Ok(json_response(201, &view))
+}
+
+/// `GET /api/invites` (admins): pending invites.
+pub async fn invites(req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    auth::admin(&req, ctx).await?;
+    let invites: Vec<InviteSummary> = ctx
+        .db
+        .pending_invites(ctx.now)
+        .await?
+        .into_iter()
+        .map(invite_summary)
+        .collect();
+    ok(&serde_json::json!({ "invites": invites }))
+}
+
+/// `DELETE /api/invites/{id}` (admins).
+pub async fn cancel_invite(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    auth::admin(&req, ctx).await?;
+    if !ctx.db.cancel_invite(&id.to_string(), ctx.now).await? {
+        return Err(ApiError::new(
+            404,
+            "no_invite",
+            "No pending invite has this id.",
+        ));
+    }
+    ok(&serde_json::json!({ "id": id.to_string(), "cancelled": true }))
+}
+
+/// A JSON answer that starts a session: the cookie, and what the page may know.
+fn signed_in(status: u16, account: &AccountRow, token: &str) -> Response {
+    let csrf = b64_decode_array::<32>(token, "a session token")
+        .map(|t| auth::csrf_token(&Key32::from_bytes(t)))
+        .unwrap_or_default();
+    let mut response = json_response(
+        status,
+        &SessionView {
+            account: me(account),
+            csrf,
+        },
+    );
+    let _ = response
+        .headers_mut()
+        .set("Set-Cookie", &auth::session_cookie(Some(token)));
+    response
+}
+
+async fn account_of(ctx: &Ctx, staff: &Staff) -> ApiResult<AccountRow> {
+    ctx.db.account(&staff.id).await?.ok_or_else(no_account)
+}
+
+fn no_account() -> ApiError {
+    ApiError::new(404, "no_account", "No account has this id.")
+}
+
+fn argon2_of(account: &AccountRow) -> Argon2Settings {
+    serde_json::from_str(&account.argon2).unwrap_or(ARGON2)
+}
+
+fn me(account: &AccountRow) -> Me {
+    Me {
+        id: account.id.clone(),
+        email: account.email.clone(),
+        name: account.name.clone(),
+        role: account.role.clone(),
+        public_key: account.public_key.clone(),
+        wrapped_sk: account.wrapped_sk.clone(),
+        salt: account.salt.clone(),
+        argon2: argon2_of(account),
+    }
+}
+
+fn summary(account: &AccountRow) -> AccountSummary {
+    AccountSummary {
+        id: account.id.clone(),
+        email: account.email.clone(),
+        name: account.name.clone(),
+        role: account.role.clone(),
+        created_at: account.created_at,
+        disabled_at: account.disabled_at,
+    }
+}
+
+fn invite_summary(invite: InviteRow) -> InviteSummary {
+    InviteSummary {
+        id: invite.id,
+        token: None,
+        email: invite.email,
+        role: invite.role,
+        created_at: invite.created_at,
+        expires_at: invite.expires_at,
+    }
+}
+
+fn checked_role(role: &str) -> ApiResult<&'static str> {
+    match role {
+        "staff" => Ok("staff"),
+        "admin" => Ok("admin"),
+        _ => Err(ApiError::bad_request(
+            "bad_role",
+            "role must be \"staff\" or \"admin\".",
+        )),
+    }
+}
+
+/// An email address, lower-cased: one `@`, something before it, a dotted domain after it, no
+/// spaces or control characters, at most 254 characters.
+pub fn checked_email(email: &str) -> ApiResult<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.split('.').count() >= 2
+                && domain.split('.').all(|label| !label.is_empty())
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError::bad_request(
+            "bad_email",
+            "That is not an email address.",
+        ))
+    }
+}
+
+/// Text a person typed: trimmed, `min` to `max` characters, no control characters but newlines.
+pub fn checked_text(
+    text: &str,
+    min: usize,
+    max: usize,
+    code: &'static str,
+    message: &'static str,
+) -> ApiResult<String> {
+    let text = text.trim();
+    let count = text.chars().count();
+    if (min..=max).contains(&count) && !text.chars().any(|c| c.is_control() && c != '\n') {
+        Ok(text.to_string())
+    } else {
+        Err(ApiError::bad_request(code, message))
+    }
+}
+
+fn key32(value: &str, code: &'static str, field: &str) -> ApiResult<[u8; 32]> {
+    b64_decode_array::<32>(value, "a key")
+        .map_err(|_| ApiError::bad_request(code, format!("{field} must be 32 bytes in base64url.")))
+}
+
+/// A key wrapped under a vault key: its exact length, in base64url.
+pub fn wrapped_key(value: &str, code: &'static str, field: &str) -> ApiResult<()> {
+    match b64_decode(value, "a wrapped key") {
+        Ok(bytes) if bytes.len() == WRAPPED_KEY_LEN => Ok(()),
+        _ => Err(ApiError::bad_request(
+            code,
+            format!("{field} must be a wrapped key ({WRAPPED_KEY_LEN} bytes) in base64url."),
+        )),
+    }
+}

@@ -1,0 +1,274 @@
+//! The SQL of file requests and the files partners send into them.
+
+use serde::Deserialize;
+
+use super::{num, text, Db};
+use crate::error::ApiResult;
+
+/// A request with its counts. `files` and `bytes` count every file recorded, complete or still
+/// uploading, since both take room under the limits; `received` and `unread` only complete ones.
+#[derive(Debug, Deserialize)]
+pub struct RequestRow {
+    pub id: String,
+    pub owner_account: String,
+    pub label: String,
+    pub message: String,
+    pub public_key: String,
+    pub upload_token_hash: String,
+    pub wrapped_rs: String,
+    pub max_files: u64,
+    pub max_bytes: u64,
+    pub created_at: u64,
+    pub expires_at: u64,
+    pub files: u64,
+    pub bytes: u64,
+    pub received: u64,
+    pub received_bytes: u64,
+    pub unread: u64,
+}
+
+const REQUEST_COLUMNS: &str = "r.id, r.owner_account, r.label, r.message, r.public_key, r.upload_token_hash, r.wrapped_rs, \
+    r.max_files, r.max_bytes, r.created_at, r.expires_at, \
+    (SELECT COUNT(*) FROM request_files f WHERE f.request_id = r.id) AS files, \
+    (SELECT COALESCE(SUM(plaintext_size), 0) FROM request_files f WHERE f.request_id = r.id) AS bytes, \
+    (SELECT COUNT(*) FROM request_files f WHERE f.request_id = r.id AND f.content_id IS NOT NULL) AS received, \
+    (SELECT COALESCE(SUM(plaintext_size), 0) FROM request_files f WHERE f.request_id = r.id AND f.content_id IS NOT NULL) AS received_bytes, \
+    (SELECT COUNT(*) FROM request_files f WHERE f.request_id = r.id AND f.content_id IS NOT NULL AND f.read_at IS NULL) AS unread";
+
+#[derive(Debug, Deserialize)]
+pub struct RequestFileRow {
+    pub id: String,
+    pub request_id: String,
+    pub header: String,
+    pub metadata: String,
+    pub stanza: String,
+    pub plaintext_size: u64,
+    pub payload_size: u64,
+    pub chunks_per_part: u64,
+    pub part_size: u64,
+    pub part_count: u64,
+    pub object_key: String,
+    pub upload_id: Option<String>,
+    pub content_id: Option<String>,
+    pub created_at: u64,
+    pub completed_at: Option<u64>,
+    pub read_at: Option<u64>,
+}
+
+const FILE_COLUMNS: &str =
+    "id, request_id, header, metadata, stanza, plaintext_size, payload_size, chunks_per_part, \
+    part_size, part_count, object_key, upload_id, content_id, created_at, completed_at, read_at";
+
+impl Db {
+    /// Records a new request; false when its id is taken.
+    pub async fn insert_request(&self, r: &RequestRow) -> ApiResult<bool> {
+        let changed = self
+            .run(
+                "INSERT INTO requests (id, owner_account, label, message, public_key, upload_token_hash, wrapped_rs, max_files, max_bytes, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
+                &[
+                    text(&r.id),
+                    text(&r.owner_account),
+                    text(&r.label),
+                    text(&r.message),
+                    text(&r.public_key),
+                    text(&r.upload_token_hash),
+                    text(&r.wrapped_rs),
+                    num(r.max_files),
+                    num(r.max_bytes),
+                    num(r.created_at),
+                    num(r.expires_at),
+                ],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    pub async fn request(&self, id: &str) -> ApiResult<Option<RequestRow>> {
+        self.first(
+            &format!("SELECT {REQUEST_COLUMNS} FROM requests r WHERE r.id = ?1"),
+            &[text(id)],
+        )
+        .await
+    }
+
+    pub async fn requests_of(&self, account_id: &str) -> ApiResult<Vec<RequestRow>> {
+        self.all(
+            &format!("SELECT {REQUEST_COLUMNS} FROM requests r WHERE r.owner_account = ?1 ORDER BY r.created_at DESC"),
+            &[text(account_id)],
+        )
+        .await
+    }
+
+    /// The ids of an account's requests.
+    pub async fn request_ids_of(&self, account_id: &str) -> ApiResult<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+        }
+        let rows: Vec<Row> = self
+            .all(
+                "SELECT id FROM requests WHERE owner_account = ?1",
+                &[text(account_id)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Records a partner's new file only if the request is open and the file fits under both of
+    /// its limits at this moment; false otherwise. D1 runs writes one at a time, so concurrent
+    /// uploads cannot overshoot a limit together.
+    pub async fn insert_request_file(&self, f: &RequestFileRow, now: u64) -> ApiResult<bool> {
+        let changed = self
+            .run(
+                &format!(
+                    "INSERT INTO request_files ({FILE_COLUMNS})
+                     SELECT ?1, r.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, NULL, NULL
+                     FROM requests r WHERE r.id = ?2 AND r.expires_at > ?12
+                       AND (SELECT COUNT(*) FROM request_files x WHERE x.request_id = r.id) < r.max_files
+                       AND (SELECT COALESCE(SUM(plaintext_size), 0) FROM request_files x WHERE x.request_id = r.id) + ?6 <= r.max_bytes"
+                ),
+                &[
+                    text(&f.id),
+                    text(&f.request_id),
+                    text(&f.header),
+                    text(&f.metadata),
+                    text(&f.stanza),
+                    num(f.plaintext_size),
+                    num(f.payload_size),
+                    num(f.chunks_per_part),
+                    num(f.part_size),
+                    num(f.part_count),
+                    text(&f.object_key),
+                    num(now),
+                ],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    pub async fn set_request_upload_id(&self, file_id: &str, upload_id: &str) -> ApiResult<()> {
+        self.run(
+            "UPDATE request_files SET upload_id = ?2 WHERE id = ?1",
+            &[text(file_id), text(upload_id)],
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn request_file(
+        &self,
+        request_id: &str,
+        file_id: &str,
+    ) -> ApiResult<Option<RequestFileRow>> {
+        self.first(
+            &format!("SELECT {FILE_COLUMNS} FROM request_files WHERE request_id = ?1 AND id = ?2"),
+            &[text(request_id), text(file_id)],
+        )
+        .await
+    }
+
+    /// A request's complete files, newest first.
+    pub async fn received_files(&self, request_id: &str) -> ApiResult<Vec<RequestFileRow>> {
+        self.all(
+            &format!("SELECT {FILE_COLUMNS} FROM request_files WHERE request_id = ?1 AND content_id IS NOT NULL ORDER BY completed_at DESC"),
+            &[text(request_id)],
+        )
+        .await
+    }
+
+    /// Every file of a request, complete or not.
+    pub async fn all_request_files(&self, request_id: &str) -> ApiResult<Vec<RequestFileRow>> {
+        self.all(
+            &format!("SELECT {FILE_COLUMNS} FROM request_files WHERE request_id = ?1"),
+            &[text(request_id)],
+        )
+        .await
+    }
+
+    /// Each part's claimed BLAKE3 of every complete file of a request, by object key.
+    pub async fn received_part_hashes(&self, request_id: &str) -> ApiResult<Vec<(String, String)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            object_key: String,
+            blake3: String,
+        }
+        let rows: Vec<Row> = self
+            .all(
+                "SELECT p.object_key, p.blake3 FROM upload_parts p JOIN request_files f ON f.object_key = p.object_key
+                 WHERE f.request_id = ?1 AND f.content_id IS NOT NULL ORDER BY p.object_key, p.n",
+                &[text(request_id)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.object_key, r.blake3)).collect())
+    }
+
+    /// Records a file's content id once; false when it was already complete.
+    pub async fn complete_request_file(
+        &self,
+        file_id: &str,
+        content_id: &str,
+        now: u64,
+    ) -> ApiResult<bool> {
+        let changed = self
+            .run(
+                "UPDATE request_files SET content_id = ?2, completed_at = ?3 WHERE id = ?1 AND content_id IS NULL",
+                &[text(file_id), text(content_id), num(now)],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Marks a file read (once; the first time stays).
+    pub async fn mark_read(&self, file_id: &str, now: u64) -> ApiResult<()> {
+        self.run(
+            "UPDATE request_files SET read_at = COALESCE(read_at, ?2) WHERE id = ?1",
+            &[text(file_id), num(now)],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Removes a file's parts and record in one transaction.
+    pub async fn delete_request_file(&self, file_id: &str) -> ApiResult<()> {
+        self.batch(vec![
+            self.statement(
+                "DELETE FROM upload_parts WHERE object_key = (SELECT object_key FROM request_files WHERE id = ?1)",
+                &[text(file_id)],
+            )?,
+            self.statement("DELETE FROM request_files WHERE id = ?1", &[text(file_id)])?,
+        ])
+        .await
+        .map(drop)
+    }
+
+    /// Removes a request with every file and part record of it, in one transaction.
+    pub async fn delete_request(&self, request_id: &str) -> ApiResult<()> {
+        self.batch(vec![
+            self.statement(
+                "DELETE FROM upload_parts WHERE object_key IN (SELECT object_key FROM request_files WHERE request_id = ?1)",
+                &[text(request_id)],
+            )?,
+            self.statement(
+                "DELETE FROM request_files WHERE request_id = ?1",
+                &[text(request_id)],
+            )?,
+            self.statement("DELETE FROM requests WHERE id = ?1", &[text(request_id)])?,
+        ])
+        .await
+        .map(drop)
+    }
+
+    /// Up to `limit` request files left incomplete since before `abandoned_before`.
+    pub async fn abandoned_request_files(
+        &self,
+        abandoned_before: u64,
+        limit: u64,
+    ) -> ApiResult<Vec<RequestFileRow>> {
+        self.all(
+            &format!("SELECT {FILE_COLUMNS} FROM request_files WHERE content_id IS NULL AND created_at <= ?1 ORDER BY created_at LIMIT ?2"),
+            &[num(abandoned_before), num(limit)],
+        )
+        .await
+    }
+}

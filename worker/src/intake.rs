@@ -1,0 +1,223 @@
+//! File requests, the partner's side: anyone holding a request link (its upload token) may see
+//! who asks and send files into it, within its limits and before it expires; nothing else.
+//! Partners cannot list, download or delete what is there, not even what they sent.
+
+use sealdrop_core::api::{CompleteFile, CreatedRequestFile, Intake, IntakeFrom, NewRequestFile};
+use sealdrop_core::encoding::{b64_decode_array, Id};
+use sealdrop_core::request::STANZA_LEN;
+use worker::{Request, Response};
+
+use crate::auth;
+use crate::context::Ctx;
+use crate::db::{RequestFileRow, RequestRow};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json_body, json_response, ok};
+use crate::requests::{no_such_file, not_found, state};
+use crate::storage::request_object_key;
+use crate::uploads::{self, checked_content_id, checked_file, Upload};
+
+/// The request, if the caller holds its upload token.
+async fn linked(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<RequestRow> {
+    let request = ctx
+        .db
+        .request(&id.to_string())
+        .await?
+        .ok_or_else(not_found)?;
+    auth::check_upload_token(req, &request.upload_token_hash)?;
+    Ok(request)
+}
+
+fn expired() -> ApiError {
+    ApiError::new(
+        410,
+        "request_expired",
+        "This request has expired; ask its sender for a new link.",
+    )
+}
+
+/// `GET /api/requests/{id}/intake`: who asks, their message and the room left.
+pub async fn show(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    let request = linked(&req, ctx, id).await?;
+    let owner = ctx
+        .db
+        .account(&request.owner_account)
+        .await?
+        .filter(|a| a.disabled_at.is_none())
+        .ok_or_else(not_found)?;
+    ok(&Intake {
+        id: request.id.clone(),
+        from: IntakeFrom {
+            name: owner.name,
+            email: owner.email,
+        },
+        message: request.message.clone(),
+        expires_at: request.expires_at,
+        max_files: request.max_files,
+        max_bytes: request.max_bytes,
+        files_left: request.max_files.saturating_sub(request.files),
+        bytes_left: request.max_bytes.saturating_sub(request.bytes),
+        state: state(&request, ctx.now).into(),
+    })
+}
+
+/// `POST /api/requests/{id}/uploads`: records a new file, if it fits, and starts its upload.
+pub async fn create(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    let request = open_request(&req, ctx, id).await?;
+    let body: NewRequestFile = json_body(&mut req).await?;
+    let file = checked_file(
+        "This file",
+        &body.header,
+        &body.metadata,
+        body.payload_size,
+        body.chunks_per_part,
+        ctx,
+    )?;
+    b64_decode_array::<STANZA_LEN>(&body.stanza, "the stanza").map_err(|_| {
+        ApiError::bad_request(
+            "bad_stanza",
+            format!("The stanza must be {STANZA_LEN} bytes in base64url."),
+        )
+    })?;
+    let file_id = Id::random();
+    let row = RequestFileRow {
+        id: file_id.to_string(),
+        request_id: request.id.clone(),
+        header: body.header,
+        metadata: body.metadata,
+        stanza: body.stanza,
+        plaintext_size: file.plaintext_size,
+        payload_size: file.payload_size,
+        chunks_per_part: file.chunks_per_part,
+        part_size: file.part_size,
+        part_count: file.part_count,
+        object_key: request_object_key(id, &file_id),
+        upload_id: None,
+        content_id: None,
+        created_at: ctx.now,
+        completed_at: None,
+        read_at: None,
+    };
+    if !ctx.db.insert_request_file(&row, ctx.now).await? {
+        let request = ctx.db.request(&request.id).await?.ok_or_else(not_found)?;
+        return Err(if request.expires_at <= ctx.now {
+            expired()
+        } else if request.files >= request.max_files {
+            ApiError::conflict(
+                "request_full",
+                format!(
+                    "This request takes {} files, and has them all.",
+                    request.max_files
+                ),
+            )
+        } else {
+            ApiError::conflict(
+                "request_full",
+                format!(
+                    "This file does not fit: the request has {} bytes of room left.",
+                    request.max_bytes.saturating_sub(request.bytes)
+                ),
+            )
+        });
+    }
+    // Recorded first, created second: an upload R2 holds is always one the database knows.
+    let upload_id = match ctx.storage.create_upload(&row.object_key).await {
+        Ok(upload_id) => upload_id,
+        Err(err) => {
+            ctx.db.delete_request_file(&row.id).await?;
+            return Err(err);
+        }
+    };
+    ctx.db.set_request_upload_id(&row.id, &upload_id).await?;
+    Ok(json_response(
+        201,
+        &CreatedRequestFile {
+            id: row.id,
+            payload_size: row.payload_size,
+            chunks_per_part: row.chunks_per_part,
+            part_size: row.part_size,
+            part_count: row.part_count,
+        },
+    ))
+}
+
+/// `PUT /api/requests/{id}/uploads/{file}/parts/{n}`.
+pub async fn part(req: Request, ctx: &Ctx, id: &Id, file: &Id, n: u64) -> ApiResult<Response> {
+    let request = open_request(&req, ctx, id).await?;
+    let file = uploading(ctx, &request, file).await?;
+    uploads::store_part(req, ctx, &upload_of(&file), n).await
+}
+
+/// `POST /api/requests/{id}/uploads/{file}/complete`: idempotent.
+pub async fn complete(mut req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
+    let request = linked(&req, ctx, id).await?;
+    let body: CompleteFile = json_body(&mut req).await?;
+    let content_id = checked_content_id(&body.content_id)?;
+    let file = ctx
+        .db
+        .request_file(&request.id, &file.to_string())
+        .await?
+        .ok_or_else(no_such_file)?;
+    let answer = serde_json::json!({ "id": file.id, "content_id": content_id });
+    match &file.content_id {
+        Some(done) if *done == content_id => return ok(&answer),
+        Some(_) => {
+            return Err(ApiError::conflict(
+                "file_complete",
+                "This file was completed with another content id.",
+            ))
+        }
+        None => {}
+    }
+    // A file whose every part arrived before the expiry may still be completed after it.
+    uploads::join_parts(ctx, &upload_of(&file)).await?;
+    ctx.db
+        .complete_request_file(&file.id, &content_id, ctx.now)
+        .await?;
+    ok(&answer)
+}
+
+/// `DELETE /api/requests/{id}/uploads/{file}`: abandons a file still being uploaded.
+pub async fn abort(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
+    let request = linked(&req, ctx, id).await?;
+    let file = uploading(ctx, &request, file).await?;
+    uploads::release(ctx, &file.object_key, file.upload_id.as_deref(), false).await?;
+    ctx.db.delete_request_file(&file.id).await?;
+    ok(&serde_json::json!({ "id": file.id, "aborted": true }))
+}
+
+/// The request, if the caller holds its token and it still takes files.
+async fn open_request(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<RequestRow> {
+    let request = linked(req, ctx, id).await?;
+    if request.expires_at <= ctx.now {
+        return Err(expired());
+    }
+    Ok(request)
+}
+
+/// A file of the request that is still being uploaded.
+async fn uploading(ctx: &Ctx, request: &RequestRow, file: &Id) -> ApiResult<RequestFileRow> {
+    let file = ctx
+        .db
+        .request_file(&request.id, &file.to_string())
+        .await?
+        .ok_or_else(no_such_file)?;
+    if file.content_id.is_some() {
+        return Err(ApiError::conflict(
+            "file_complete",
+            "This file is complete; it can no longer change.",
+        ));
+    }
+    Ok(file)
+}
+
+fn upload_of(file: &RequestFileRow) -> Upload<'_> {
+    Upload {
+        what: "this file".into(),
+        object_key: &file.object_key,
+        upload_id: file.upload_id.as_deref(),
+        payload_size: file.payload_size,
+        part_size: file.part_size,
+        part_count: file.part_count,
+        complete: file.content_id.is_some(),
+    }
+}

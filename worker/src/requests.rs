@@ -1,0 +1,281 @@
+//! File requests, the staff side: creating one, the inbox (requests with their received files),
+//! downloading a received file's ciphertext, marking it read, deleting.
+//!
+//! A request belongs to the account that made it; nobody else sees it, admins included (they
+//! manage accounts, not other people's files). Another account's request answers 404.
+
+use sealdrop_core::api::{CreateRequest, InboxFile, RequestDetail, RequestSummary};
+use sealdrop_core::encoding::{b64_decode_array, Id};
+use worker::{Request, Response};
+
+use crate::accounts::{checked_text, wrapped_key};
+use crate::auth::{self, Staff};
+use crate::context::Ctx;
+use crate::db::{RequestFileRow, RequestRow};
+use crate::download::serve_payload;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json_body, json_response, ok};
+use crate::shares::checked_expiry;
+use crate::uploads;
+
+/// Files a request may take at most.
+const MAX_REQUEST_FILES: u64 = 1000;
+
+/// `POST /api/requests`.
+pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    let staff = auth::staff(&req, ctx).await?;
+    let body: CreateRequest = json_body(&mut req).await?;
+    let id = Id::parse(&body.id).map_err(|_| {
+        ApiError::bad_request(
+            "bad_id",
+            "id must be 16 random bytes in base64url (22 characters).",
+        )
+    })?;
+    let label = checked_text(
+        &body.label,
+        1,
+        100,
+        "bad_label",
+        "The label must be 1 to 100 characters.",
+    )?;
+    let message = checked_text(
+        &body.message,
+        0,
+        2000,
+        "bad_message",
+        "The message must be at most 2,000 characters.",
+    )?;
+    let expires_at = checked_expiry(body.expires_at, ctx)?;
+    if !(1..=MAX_REQUEST_FILES).contains(&body.max_files) {
+        return Err(ApiError::bad_request(
+            "bad_max_files",
+            format!("max_files must be 1 to {MAX_REQUEST_FILES}."),
+        ));
+    }
+    let most_bytes = ctx.limits.max_file_bytes.saturating_mul(body.max_files);
+    if body.max_bytes == 0 || body.max_bytes > most_bytes {
+        return Err(ApiError::bad_request(
+            "bad_max_bytes",
+            format!("max_bytes must be 1 to {most_bytes} (the largest file times max_files)."),
+        ));
+    }
+    let account = ctx.db.account(&staff.id).await?.ok_or_else(not_found)?;
+    b64_decode_array::<32>(&body.public_key, "the public key").map_err(|_| {
+        ApiError::bad_request(
+            "bad_public_key",
+            "public_key must be 32 bytes in base64url.",
+        )
+    })?;
+    // The link carries the key the browser computed from the unwrapped private key; one that
+    // differs from the account's means the browser and the server disagree about the key.
+    if body.public_key != account.public_key {
+        return Err(ApiError::conflict(
+            "key_mismatch",
+            "This public key is not your account's key; reload and unlock again.",
+        ));
+    }
+    let token_hash = b64_decode_array::<32>(&body.upload_token_hash, "the upload token hash")
+        .map_err(|_| {
+            ApiError::bad_request(
+                "bad_upload_token_hash",
+                "upload_token_hash must be 32 bytes in base64url.",
+            )
+        })?;
+    wrapped_key(&body.wrapped_rs, "bad_wrapped_key", "wrapped_rs")?;
+    let row = RequestRow {
+        id: id.to_string(),
+        owner_account: staff.id.clone(),
+        label,
+        message,
+        public_key: body.public_key,
+        upload_token_hash: hex::encode(token_hash),
+        wrapped_rs: body.wrapped_rs,
+        max_files: body.max_files,
+        max_bytes: body.max_bytes,
+        created_at: ctx.now,
+        expires_at,
+        files: 0,
+        bytes: 0,
+        received: 0,
+        received_bytes: 0,
+        unread: 0,
+    };
+    if !ctx.db.insert_request(&row).await? {
+        return Err(ApiError::conflict(
+            "id_taken",
+            "A request with this id exists; draw another id.",
+        ));
+    }
+    Ok(json_response(
+        201,
+        &serde_json::json!({ "request": summary(&row, ctx.now) }),
+    ))
+}
+
+/// `GET /api/requests`: the caller's requests, newest first.
+pub async fn list(req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    let staff = auth::staff(&req, ctx).await?;
+    let requests: Vec<RequestSummary> = ctx
+        .db
+        .requests_of(&staff.id)
+        .await?
+        .iter()
+        .map(|r| summary(r, ctx.now))
+        .collect();
+    ok(&serde_json::json!({ "requests": requests }))
+}
+
+/// `GET /api/requests/{id}`: a request and its received files.
+pub async fn show(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    let staff = auth::staff(&req, ctx).await?;
+    let request = owned(ctx, &staff, id).await?;
+    let hashes = ctx.db.received_part_hashes(&request.id).await?;
+    let files = ctx
+        .db
+        .received_files(&request.id)
+        .await?
+        .into_iter()
+        .map(|f| {
+            let parts = hashes
+                .iter()
+                .filter(|(key, _)| *key == f.object_key)
+                .map(|(_, h)| h.clone())
+                .collect();
+            inbox_file(f, parts)
+        })
+        .collect();
+    ok(&RequestDetail {
+        request: summary(&request, ctx.now),
+        files,
+    })
+}
+
+/// `DELETE /api/requests/{id}`: the request, its files and their storage.
+pub async fn delete(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    let staff = auth::staff(&req, ctx).await?;
+    let request = owned(ctx, &staff, id).await?;
+    for file in ctx.db.all_request_files(&request.id).await? {
+        uploads::release(
+            ctx,
+            &file.object_key,
+            file.upload_id.as_deref(),
+            file.content_id.is_some(),
+        )
+        .await?;
+    }
+    ctx.db.delete_request(&request.id).await?;
+    ok(&serde_json::json!({ "id": request.id, "deleted": true }))
+}
+
+/// `GET /api/requests/{id}/files/{file}/payload`: a received file's ciphertext, whole or a range.
+pub async fn payload(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
+    let staff = auth::staff(&req, ctx).await?;
+    let request = owned(ctx, &staff, id).await?;
+    let file = received(ctx, &request, file).await?;
+    serve_payload(&req, ctx, &file.object_key, file.payload_size).await
+}
+
+/// `POST /api/requests/{id}/files/{file}/read`.
+pub async fn mark_read(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
+    let staff = auth::staff(&req, ctx).await?;
+    let request = owned(ctx, &staff, id).await?;
+    let file = received(ctx, &request, file).await?;
+    ctx.db.mark_read(&file.id, ctx.now).await?;
+    ok(&serde_json::json!({ "id": file.id, "read_at": file.read_at.unwrap_or(ctx.now) }))
+}
+
+/// `DELETE /api/requests/{id}/files/{file}`: a received file, or one still arriving.
+pub async fn delete_file(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
+    let staff = auth::staff(&req, ctx).await?;
+    let request = owned(ctx, &staff, id).await?;
+    let file = ctx
+        .db
+        .request_file(&request.id, &file.to_string())
+        .await?
+        .ok_or_else(no_such_file)?;
+    uploads::release(
+        ctx,
+        &file.object_key,
+        file.upload_id.as_deref(),
+        file.content_id.is_some(),
+    )
+    .await?;
+    ctx.db.delete_request_file(&file.id).await?;
+    ok(&serde_json::json!({ "id": file.id, "deleted": true }))
+}
+
+/// The request, if the caller owns it; anyone else's is as good as absent.
+async fn owned(ctx: &Ctx, staff: &Staff, id: &Id) -> ApiResult<RequestRow> {
+    ctx.db
+        .request(&id.to_string())
+        .await?
+        .filter(|r| r.owner_account == staff.id)
+        .ok_or_else(not_found)
+}
+
+async fn received(ctx: &Ctx, request: &RequestRow, file: &Id) -> ApiResult<RequestFileRow> {
+    ctx.db
+        .request_file(&request.id, &file.to_string())
+        .await?
+        .filter(|f| f.content_id.is_some())
+        .ok_or_else(no_such_file)
+}
+
+pub fn not_found() -> ApiError {
+    ApiError::new(404, "not_found", "No request with this id exists.")
+}
+
+pub fn no_such_file() -> ApiError {
+    ApiError::new(
+        404,
+        "no_such_file",
+        "This request has no file with that id.",
+    )
+}
+
+/// open, expired, or full (no room for another file).
+pub fn state(request: &RequestRow, now: u64) -> &'static str {
+    if request.expires_at <= now {
+        "expired"
+    } else if request.files >= request.max_files || request.bytes >= request.max_bytes {
+        "full"
+    } else {
+        "open"
+    }
+}
+
+fn summary(r: &RequestRow, now: u64) -> RequestSummary {
+    RequestSummary {
+        id: r.id.clone(),
+        label: r.label.clone(),
+        message: r.message.clone(),
+        public_key: r.public_key.clone(),
+        wrapped_rs: r.wrapped_rs.clone(),
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        max_files: r.max_files,
+        max_bytes: r.max_bytes,
+        state: state(r, now).into(),
+        files: r.received,
+        unread: r.unread,
+        bytes: r.received_bytes,
+    }
+}
+
+fn inbox_file(f: RequestFileRow, parts: Vec<String>) -> InboxFile {
+    InboxFile {
+        id: f.id,
+        header: f.header,
+        metadata: f.metadata,
+        stanza: f.stanza,
+        plaintext_size: f.plaintext_size,
+        payload_size: f.payload_size,
+        chunks_per_part: f.chunks_per_part,
+        part_size: f.part_size,
+        part_count: f.part_count,
+        content_id: f.content_id.unwrap_or_default(),
+        parts,
+        received_at: f.completed_at.unwrap_or(f.created_at),
+        read_at: f.read_at,
+    }
+}
