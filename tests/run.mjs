@@ -8,6 +8,9 @@ import { ROOT, startStack } from './support/stack.mjs';
 
 const SUITES = [
   'api.test.mjs',
+  'accounts.test.mjs',
+  'requests.test.mjs',
+  'authz.test.mjs',
   'openapi.test.mjs',
   'headers.test.mjs',
   'links.test.mjs',
