@@ -8,7 +8,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, OPFS_PICKER, NO_PICKER } from './support/browser.mjs';
+import { launch, withSession, OPFS_PICKER, NO_PICKER } from './support/browser.mjs';
+import { admin, newStaff } from './support/accounts.mjs';
 import { ROOT } from './support/stack.mjs';
 import { BASE, STATE_DIR, d1, filesUnder, remember, rememberShare } from './support/env.mjs';
 import { sd, sealShare, uploadShare } from './support/client.mjs';
@@ -42,9 +43,15 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh context and page that fail the test on any CSP violation or page error. */
-async function freshPage(/** @type {() => void} */ init) {
+/**
+ * A fresh context and page that fail the test on any CSP violation or page error; signed in as
+ * `staff` when given.
+ * @param {() => void} init
+ * @param {import('./support/accounts.mjs').Staff} [staff]
+ */
+async function freshPage(init, staff) {
   const context = await browser.newContext({ acceptDownloads: true });
+  if (staff) await withSession(context, staff);
   const page = await context.newPage();
   await page.addInitScript(init);
   /** @type {string[]} */
@@ -57,7 +64,7 @@ async function freshPage(/** @type {() => void} */ init) {
 }
 
 test('the share page uploads several files and gives one link', async () => {
-  const { context, page, problems } = await freshPage(() => {});
+  const { context, page, problems } = await freshPage(() => {}, await admin());
   const response = await page.goto(`${BASE}/`);
   const headers = (await response?.allHeaders()) ?? {};
   const csp = headers['content-security-policy'] ?? '';
@@ -254,6 +261,7 @@ test('pages work at 360 px wide and by keyboard', async () => {
 test('axe-core finds no serious accessibility issue on either page', async () => {
   // axe is injected as a script, which the pages' CSP rightly refuses; this context bypasses it.
   const context = await browser.newContext({ bypassCSP: true });
+  await withSession(context, await newStaff('staff', 'Axe Checker'));
   const page = await context.newPage();
   const axe = join(ROOT, 'node_modules/axe-core/axe.min.js');
   const check = async (/** @type {string} */ where) => {

@@ -17,6 +17,8 @@ const SUITES = [
   'purge.test.mjs',
   'pages.test.mjs',
   'pages-links.test.mjs',
+  'pages-accounts.test.mjs',
+  'pages-requests.test.mjs',
   'persisted.test.mjs',
 ];
 const only = process.argv.slice(2);

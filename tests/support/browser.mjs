@@ -35,3 +35,17 @@ export const NO_PICKER = () => {
   // @ts-ignore: removed for the test
   delete window.showSaveFilePicker;
 };
+
+/**
+ * Gives a browser context the session of `staff` (made through the API), as if they had signed
+ * in there: the share page and My shares need no more. Pages that open keys (the inbox) need the
+ * sign-in page itself, which these tests drive too.
+ * @param {import('playwright-core').BrowserContext} context
+ * @param {{ cookie: string }} staff
+ */
+export async function withSession(context, staff) {
+  const [name, value] = staff.cookie.split('=');
+  await context.addCookies([
+    { name, value, domain: '127.0.0.1', path: '/', secure: true, httpOnly: true, sameSite: 'Strict' },
+  ]);
+}

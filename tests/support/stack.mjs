@@ -46,6 +46,8 @@ export async function startStack({ port, stateDir, logFile, https = false }) {
     throw new Error(`something already listens on ${url}; stop it first`);
   }
   rmSync(stateDir, { recursive: true, force: true });
+  // The first admin's credentials belong to the state they were made in (tests/support/accounts.mjs).
+  rmSync(join(stateDir, '..', 'admin.json'), { force: true });
   mkdirSync(stateDir, { recursive: true });
   execFileSync(WRANGLER, ['d1', 'migrations', 'apply', 'sealdrop', '--local', '--persist-to', stateDir], {
     cwd: ROOT,

@@ -17,6 +17,18 @@ export class ApiError extends Error {
   }
 }
 
+/** @type {string | null} the session's CSRF token, sent with every request that changes something */
+let csrfToken = null;
+
+/**
+ * Sets (or with null, forgets) the token apiFetch sends as `Sealdrop-CSRF` on every request
+ * whose method is not GET or HEAD. Pages get it from the session; workers from their start message.
+ * @param {string | null} token
+ */
+export function setCsrf(token) {
+  csrfToken = token || null;
+}
+
 /** The sentence for a request that got no answer at all. */
 export const NETWORK_MESSAGE = 'The connection to the server was lost.';
 
@@ -48,6 +60,8 @@ export function apiSentence(err) {
  */
 export async function apiFetch(path, options = {}) {
   const headers = { ...options.headers };
+  const method = options.method ?? 'GET';
+  if (csrfToken && method !== 'GET' && method !== 'HEAD') headers['Sealdrop-CSRF'] = csrfToken;
   /** @type {BodyInit | undefined} */
   let body = options.body;
   if (options.json !== undefined) {
@@ -58,7 +72,7 @@ export async function apiFetch(path, options = {}) {
   let res;
   try {
     res = await fetch(path, {
-      method: options.method ?? 'GET',
+      method,
       headers,
       body,
       signal: options.signal,

@@ -1,42 +1,24 @@
-// "My shares" (/mine): the shares made in this browser (js/owned.js), each looked up with its
-// owner token: state, expiry, downloads used; Revoke after a confirmation in its own row, and
-// Unlock for a link locked by wrong tries.
+// "My shares" (/mine, signed in): the person's shares as the server lists them (GET /api/shares),
+// newest first: state, expiry, downloads used; Revoke after a confirmation in its own row, and
+// Unlock for a link locked by wrong tries. Both go with the session and its CSRF token.
 //
-// body data-state: loading, ready, empty. Rows: tr[data-id] with data-state = the server's
-// state, or loading, deleted (404) or error (not checked); data-locked = "true" | "false".
+// body data-state: loading, ready, empty, error. Rows: tr[data-id] with data-state = the
+// server's state; data-locked = "true" | "false".
 import { apiJson, ApiError, apiSentence, withRetry } from './api.js';
 import { byId, el, setStatus, setPageState, timeEl } from './dom.js';
 import { formatSize, plural } from './format.js';
-import { loadOwned, forgetOwned } from './owned.js';
+import { STATE_WORDS, toSummary } from './share-summary.js';
+import { requireSession, renderNav, isSignedOut, goToSignIn } from './session.js';
 
-/** @typedef {import('./owned.js').OwnedShare} OwnedShare */
-/**
- * @typedef {{ state: string, created_at: number, expires_at: number, max_downloads: number | null,
- *   downloads: number, file_count: number, locked: boolean }} OwnerView
- */
+/** @typedef {import('./share-summary.js').ShareSummary} ShareSummary */
 /**
  * @typedef {Object} Row
- * @property {OwnedShare} entry
+ * @property {ShareSummary} view
  * @property {HTMLTableRowElement} tr
- * @property {OwnerView | null} view
- * @property {'loading' | 'ok' | 'deleted' | 'refused' | 'failed'} outcome
- * @property {string} note why a row could not be checked
  * @property {boolean} confirming the row asks "Revoke this link?"
  * @property {boolean} busy a revoke or unlock is on its way
  */
 
-// Several at once, but not hundreds: the list grows with every share made in this browser.
-const CONCURRENT_LOOKUPS = 4;
-
-/** @type {Record<string, string>} */
-const STATE_WORDS = {
-  uploading: 'Uploading',
-  active: 'Active',
-  expired: 'Expired',
-  exhausted: 'All downloads used',
-  revoked: 'Revoked',
-  purged: 'Files deleted',
-};
 // The same, for the one-line count above the table ("3 shares: 2 active, 1 used up.").
 /** @type {Record<string, string>} */
 const SUMMARY_WORDS = {
@@ -47,9 +29,6 @@ const SUMMARY_WORDS = {
   revoked: 'revoked',
   purged: 'deleted',
 };
-// States a share never leaves: nothing more can be done with it but forget it here.
-const FINAL_STATES = new Set(['expired', 'exhausted', 'revoked', 'purged']);
-const REMOVE = 'Remove from this list';
 
 const emptySection = byId('empty', HTMLElement);
 const listSection = byId('list', HTMLElement);
@@ -58,42 +37,50 @@ const refreshButton = byId('refresh', HTMLButtonElement);
 
 /** @type {Row[]} */
 let rows = [];
-// A refresh started while another runs makes the older one's answers moot.
+// A refresh started while another runs makes the older one's answer moot.
 let generation = 0;
 
 refreshButton.addEventListener('click', () => load());
-load();
+start();
+
+async function start() {
+  try {
+    const session = await requireSession();
+    renderNav(session.account, 'mine');
+  } catch (err) {
+    setPageState('error');
+    setStatus(`${apiSentence(err)} Reload the page to try again.`, 'error');
+    return;
+  }
+  await load();
+}
 
 async function load() {
   const gen = ++generation;
-  rows = loadOwned().map((entry) => ({
-    entry,
-    tr: el('tr'),
-    view: null,
-    outcome: 'loading',
-    note: '',
-    confirming: false,
-    busy: false,
-  }));
-  if (rows.length === 0) return showEmpty();
   setPageState('loading');
-  setStatus(`Checking ${plural(rows.length, 'share')}…`);
-  emptySection.hidden = true;
-  listSection.hidden = false;
+  setStatus('Loading your shares…');
   refreshButton.disabled = true;
-  for (const row of rows) renderRow(row);
-  tbody.replaceChildren(...rows.map((r) => r.tr));
-  let next = 0;
-  const lookups = Array.from({ length: Math.min(CONCURRENT_LOOKUPS, rows.length) }, async () => {
-    while (next < rows.length && gen === generation) {
-      const row = rows[next++];
-      await check(row);
-      if (gen === generation) renderRow(row);
-    }
-  });
-  await Promise.all(lookups);
+  /** @type {ShareSummary[]} */
+  let shares;
+  try {
+    const got = await withRetry(() => apiJson('/api/shares'), { tries: 3 });
+    shares = Array.isArray(got?.shares) ? got.shares.map(toSummary) : [];
+  } catch (err) {
+    if (gen !== generation) return;
+    if (isSignedOut(err)) return goToSignIn();
+    refreshButton.disabled = false;
+    setPageState('error');
+    setStatus(`${apiSentence(err)} Your shares could not be listed. Choose Refresh to try again.`, 'error');
+    return;
+  }
   if (gen !== generation) return;
   refreshButton.disabled = false;
+  rows = shares.map((view) => ({ view, tr: el('tr'), confirming: false, busy: false }));
+  if (rows.length === 0) return showEmpty();
+  emptySection.hidden = true;
+  listSection.hidden = false;
+  for (const row of rows) renderRow(row);
+  tbody.replaceChildren(...rows.map((r) => r.tr));
   setPageState('ready');
   setStatus(summary());
 }
@@ -103,69 +90,25 @@ function showEmpty() {
   emptySection.hidden = false;
   tbody.replaceChildren();
   setPageState('empty');
-  setStatus('No shares made in this browser yet.');
-}
-
-/**
- * Asks the server about one share; the row shows what it said.
- * @param {Row} row
- */
-async function check(row) {
-  try {
-    const got = await withRetry(() => apiJson(`/api/shares/${row.entry.id}/owner`, { headers: owner(row) }), {
-      tries: 3,
-    });
-    row.view = ownerView(got);
-    row.outcome = 'ok';
-  } catch (err) {
-    row.view = null;
-    if (err instanceof ApiError && err.status === 404) {
-      row.outcome = 'deleted';
-      row.note = 'The server no longer has this share.';
-    } else if (err instanceof ApiError && err.status === 403) {
-      row.outcome = 'refused';
-      row.note = 'The server did not accept this browser’s key for this share.';
-    } else {
-      row.outcome = 'failed';
-      row.note = apiSentence(err);
-    }
-  }
-}
-
-/**
- * @param {any} got
- * @returns {OwnerView}
- */
-function ownerView(got) {
-  return {
-    state: String(got.state),
-    created_at: Number(got.created_at),
-    expires_at: Number(got.expires_at),
-    max_downloads: got.max_downloads === null ? null : Number(got.max_downloads),
-    downloads: Number(got.downloads),
-    file_count: Number(got.file_count),
-    locked: got.locked === true,
-  };
+  setStatus('You have no shares yet.');
 }
 
 /** @param {Row} row */
 function renderRow(row) {
-  const { entry, view, tr } = row;
-  tr.dataset.id = entry.id;
-  tr.dataset.state = view ? view.state : row.outcome === 'loading' || row.outcome === 'deleted' ? row.outcome : 'error';
-  tr.dataset.locked = String(view?.locked ?? false);
-  const created = cell('Created', timeEl(view?.created_at || entry.createdAt));
-  created.id = `created-${entry.id}`;
-  const files = cell('Files', `${plural(view?.file_count ?? entry.fileCount, 'file')}, ${formatSize(entry.totalSize)}`);
-  files.id = `files-${entry.id}`;
-  const unknown = () =>
-    el('span', { className: 'detail', text: row.outcome === 'loading' ? 'Checking…' : 'Not known' });
+  const { view, tr } = row;
+  tr.dataset.id = view.id;
+  tr.dataset.state = view.state;
+  tr.dataset.locked = String(view.locked);
+  const created = cell('Created', timeEl(view.created_at));
+  created.id = `created-${view.id}`;
+  const files = cell('Files', `${plural(view.file_count, 'file')}, ${formatSize(view.payload_bytes)}`);
+  files.id = `files-${view.id}`;
   tr.replaceChildren(
     created,
     files,
-    cell('State', ...stateWords(row)),
-    cell('Expires', view ? timeEl(view.expires_at) : unknown()),
-    cell('Downloads', view ? `${view.downloads} of ${view.max_downloads ?? 'unlimited'}` : unknown()),
+    cell('State', ...stateWords(view)),
+    cell('Expires', timeEl(view.expires_at)),
+    cell('Downloads', `${view.downloads} of ${view.max_downloads ?? 'unlimited'}`),
     cell('Actions', ...actions(row)),
   );
 }
@@ -185,16 +128,10 @@ function cell(label, ...content) {
 }
 
 /**
- * @param {Row} row
+ * @param {ShareSummary} view
  * @returns {(Node | string)[]}
  */
-function stateWords(row) {
-  const { view } = row;
-  if (row.outcome === 'loading') return [el('span', { className: 'detail', text: 'Checking…' })];
-  if (!view) {
-    const word = row.outcome === 'deleted' ? 'Deleted' : row.outcome === 'refused' ? 'Not available' : 'Not checked';
-    return [el('strong', { text: word }), el('span', { className: 'detail block', text: row.note })];
-  }
+function stateWords(view) {
   if (view.locked && view.state === 'active') {
     return [
       el('strong', { text: 'Locked' }),
@@ -212,8 +149,8 @@ function stateWords(row) {
  * @returns {Node[]}
  */
 function actions(row) {
-  const { view, entry } = row;
-  const describedBy = `created-${entry.id} files-${entry.id}`;
+  const { view } = row;
+  const describedBy = `created-${view.id} files-${view.id}`;
   /** @param {string} text @param {string} kind @param {() => void} onClick */
   const button = (text, kind, onClick) => {
     const b = el('button', {
@@ -229,23 +166,23 @@ function actions(row) {
     const question = el('p', {
       className: 'confirm-question',
       text: 'Revoke this link?',
-      attrs: { id: `q-${entry.id}` },
+      attrs: { id: `q-${view.id}` },
     });
-    const group = el('div', { className: 'confirm', attrs: { role: 'group', 'aria-labelledby': `q-${entry.id}` } });
+    const group = el('div', { className: 'confirm', attrs: { role: 'group', 'aria-labelledby': `q-${view.id}` } });
     const yes = button('Revoke', 'danger', () => revoke(row));
     const keep = button('Keep', 'secondary', () => setConfirming(row, false));
     group.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') setConfirming(row, false);
     });
-    group.append(question, el('div', { className: 'row-actions' }));
-    /** @type {HTMLElement} */ (group.lastChild).append(yes, keep);
+    const buttons = el('div', { className: 'row-actions' });
+    buttons.append(yes, keep);
+    group.append(question, buttons);
     return [group];
   }
   const list = el('div', { className: 'row-actions' });
-  if (view && view.state === 'active' && view.locked) list.append(button('Unlock', 'secondary', () => unlock(row)));
-  if (view && view.state === 'active') list.append(button('Revoke', 'secondary', () => setConfirming(row, true)));
-  if ((view && FINAL_STATES.has(view.state)) || row.outcome === 'deleted' || row.outcome === 'refused') {
-    list.append(button(REMOVE, 'secondary', () => forget(row)));
+  if (view.state === 'active' && view.locked) list.append(button('Unlock', 'secondary', () => unlock(row)));
+  if (view.state === 'active' || view.state === 'uploading') {
+    list.append(button('Revoke', 'secondary', () => setConfirming(row, true)));
   }
   return list.childElementCount ? [list] : [];
 }
@@ -267,57 +204,38 @@ async function revoke(row) {
   setBusy(row, true);
   setStatus('Revoking the link…');
   try {
-    await apiJson(`/api/shares/${row.entry.id}/revoke`, { method: 'POST', headers: owner(row) });
-    if (row.view) row.view = { ...row.view, state: 'revoked' };
+    await apiJson(`/api/shares/${row.view.id}/revoke`, { method: 'POST' });
+    row.view = { ...row.view, state: 'revoked' };
     setStatus('Link revoked. Nobody can download these files with it any more.', 'success');
   } catch (err) {
+    if (isSignedOut(err)) return goToSignIn();
     const already = err instanceof ApiError && err.code === 'already_revoked';
+    if (already) row.view = { ...row.view, state: 'revoked' };
     setStatus(
       already
         ? 'This link was already revoked. Nobody can download these files with it.'
-        : `${apiSentence(err)} The link was not revoked. ${err instanceof ApiError && err.status === 0 ? 'Try again when the connection is back.' : 'Its current state is shown in the list.'}`,
+        : `${apiSentence(err)} The link was not revoked. ${err instanceof ApiError && err.status === 0 ? 'Try again when the connection is back.' : 'Choose Refresh to see its current state.'}`,
       already ? 'success' : 'error',
     );
-    await check(row);
   }
   row.confirming = false;
   setBusy(row, false);
-  focusButton(row, REMOVE);
+  focusButton(row, 'Revoke');
 }
 
 /** @param {Row} row */
 async function unlock(row) {
   setBusy(row, true);
   try {
-    await apiJson(`/api/shares/${row.entry.id}/unlock`, { method: 'POST', headers: owner(row) });
-    if (row.view) row.view = { ...row.view, locked: false };
+    await apiJson(`/api/shares/${row.view.id}/unlock`, { method: 'POST' });
+    row.view = { ...row.view, locked: false };
     setStatus('Link unlocked. The recipient can try the password again.', 'success');
   } catch (err) {
+    if (isSignedOut(err)) return goToSignIn();
     setStatus(`${apiSentence(err)} The link is still locked.`, 'error');
-    await check(row);
   }
   setBusy(row, false);
   focusButton(row, 'Revoke');
-}
-
-/** @param {Row} row */
-function forget(row) {
-  if (!forgetOwned(row.entry.id)) {
-    setStatus('This browser did not let the page change the list. Nothing was removed.', 'error');
-    return;
-  }
-  const index = rows.indexOf(row);
-  rows = rows.filter((r) => r !== row);
-  row.tr.remove();
-  if (rows.length === 0) {
-    showEmpty();
-    setStatus('Removed from this list. No shares are left on it.');
-    return;
-  }
-  setStatus('Removed from this list. The share itself was not changed.');
-  // Keeps keyboard focus in the table instead of dropping it to the top of the page.
-  const near = rows[Math.min(index, rows.length - 1)];
-  (near.tr.querySelector('button') ?? near.tr.querySelector('time') ?? refreshButton).focus();
 }
 
 /**
@@ -341,28 +259,14 @@ function focusButton(row, name) {
   target?.focus();
 }
 
-/** @param {Row} row */
-function owner(row) {
-  return { Authorization: `Bearer ${row.entry.ownerToken}` };
-}
-
-/** "3 shares: 2 active, 1 expired." and what could not be checked. */
+/** "3 shares: 2 active, 1 expired." */
 function summary() {
   /** @type {Map<string, number>} */
   const counts = new Map();
-  let failed = 0;
-  for (const row of rows) {
-    if (row.outcome === 'failed') failed++;
-    const word = row.view
-      ? row.view.locked && row.view.state === 'active'
-        ? 'locked'
-        : (SUMMARY_WORDS[row.view.state] ?? row.view.state)
-      : row.outcome === 'deleted'
-        ? 'deleted'
-        : 'not checked';
+  for (const { view } of rows) {
+    const word = view.locked && view.state === 'active' ? 'locked' : (SUMMARY_WORDS[view.state] ?? view.state);
     counts.set(word, (counts.get(word) ?? 0) + 1);
   }
   const parts = Array.from(counts, ([word, n]) => `${n} ${word}`).join(', ');
-  const text = `${plural(rows.length, 'share')}: ${parts}.`;
-  return failed ? `${text} ${failed} could not be checked; choose Refresh to try again.` : text;
+  return `${plural(rows.length, 'share')}: ${parts}.`;
 }

@@ -1,7 +1,10 @@
 // Fetches one file's payload part by part, checks every part against the hash the server
 // recorded at upload, decrypts it, and writes the plaintext to a sink. The sink is closed only
 // when the whole file opened and the share's manifest vouches for its content id; any other
-// ending aborts it, so a partial or altered file never looks complete.
+// ending aborts it, so a partial or altered file never looks complete. A file of a share is
+// fetched with the share's ticket and vouched for by its manifest; a file sent to a file request
+// (the inbox) comes from its own URL with its own headers and must match the content id its
+// uploader recorded.
 //
 // Parts are verified whole before they reach the opener, so after a lost connection the part
 // is simply fetched again from its start: the opener never saw any of it, and no rewind is
@@ -32,11 +35,14 @@ export class TamperedError extends Error {
 /**
  * @param {Object} job
  * @param {typeof import('../pkg/sealdrop_wasm.js')} job.sd
- * @param {string} job.shareId
- * @param {string} job.ticket
+ * @param {string} [job.shareId] a share's file: its payload is the share's file `file.j`...
+ * @param {string} [job.ticket] ...fetched with this ticket
+ * @param {string} [job.payloadUrl] otherwise: where the payload is...
+ * @param {Record<string, string>} [job.headers] ...and what to send with each request for it
  * @param {Uint8Array} job.fileSecret
  * @param {ContentsFile} job.file
- * @param {unknown} job.manifest the opened manifest
+ * @param {unknown} [job.manifest] the share's opened manifest, which must vouch for the file
+ * @param {string} [job.contentId] without a manifest: the content id the uploader recorded
  * @param {number} job.size plaintext size from the file's metadata
  * @param {import('./save.js').Sink} job.sink
  * @param {(received: number) => void} job.onProgress payload bytes received so far
@@ -106,7 +112,11 @@ export async function downloadFile(job) {
     const last = await session.finish();
     await write(last.plaintext);
     if (written !== job.size) throw new TamperedError(`${written} bytes opened, the metadata says ${job.size}`);
-    sd.checkManifestEntry(job.manifest, file.j, last.contentId, sd.b64Decode(file.metadata));
+    if (job.manifest !== undefined) {
+      sd.checkManifestEntry(job.manifest, file.j, last.contentId, sd.b64Decode(file.metadata));
+    } else if (job.contentId === undefined || last.contentId !== job.contentId.toLowerCase()) {
+      throw new TamperedError(`content id ${last.contentId} is not the one recorded at upload`);
+    }
     await sink.close();
     return last.contentId;
   } catch (err) {
@@ -145,7 +155,8 @@ function checkedParts(file) {
  * One attempt at fetching one whole part, read straight into `buffer` (reused from an earlier
  * part when it is large enough; the read transfers it, so the part comes back in a new
  * ArrayBuffer object over the same memory).
- * @param {{ shareId: string, ticket: string, file: ContentsFile }} job
+ * @param {{ shareId?: string, ticket?: string, payloadUrl?: string, headers?: Record<string, string>,
+ *   file: ContentsFile }} job
  * @param {PartInfo} part
  * @param {ArrayBuffer | undefined} buffer
  * @param {AbortSignal} signal
@@ -155,8 +166,10 @@ function checkedParts(file) {
 async function getPart(job, part, buffer, signal, onBytes) {
   const start = (part.n - 1) * job.file.part_size;
   onBytes(0);
-  const res = await apiFetch(`/api/shares/${job.shareId}/files/${job.file.j}/payload`, {
-    headers: { Authorization: `Sealdrop-Ticket ${job.ticket}`, Range: `bytes=${start}-${start + part.size - 1}` },
+  const url = job.payloadUrl ?? `/api/shares/${job.shareId}/files/${job.file.j}/payload`;
+  const headers = job.headers ?? { Authorization: `Sealdrop-Ticket ${job.ticket}` };
+  const res = await apiFetch(url, {
+    headers: { ...headers, Range: `bytes=${start}-${start + part.size - 1}` },
     signal,
   });
   const whole = start === 0 && part.size === job.file.payload_size;

@@ -1,11 +1,14 @@
-// The share page: pick files and options, hand them to the upload worker, show progress, show
-// the link, and remember the share in this browser for "My shares".
-import { apiFetch } from './api.js';
+// The share page (staff, signed in): pick files and options, hand them to the upload worker
+// (with the session's CSRF token), show progress, show the link; the share is then listed in
+// "My shares".
+//
+// body data-state: loading (the session is being checked), idle, working, done, error.
+import { apiFetch, apiSentence } from './api.js';
 import { formatSize, plural } from './format.js';
 import { RateMeter, progressLine, setBar } from './progress.js';
 import { byId, el, setStatus, setPageState, timeEl } from './dom.js';
 import { setPolicy, onOptionsChange, readOptions, focusProblem, clearPassword } from './share-options.js';
-import { addOwned } from './owned.js';
+import { requireSession, renderNav } from './session.js';
 
 /** @typedef {{ max_file_bytes: number, max_files: number, log2_chunk: number | null }} Limits */
 
@@ -36,7 +39,6 @@ const shareExpires = byId('share-expires', HTMLElement);
 const shareLimit = byId('share-limit', HTMLElement);
 const resultLede = byId('result-lede', HTMLElement);
 const passwordReminder = byId('password-reminder', HTMLElement);
-const ownedNote = byId('owned-note', HTMLElement);
 
 /** @type {Limits} */
 let limits = DEFAULT_LIMITS;
@@ -63,6 +65,8 @@ let retrying = false;
 // Set while the worker derives the password's key, so the status goes back to WORKING after.
 let protecting = false;
 
+// Staff only: nothing below runs before the session is known (the CSRF token goes to the worker).
+const session = await start();
 onOptionsChange(render);
 loadLimits();
 chooseButton.addEventListener('click', () => fileInput.click());
@@ -83,6 +87,23 @@ window.addEventListener('beforeunload', (event) => {
     event.returnValue = '';
   }
 });
+
+/**
+ * Signed in, or on the way to the sign-in page (the promise then never resolves).
+ * @returns {Promise<import('./session.js').Session>}
+ */
+async function start() {
+  try {
+    const got = await requireSession();
+    renderNav(got.account, 'share');
+    setPageState('idle');
+    return got;
+  } catch (err) {
+    setPageState('error');
+    setStatus(`${apiSentence(err)} Nothing was shared. Reload the page to try again.`, 'error');
+    return new Promise(() => {});
+  }
+}
 
 async function loadLimits() {
   try {
@@ -280,6 +301,7 @@ function startShare() {
     files: rows.map((r) => r.file),
     log2Chunk: limits.log2_chunk,
     options: chosen.options,
+    csrf: session.csrf,
   });
 }
 
@@ -392,16 +414,6 @@ function finish(done) {
   resultLede.textContent = done.password
     ? 'Anyone with this link and the password can download the files. Send the link to the people who should have them.'
     : 'Anyone with this link can download the files. Send it to the people who should have them.';
-  const remembered = addOwned({
-    id: done.id,
-    ownerToken: done.ownerToken,
-    createdAt: Date.now(),
-    fileCount: rows.length,
-    totalSize: rows.reduce((sum, r) => sum + r.file.size, 0),
-  });
-  ownedNote.textContent = remembered
-    ? 'You can see how often it was downloaded, or revoke it, in My shares.'
-    : 'This browser did not let the page remember this share, so it will not appear in My shares. The link works all the same.';
   clearPassword();
   render();
   setStatus(`${plural(rows.length, 'file')} shared. Copy the link below and send it.`, 'success');

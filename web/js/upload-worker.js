@@ -1,15 +1,26 @@
-// The share page's upload engine, in a module Web Worker so that sealing and hashing never
-// stall the page. It keeps at most PARTS_IN_FLIGHT parts (plus the one being filled) in
-// memory, whatever the size of the files.
+// The upload engine of the share page and of the file request page, in a module Web Worker so
+// that sealing and hashing never stall the page. It keeps at most PARTS_IN_FLIGHT parts (plus
+// the one being filled) in memory, whatever the size of the files. Sealing, cutting parts and
+// retries are one code path; a share and a file request differ only in their endpoints, their
+// credentials and where each file's secret comes from.
 //
-// Page -> worker: {type: 'start', files: File[], log2Chunk: number | null, options: ShareOptions}
-// once, then maybe {type: 'cancel'}.
-// Worker -> page: {type: 'protecting'} (Argon2id running, about a second), {type: 'created',
-// files: {payloadSize}[]}, {type: 'progress', sent: number[]}, {type: 'retrying'},
-// {type: 'file-done', j}, {type: 'done', link, id, ownerToken, expiresAt, maxDownloads, password},
-// {type: 'cancelled'}, {type: 'error', message}.
+// Page -> worker, once: a share {type: 'start', files: File[], log2Chunk: number | null,
+// options: ShareOptions, csrf}, or files for a file request {type: 'start', kind: 'request',
+// files: File[], names?: string[] (the names to seal; default each File's own), log2Chunk,
+// request: {id, publicKey, requestSecret} (the link's parts, base64url)}; then maybe
+// {type: 'cancel'}.
+// Worker -> page: {type: 'protecting'} (a share's password: Argon2id running, about a second),
+// {type: 'created', files: {payloadSize}[]}, {type: 'progress', sent: number[]}, {type: 'retrying'},
+// {type: 'file-done', j, contentId}, then one of {type: 'done', ...}, {type: 'cancelled'} or
+// {type: 'error', message, code} (code: the server's error code, or null).
+// A share's done: {type: 'done', link, id, ownerToken, expiresAt, maxDownloads, password}.
+// A request's: {type: 'done', sent, failed}. A request also sends {type: 'file-failed', j,
+// message, code} when the server refuses one file (too large, request full) or the file cannot
+// be read, and goes on with the next. A request's cancel or failure deletes only the unfinished
+// file: files already complete stay with the requester. Indices j are into `files`.
 import { apiJson, apiFetch, ApiError, apiSentence, withRetry, isAbort, NETWORK_MESSAGE } from './api.js';
 import { loadWasm, toHex } from './wasm.js';
+import { setCsrf } from './api.js';
 
 const PARTS_IN_FLIGHT = 3;
 const PROGRESS_INTERVAL_MS = 100;
@@ -28,8 +39,12 @@ let running = null;
 scope.addEventListener('message', (event) => {
   const msg = event.data;
   if (msg?.type === 'start' && !running) {
+    setCsrf(msg.csrf ?? null);
     controller = new AbortController();
-    running = share(msg.files, msg.log2Chunk, msg.options, controller);
+    running =
+      msg.kind === 'request'
+        ? sendToRequest(msg.files, msg.names ?? [], msg.log2Chunk, msg.request, controller)
+        : share(msg.files, msg.log2Chunk, msg.options, controller);
   } else if (msg?.type === 'cancel') {
     controller?.abort();
   }
@@ -84,16 +99,7 @@ async function share(files, log2Chunk, options, controller) {
       const file = files[j];
       const fs = sd.shareFileSecret(ss, j);
       secrets.push(fs);
-      const session = await sd.SealSession.create(fs, log2, 'auto');
-      const header = session.header();
-      const metadata = sd.sealMetadata(fs, header, {
-        name: file.name,
-        size: file.size,
-        type: file.type,
-        modified: file.lastModified || null,
-      });
-      const layout = sd.uploadLayout(file.size, log2, 0);
-      prepared.push({ file, session, header, metadata, layout, log2 });
+      prepared.push(await prepareFile(sd, file, file.name, fs, log2));
     }
 
     /** @type {number} */
@@ -131,23 +137,18 @@ async function share(files, log2Chunk, options, controller) {
     const manifestFiles = [];
     for (let j = 0; j < prepared.length; j++) {
       const p = prepared[j];
-      const granted = created.files?.find((/** @type {any} */ f) => f.j === j);
-      if (!granted || granted.part_size !== p.layout.partSize || granted.part_count !== p.layout.partCount) {
-        throw new Error('The server proposed an upload layout this page does not expect.');
-      }
-      const contentId = await uploadFile(sd, upload, j, p, progress, signal);
-      await withRetry(
-        () =>
-          apiJson(`/api/shares/${upload?.id}/files/${j}/complete`, {
-            method: 'POST',
-            headers: bearer(upload),
-            json: { content_id: contentId },
-            signal,
-          }),
-        { signal },
+      checkLayout(
+        created.files?.find((/** @type {any} */ f) => f.j === j),
+        p.layout,
       );
+      const target = {
+        path: `/api/shares/${upload.id}/files/${j}`,
+        headers: bearer(upload),
+      };
+      const contentId = await uploadFile(sd, target, j, p, progress, signal);
+      await completeFile(target, contentId, signal);
       progress.flush();
-      post({ type: 'file-done', j });
+      post({ type: 'file-done', j, contentId });
       manifestFiles.push({ j, content_id: contentId, metadata_hash: toHex(sd.blake3(p.metadata)) });
     }
 
@@ -177,10 +178,151 @@ async function share(files, log2Chunk, options, controller) {
     controller.abort();
     if (upload) await abortUpload(upload);
     if (cancelled) post({ type: 'cancelled' });
-    else post({ type: 'error', message: describe(err, upload !== null) });
+    else post({ type: 'error', message: describe(err, upload !== null), code: errorCode(err) });
   } finally {
     for (const secret of secrets) secret.fill(0);
   }
+}
+
+/**
+ * Seals files into a file request (format-v1.md, "File requests"): each file gets a fresh file
+ * secret, sealed to the staff member's public key in an 80-byte stanza, and is created, uploaded
+ * and completed on its own, so that what was sent stays sent whatever happens to the next file.
+ * @param {File[]} files
+ * @param {string[]} names the names to seal, parallel to files (a folder's files carry their path)
+ * @param {number | null} log2Chunk the server's chunk size, or null for the module's default
+ * @param {{ id: string, publicKey: string, requestSecret: string }} request from the link, base64url
+ * @param {AbortController} controller aborted by a cancel, and by this function on a failure
+ */
+async function sendToRequest(files, names, log2Chunk, request, controller) {
+  const signal = controller.signal;
+  /** @type {FileTarget | null} the file on its way up, deleted on a cancel or failure */
+  let current = null;
+  let sent = 0;
+  let failed = 0;
+  /** @type {Uint8Array[]} wiped however this ends */
+  const secrets = [];
+  try {
+    const sd = await loadWasm();
+    const log2 = log2Chunk ?? sd.defaultLog2Chunk();
+    const idBytes = sd.b64Decode(request.id);
+    const pk = sd.b64Decode(request.publicKey);
+    const rs = sd.b64Decode(request.requestSecret);
+    const ut = sd.requestUploadToken(rs);
+    secrets.push(rs, ut);
+    const headers = { Authorization: `Sealdrop-Upload ${sd.b64Encode(ut)}` };
+    const uploads = `/api/requests/${request.id}/uploads`;
+    // The geometry depends on the size alone, so the page can draw every bar from the start.
+    const layouts = files.map((file) => sd.uploadLayout(file.size, log2, 0));
+    post({ type: 'created', files: layouts.map((l) => ({ payloadSize: l.payloadSize })) });
+
+    const progress = new Progress(files.length);
+    for (let j = 0; j < files.length; j++) {
+      const fs = sd.newSecret();
+      try {
+        const p = await prepareFile(sd, files[j], names[j] || files[j].name, fs, log2);
+        const stanza = sd.sealStanza(pk, idBytes, rs, p.header, fs);
+        const created = await withRetry(
+          () =>
+            apiJson(uploads, {
+              method: 'POST',
+              headers,
+              json: {
+                header: sd.b64Encode(p.header),
+                metadata: sd.b64Encode(p.metadata),
+                stanza: sd.b64Encode(stanza),
+                payload_size: p.layout.payloadSize,
+                chunks_per_part: p.layout.chunksPerPart,
+              },
+              signal,
+            }),
+          { signal, onRetry: (err) => err.status === 0 && post({ type: 'retrying' }) },
+        );
+        current = { path: `${uploads}/${created.id}`, headers };
+        checkLayout(created, p.layout);
+        const contentId = await uploadFile(sd, current, j, p, progress, signal);
+        await completeFile(current, contentId, signal);
+        current = null;
+        sent++;
+        progress.flush();
+        post({ type: 'file-done', j, contentId });
+      } catch (err) {
+        if (signal.aborted || !isFileRefusal(err)) throw err;
+        if (current) await abortRequestFile(current);
+        current = null;
+        failed++;
+        post({ type: 'file-failed', j, message: describeFileRefusal(err), code: errorCode(err) });
+      } finally {
+        fs.fill(0);
+      }
+    }
+    post({ type: 'done', sent, failed });
+  } catch (err) {
+    const cancelled = signal.aborted && isAbort(err);
+    controller.abort();
+    if (current) await abortRequestFile(current);
+    if (cancelled) post({ type: 'cancelled' });
+    else post({ type: 'error', message: describeRequestFailure(err, current !== null), code: errorCode(err) });
+  } finally {
+    for (const secret of secrets) secret.fill(0);
+  }
+}
+
+/**
+ * Makes a file's sealing session (fresh salt) and seals its metadata.
+ * @param {typeof import('../pkg/sealdrop_wasm.js')} sd
+ * @param {File} file
+ * @param {string} name
+ * @param {Uint8Array} fs the file secret
+ * @param {number} log2
+ * @returns {Promise<Prepared>}
+ */
+async function prepareFile(sd, file, name, fs, log2) {
+  const session = await sd.SealSession.create(fs, log2, 'auto');
+  const header = session.header();
+  const metadata = sd.sealMetadata(fs, header, {
+    name,
+    size: file.size,
+    type: file.type,
+    modified: file.lastModified || null,
+  });
+  const layout = sd.uploadLayout(file.size, log2, 0);
+  return { file, session, header, metadata, layout, log2 };
+}
+
+/**
+ * The server's answer must cut the payload as this page will.
+ * @param {any} granted
+ * @param {Prepared['layout']} layout
+ */
+function checkLayout(granted, layout) {
+  if (!granted || granted.part_size !== layout.partSize || granted.part_count !== layout.partCount) {
+    throw new Error('The server proposed an upload layout this page does not expect.');
+  }
+}
+
+/**
+ * Where one file's upload lives: its parts are `${path}/parts/${n}`, its completion
+ * `${path}/complete`, each sent with `headers`.
+ * @typedef {{ path: string, headers: Record<string, string> }} FileTarget
+ */
+
+/**
+ * @param {FileTarget} target
+ * @param {string} contentId
+ * @param {AbortSignal} signal
+ */
+async function completeFile(target, contentId, signal) {
+  await withRetry(
+    () =>
+      apiJson(`${target.path}/complete`, {
+        method: 'POST',
+        headers: target.headers,
+        json: { content_id: contentId },
+        signal,
+      }),
+    { signal },
+  );
 }
 
 /**
@@ -193,13 +335,13 @@ async function share(files, log2Chunk, options, controller) {
 /**
  * Seals one file and uploads it part by part; resolves to its content id.
  * @param {typeof import('../pkg/sealdrop_wasm.js')} sd
- * @param {Upload} upload
- * @param {number} j
+ * @param {FileTarget} target
+ * @param {number} j the file's index, for progress
  * @param {Prepared} p
  * @param {Progress} progress
  * @param {AbortSignal} signal
  */
-async function uploadFile(sd, upload, j, p, progress, signal) {
+async function uploadFile(sd, target, j, p, progress, signal) {
   const { file, session, layout } = p;
   const pipeline = new Pipeline(PARTS_IN_FLIGHT);
 
@@ -214,9 +356,9 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
     await withRetry(
       async () => {
         try {
-          await apiFetch(`/api/shares/${upload.id}/files/${j}/parts/${n}`, {
+          await apiFetch(`${target.path}/parts/${n}`, {
             method: 'PUT',
-            headers: { ...bearer(upload), 'Sealdrop-Part-Blake3': hash },
+            headers: { ...target.headers, 'Sealdrop-Part-Blake3': hash },
             body,
             signal,
           });
@@ -245,14 +387,14 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
     try {
       plain = new Uint8Array(await file.slice(offset, offset + want).arrayBuffer());
     } catch {
-      throw new Error(
+      throw new FileError(
         `“${file.name}” could not be read any more; it may have been moved or changed while it was being sent.`,
       );
     }
     signal.throwIfAborted();
     // A file edited while it is read would seal to other bytes than the size announced.
     if (plain.length !== want) {
-      throw new Error(`“${file.name}” changed while it was being sent.`);
+      throw new FileError(`“${file.name}” changed while it was being sent.`);
     }
     await parts.add(await session.push(plain));
   }
@@ -262,6 +404,15 @@ async function uploadFile(sd, upload, j, p, progress, signal) {
   await pipeline.drain();
   if (parts.next - 1 !== layout.partCount) throw new Error('The file was cut into an unexpected number of parts.');
   return last.contentId;
+}
+
+/** A file that could not be read as it was when it was chosen; the other files are fine. */
+class FileError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.name = 'FileError';
+  }
 }
 
 /** Cuts a stream of ciphertext chunks of any sizes into parts of exactly partSize bytes. */
@@ -416,4 +567,60 @@ function describe(err, started) {
       ? 'Check the options, then choose Share to try again.'
       : 'Choose Share to try again.';
   return `${what} ${lost} your files are unchanged. ${next}`;
+}
+
+/** @param {unknown} err */
+function errorCode(err) {
+  return err instanceof ApiError && err.status !== 0 ? err.code : null;
+}
+
+/**
+ * Best effort, like abortUpload: deletes a request file that was created but not completed.
+ * @param {FileTarget} target
+ */
+async function abortRequestFile(target) {
+  try {
+    await apiFetch(target.path, { method: 'DELETE', headers: target.headers });
+  } catch {
+    // The server purges abandoned uploads; the page already says this file was not sent.
+  }
+}
+
+/**
+ * A refusal of this one file, after which the next file may still go: the server found it too
+ * large or the request too full for it, or the file could not be read.
+ * @param {unknown} err
+ */
+function isFileRefusal(err) {
+  return (
+    err instanceof FileError ||
+    (err instanceof ApiError && (err.status === 413 || (err.status === 409 && err.code === 'request_full')))
+  );
+}
+
+/** @param {unknown} err a file refusal */
+function describeFileRefusal(err) {
+  const what = err instanceof ApiError ? apiSentence(err) : err instanceof Error ? err.message : '';
+  return `${what} This file was not sent.`;
+}
+
+/**
+ * @param {unknown} err
+ * @param {boolean} unfinished whether a file was on its way up (and has now been deleted)
+ */
+function describeRequestFailure(err, unfinished) {
+  const network = err instanceof ApiError && err.status === 0;
+  const what =
+    err instanceof ApiError
+      ? network
+        ? NETWORK_MESSAGE
+        : apiSentence(err)
+      : err instanceof Error && err.name !== 'SealdropError'
+        ? err.message
+        : 'Encrypting the files failed in this browser.';
+  const lost = unfinished ? ' The file on its way was not delivered, and its partial upload was deleted.' : '';
+  const next = network
+    ? 'Check your connection and choose Try again to send the rest.'
+    : 'Choose Try again to send the rest.';
+  return `${what}${lost} Files marked Sent were delivered, and your own copies are unchanged. ${next}`;
 }

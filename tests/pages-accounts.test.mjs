@@ -1,0 +1,238 @@
+// The account pages in real Chromium against the real local stack: an admin invites through the
+// admin page, the invited person creates their account and must save the emergency kit, signs
+// in on a new device with password and kit, changes the password; an admin disables the account
+// and its open session stops at once. Keyboard, axe-core and 360 px checks on every page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, withSession } from './support/browser.mjs';
+import { ROOT } from './support/stack.mjs';
+import { BASE, d1, remember } from './support/env.mjs';
+import { call } from './support/client.mjs';
+import { admin, as, newStaff, signIn } from './support/accounts.mjs';
+
+/** @type {import('playwright-core').Browser} */
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** A fresh context and page that fail the test on any CSP violation or page error. */
+async function freshPage(/** @type {import('./support/accounts.mjs').Staff} */ staff) {
+  const context = await browser.newContext({ acceptDownloads: true });
+  if (staff) await withSession(context, staff);
+  const page = await context.newPage();
+  /** @type {string[]} */
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  return { context, page, problems };
+}
+
+/** Signs in through the sign-in page, typing the kit when the browser has none. */
+async function signInThroughPage(
+  /** @type {import('playwright-core').Page} */ page,
+  /** @type {{ email: string, password: string }} */ who,
+  /** @type {string | null} */ kit,
+  next = '/inbox',
+) {
+  await page.goto(`${BASE}/signin?next=${encodeURIComponent(next)}`);
+  await page.waitForSelector('body[data-state="idle"]');
+  await page.fill('#email', who.email);
+  await page.fill('#password', who.password);
+  await page.click('#sign-in');
+  if (kit !== null) {
+    await page.waitForSelector('body[data-state="kit"]', { timeout: 30_000 });
+    await page.fill('#kit', kit);
+    await page.click('#sign-in');
+  }
+  await page.waitForURL(`${BASE}${next}`, { timeout: 30_000 });
+}
+
+test('invite, join with the emergency kit, sign in on a new device, change the password, be disabled', async () => {
+  const boss = await admin();
+  const email = `joiner-${randomBytes(4).toString('hex')}@example.org`;
+  const password = `first ${randomBytes(6).toString('hex')}`;
+  const newPassword = `second ${randomBytes(6).toString('hex')}`;
+  remember('a password typed in a page', password);
+  remember('a new password typed in a page', newPassword);
+
+  // The admin invites through the admin page.
+  const adminPage = await freshPage(boss);
+  await adminPage.page.goto(`${BASE}/admin`);
+  await adminPage.page.waitForSelector('body[data-state="ready"]');
+  await adminPage.page.fill('#invite-email', email);
+  await adminPage.page.selectOption('#invite-role', 'staff');
+  await adminPage.page.click('#invite-button');
+  await adminPage.page.waitForSelector('#invite-link:visible');
+  const invite = await adminPage.page.inputValue('#invite-link');
+  assert.match(invite, new RegExp(`^${BASE}/join#[A-Za-z0-9_-]{43}$`));
+  remember('an invite token', invite.split('#')[1]);
+
+  // The invited person creates the account and cannot go on without saving the kit.
+  const joiner = await freshPage();
+  await joiner.page.goto(invite);
+  await joiner.page.waitForSelector('body[data-state="idle"]');
+  assert.equal(await joiner.page.inputValue('#email'), email);
+  await joiner.page.fill('#name', 'Jo Joiner');
+  await joiner.page.fill('#password', password);
+  await joiner.page.fill('#password-confirm', password);
+  await joiner.page.click('#create-account');
+  await joiner.page.waitForSelector('body[data-state="kit"]', { timeout: 60_000 });
+  const kit = ((await joiner.page.textContent('#kit-code')) ?? '').trim();
+  assert.match(kit, /^[A-Z2-7]{4}(-[A-Z2-7]{4}){5}-[A-Z2-7]{2}$/);
+  remember('an emergency kit code', kit);
+  assert.match((await joiner.page.textContent('#kit')) ?? '', /los(e|ing)[^.]*password[^.]*kit|kit[^.]*password/i);
+  await joiner.page.click('#kit-continue');
+  assert.equal(await joiner.page.getAttribute('body', 'data-state'), 'kit', 'not without saving the kit');
+  const [download] = await Promise.all([joiner.page.waitForEvent('download'), joiner.page.click('#kit-save')]);
+  const kitFile = readFileSync(/** @type {string} */ (await download.path()), 'utf8');
+  assert.ok(kitFile.includes(kit) && kitFile.includes(email), 'the saved kit holds the code and the email');
+  await joiner.page.check('#kit-saved');
+  await joiner.page.click('#kit-continue');
+  await joiner.page.waitForURL(`${BASE}/inbox`, { timeout: 30_000 });
+  const account = d1(`SELECT id, role, name FROM accounts WHERE email = '${email}'`)[0];
+  assert.deepEqual([account.role, account.name], ['staff', 'Jo Joiner']);
+  assert.deepEqual(joiner.problems, []);
+
+  // A new device: the password signs in, the kit opens the keys; a wrong kit is refused.
+  const device = await freshPage();
+  await device.page.goto(`${BASE}/signin?next=%2Finbox`);
+  await device.page.waitForSelector('body[data-state="idle"]');
+  await device.page.fill('#email', email);
+  await device.page.fill('#password', 'not the password at all');
+  await device.page.click('#sign-in');
+  await device.page.waitForSelector('body[data-state="error"]', { timeout: 30_000 });
+  assert.match((await device.page.textContent('#status')) ?? '', /Wrong email or password\./);
+  await device.page.fill('#password', password);
+  await device.page.click('#sign-in');
+  await device.page.waitForSelector('body[data-state="kit"]', { timeout: 30_000 });
+  await device.page.fill('#kit', 'AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AA');
+  await device.page.click('#sign-in');
+  await device.page.waitForFunction(
+    () => /does not open/.test(document.querySelector('#status')?.textContent ?? ''),
+    null,
+    {
+      timeout: 30_000,
+    },
+  );
+  await device.page.fill('#kit', kit.toLowerCase().replace(/-/g, ' '));
+  await device.page.click('#sign-in');
+  await device.page.waitForURL(`${BASE}/inbox`, { timeout: 30_000 });
+  assert.deepEqual(device.problems, []);
+
+  // The password changes on the account page; the old one stops working, the new one works.
+  await device.page.goto(`${BASE}/account`);
+  await device.page.waitForSelector('body[data-state="idle"]');
+  await device.page.fill('#current-password', password);
+  await device.page.fill('#new-password', newPassword);
+  await device.page.fill('#new-password-confirm', newPassword);
+  await device.page.click('#change-password');
+  await device.page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+  await assert.rejects(signIn({ email, password, sk128: new Uint8Array(16) }), /401/);
+  const renewed = await freshPage();
+  await signInThroughPage(renewed.page, { email, password: newPassword }, kit);
+  await renewed.context.close();
+
+  // The admin disables the account: the session open on the device stops at once.
+  await adminPage.page.reload();
+  await adminPage.page.waitForSelector('body[data-state="ready"]');
+  const row = adminPage.page.locator(`tr[data-account-id="${account.id}"]`);
+  await row.locator('button.disable').click();
+  await row.locator('button.disable').click();
+  await adminPage.page.waitForSelector(`tr[data-account-id="${account.id}"][data-state="disabled"]`);
+  await device.page.goto(`${BASE}/inbox`);
+  await device.page.waitForURL(/\/signin\?next=/, { timeout: 30_000 });
+  assert.deepEqual(adminPage.problems, []);
+  await Promise.all([adminPage.context.close(), joiner.context.close(), device.context.close()]);
+});
+
+test('the staff pages need a session; sign-out ends it', async () => {
+  const staff = await newStaff('staff', 'Signing Out');
+  const anonymous = await freshPage();
+  for (const path of ['/', '/mine', '/inbox', '/account', '/admin']) {
+    await anonymous.page.goto(`${BASE}${path}`);
+    await anonymous.page.waitForURL(new RegExp(`/signin\\?next=${encodeURIComponent(path)}`), { timeout: 30_000 });
+  }
+  await anonymous.context.close();
+  const signedIn = await freshPage(staff);
+  await signedIn.page.goto(`${BASE}/`);
+  await signedIn.page.waitForSelector('body[data-state="idle"]');
+  assert.equal(await signedIn.page.locator('#staff-nav a[href="/admin"]').count(), 0, 'no admin link for staff');
+  await signedIn.page.click('#sign-out');
+  await signedIn.page.waitForURL(/\/signin/, { timeout: 30_000 });
+  const after = await call(`${BASE}/api/session`, { headers: as(staff) });
+  assert.equal(after.status, 401);
+  await signedIn.context.close();
+});
+
+test('axe-core, the keyboard and 360 px on the account pages', async () => {
+  const boss = await admin();
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  const axe = join(ROOT, 'node_modules/axe-core/axe.min.js');
+  const check = async (/** @type {string} */ where) => {
+    await page.addScriptTag({ path: axe });
+    const { violations, passes } = await page.evaluate(async () => {
+      // @ts-ignore: injected above
+      const result = await window.axe.run(document, {
+        runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'],
+      });
+      return {
+        violations: result.violations
+          .filter((/** @type {{ impact: string }} */ v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((/** @type {{ id: string, help: string }} */ v) => `${v.id}: ${v.help}`),
+        passes: result.passes.length,
+      };
+    });
+    assert.deepEqual(violations, [], where);
+    assert.ok(passes >= 10, `axe ran its rules on the ${where} (${passes} passed)`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if ((page.viewportSize()?.width ?? 0) <= 360) assert.ok(overflow <= 0, `${where}: no sideways scrolling at 360 px`);
+  };
+  const invite = await call(`${BASE}/api/invites`, {
+    method: 'POST',
+    headers: { ...as(boss), 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `axe-${randomBytes(4).toString('hex')}@example.org`, role: 'staff', valid_hours: 1 }),
+  });
+  for (const width of [1280, 360]) {
+    await page.setViewportSize({ width, height: 800 });
+    for (const scheme of /** @type {const} */ (['light', 'dark'])) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await context.clearCookies();
+      await page.goto(`${BASE}/signin`);
+      await page.waitForSelector('body[data-state="idle"]');
+      await check(`sign-in page, ${scheme}, ${width} px`);
+      await page.goto(`${BASE}/join#${invite.body.token}`);
+      await page.waitForSelector('body[data-state="idle"]');
+      await check(`join page, ${scheme}, ${width} px`);
+      await withSession(context, boss);
+      for (const [path, state] of [
+        ['/account', 'idle'],
+        ['/admin', 'ready'],
+      ]) {
+        await page.goto(`${BASE}${path}`);
+        await page.waitForSelector(`body[data-state="${state}"]`);
+        await check(`${path}, ${scheme}, ${width} px`);
+      }
+    }
+  }
+  // The sign-in form works from the keyboard alone.
+  await context.clearCookies();
+  await page.goto(`${BASE}/signin`);
+  await page.waitForSelector('body[data-state="idle"]');
+  await page.focus('#email');
+  await page.keyboard.type(boss.email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(boss.password);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('body[data-state="kit"], body[data-state="done"]', { timeout: 30_000 });
+  await context.close();
+});
