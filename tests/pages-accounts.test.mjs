@@ -23,7 +23,7 @@ after(async () => {
 });
 
 /** A fresh context and page that fail the test on any CSP violation or page error. */
-async function freshPage(/** @type {import('./support/accounts.mjs').Staff} */ staff) {
+async function freshPage(/** @type {import("./support/accounts.mjs").Staff | undefined} */ staff = undefined) {
   const context = await browser.newContext({ acceptDownloads: true });
   if (staff) await withSession(context, staff);
   const page = await context.newPage();
