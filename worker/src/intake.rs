@@ -144,7 +144,7 @@ pub async fn create(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response>
 pub async fn part(req: Request, ctx: &Ctx, id: &Id, file: &Id, n: u64) -> ApiResult<Response> {
     let request = open_request(&req, ctx, id).await?;
     let file = uploading(ctx, &request, file).await?;
-    uploads::store_part(req, ctx, &upload_of(&file), n).await
+    uploads::store_part(req, ctx, &file.upload(), n).await
 }
 
 /// `POST /api/requests/{id}/uploads/{file}/complete`: idempotent.
@@ -169,7 +169,7 @@ pub async fn complete(mut req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiRes
         None => {}
     }
     // A file whose every part arrived before the expiry may still be completed after it.
-    uploads::join_parts(ctx, &upload_of(&file)).await?;
+    uploads::join_parts(ctx, &file.upload()).await?;
     ctx.db
         .complete_request_file(&file.id, &content_id, ctx.now)
         .await?;
@@ -180,7 +180,7 @@ pub async fn complete(mut req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiRes
 pub async fn abort(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
     let request = linked(&req, ctx, id).await?;
     let file = uploading(ctx, &request, file).await?;
-    uploads::release(ctx, &file.object_key, file.upload_id.as_deref(), false).await?;
+    uploads::release(ctx, &file.upload()).await?;
     ctx.db.delete_request_file(&file.id).await?;
     ok(&serde_json::json!({ "id": file.id, "aborted": true }))
 }
@@ -210,14 +210,16 @@ async fn uploading(ctx: &Ctx, request: &RequestRow, file: &Id) -> ApiResult<Requ
     Ok(file)
 }
 
-fn upload_of(file: &RequestFileRow) -> Upload<'_> {
-    Upload {
-        what: "this file".into(),
-        object_key: &file.object_key,
-        upload_id: file.upload_id.as_deref(),
-        payload_size: file.payload_size,
-        part_size: file.part_size,
-        part_count: file.part_count,
-        complete: file.content_id.is_some(),
+impl RequestFileRow {
+    pub fn upload(&self) -> Upload<'_> {
+        Upload {
+            what: "this file".into(),
+            object_key: &self.object_key,
+            upload_id: self.upload_id.as_deref(),
+            payload_size: self.payload_size,
+            part_size: self.part_size,
+            part_count: self.part_count,
+            complete: self.content_id.is_some(),
+        }
     }
 }

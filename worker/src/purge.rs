@@ -40,9 +40,9 @@ pub async fn run(env: &Env) -> ApiResult<Report> {
     let mut report = Report::default();
     for share in &ended {
         for file in ctx.db.files(&share.id).await? {
-            let complete = file.content_id.is_some();
-            uploads::release(ctx, &file.object_key, file.upload_id.as_deref(), complete).await?;
-            match (complete, &file.upload_id) {
+            let upload = file.upload();
+            uploads::release(ctx, &upload).await?;
+            match (upload.complete, upload.upload_id) {
                 (true, _) => report.objects_deleted += 1,
                 (false, Some(_)) => report.uploads_aborted += 1,
                 (false, None) => {}
@@ -56,7 +56,7 @@ pub async fn run(env: &Env) -> ApiResult<Report> {
         .abandoned_request_files(ctx.now.saturating_sub(ABANDONED_AFTER_MS), SHARES_PER_RUN)
         .await?;
     for file in &abandoned {
-        uploads::release(ctx, &file.object_key, file.upload_id.as_deref(), false).await?;
+        uploads::release(ctx, &file.upload()).await?;
         ctx.db.delete_request_file(&file.id).await?;
         report.uploads_aborted += usize::from(file.upload_id.is_some());
     }

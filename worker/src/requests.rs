@@ -155,13 +155,7 @@ pub async fn delete(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let staff = auth::staff(&req, ctx).await?;
     let request = owned(ctx, &staff, id).await?;
     for file in ctx.db.all_request_files(&request.id).await? {
-        uploads::release(
-            ctx,
-            &file.object_key,
-            file.upload_id.as_deref(),
-            file.content_id.is_some(),
-        )
-        .await?;
+        uploads::release(ctx, &file.upload()).await?;
     }
     ctx.db.delete_request(&request.id).await?;
     ok(&serde_json::json!({ "id": request.id, "deleted": true }))
@@ -193,13 +187,7 @@ pub async fn delete_file(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResu
         .request_file(&request.id, &file.to_string())
         .await?
         .ok_or_else(no_such_file)?;
-    uploads::release(
-        ctx,
-        &file.object_key,
-        file.upload_id.as_deref(),
-        file.content_id.is_some(),
-    )
-    .await?;
+    uploads::release(ctx, &file.upload()).await?;
     ctx.db.delete_request_file(&file.id).await?;
     ok(&serde_json::json!({ "id": file.id, "deleted": true }))
 }

@@ -242,18 +242,20 @@ async fn managed(req: &Request, ctx: &Ctx, id: &Id, admins_too: bool) -> ApiResu
 pub async fn upload_part(req: Request, ctx: &Ctx, id: &Id, j: u32, n: u64) -> ApiResult<Response> {
     let share = owned_uploading(&req, ctx, id).await?;
     let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
-    uploads::store_part(req, ctx, &upload_of(&file), n).await
+    uploads::store_part(req, ctx, &file.upload(), n).await
 }
 
-fn upload_of(file: &FileRow) -> Upload<'_> {
-    Upload {
-        what: format!("file {}", file.j),
-        object_key: &file.object_key,
-        upload_id: file.upload_id.as_deref(),
-        payload_size: file.payload_size,
-        part_size: file.part_size,
-        part_count: file.part_count,
-        complete: file.content_id.is_some(),
+impl FileRow {
+    pub fn upload(&self) -> Upload<'_> {
+        Upload {
+            what: format!("file {}", self.j),
+            object_key: &self.object_key,
+            upload_id: self.upload_id.as_deref(),
+            payload_size: self.payload_size,
+            part_size: self.part_size,
+            part_count: self.part_count,
+            complete: self.content_id.is_some(),
+        }
     }
 }
 
@@ -272,7 +274,7 @@ pub async fn complete_file(mut req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiR
             ))
         };
     }
-    uploads::join_parts(ctx, &upload_of(&file)).await?;
+    uploads::join_parts(ctx, &file.upload()).await?;
     ctx.db
         .complete_file(&share.id, j, &content_id, ctx.now)
         .await?;
@@ -308,13 +310,7 @@ pub async fn complete_share(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<R
 pub async fn abort(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let share = owned_uploading(&req, ctx, id).await?;
     for file in ctx.db.files(&share.id).await? {
-        uploads::release(
-            ctx,
-            &file.object_key,
-            file.upload_id.as_deref(),
-            file.content_id.is_some(),
-        )
-        .await?;
+        uploads::release(ctx, &file.upload()).await?;
     }
     ctx.db.delete_share(&share.id).await?;
     ok(&serde_json::json!({ "id": share.id, "aborted": true }))

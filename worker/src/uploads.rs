@@ -256,15 +256,10 @@ pub async fn join_parts(ctx: &Ctx, file: &Upload<'_>) -> ApiResult<()> {
 }
 
 /// Releases what R2 holds for a file: the object once complete, else the multipart upload.
-pub async fn release(
-    ctx: &Ctx,
-    object_key: &str,
-    upload_id: Option<&str>,
-    complete: bool,
-) -> ApiResult<()> {
-    match (complete, upload_id) {
-        (true, _) => ctx.storage.delete(object_key).await,
-        (false, Some(upload_id)) => ctx.storage.abort(object_key, upload_id).await,
+pub async fn release(ctx: &Ctx, file: &Upload<'_>) -> ApiResult<()> {
+    match (file.complete, file.upload_id) {
+        (true, _) => ctx.storage.delete(file.object_key).await,
+        (false, Some(upload_id)) => ctx.storage.abort(file.object_key, upload_id).await,
         (false, None) => Ok(()),
     }
 }
