@@ -6,9 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { launch, withSession } from './support/browser.mjs';
-import { ROOT } from './support/stack.mjs';
+import { launch, withSession, freshPage, axeCheck } from './support/browser.mjs';
 import { BASE, d1, remember } from './support/env.mjs';
 import { call } from './support/client.mjs';
 import { admin, as, newStaff, signIn } from './support/accounts.mjs';
@@ -21,20 +19,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** A fresh context and page that fail the test on any CSP violation or page error. */
-async function freshPage(/** @type {import("./support/accounts.mjs").Staff | undefined} */ staff = undefined) {
-  const context = await browser.newContext({ acceptDownloads: true });
-  if (staff) await withSession(context, staff);
-  const page = await context.newPage();
-  /** @type {string[]} */
-  const problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  return { context, page, problems };
-}
 
 /** Signs in through the sign-in page, typing the kit when the browser has none. */
 async function signInThroughPage(
@@ -65,7 +49,7 @@ test('invite, join with the emergency kit, sign in on a new device, change the p
   remember('a new password typed in a page', newPassword);
 
   // The admin invites through the admin page.
-  const adminPage = await freshPage(boss);
+  const adminPage = await freshPage(browser, { staff: boss });
   await adminPage.page.goto(`${BASE}/admin`);
   await adminPage.page.waitForSelector('body[data-state="ready"]');
   await adminPage.page.fill('#invite-email', email);
@@ -77,7 +61,7 @@ test('invite, join with the emergency kit, sign in on a new device, change the p
   remember('an invite token', invite.split('#')[1]);
 
   // The invited person creates the account and cannot go on without saving the kit.
-  const joiner = await freshPage();
+  const joiner = await freshPage(browser);
   await joiner.page.goto(invite);
   await joiner.page.waitForSelector('body[data-state="idle"]');
   assert.equal(await joiner.page.inputValue('#email'), email);
@@ -103,7 +87,7 @@ test('invite, join with the emergency kit, sign in on a new device, change the p
   assert.deepEqual(joiner.problems, []);
 
   // A new device: the password signs in, the kit opens the keys; a wrong kit is refused.
-  const device = await freshPage();
+  const device = await freshPage(browser);
   await device.page.goto(`${BASE}/signin?next=%2Finbox`);
   await device.page.waitForSelector('body[data-state="idle"]');
   await device.page.fill('#email', email);
@@ -137,7 +121,7 @@ test('invite, join with the emergency kit, sign in on a new device, change the p
   await device.page.click('#change-password');
   await device.page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
   await assert.rejects(signIn({ email, password, sk128: new Uint8Array(16) }), /401/);
-  const renewed = await freshPage();
+  const renewed = await freshPage(browser);
   await signInThroughPage(renewed.page, { email, password: newPassword }, kit);
   await renewed.context.close();
 
@@ -156,13 +140,13 @@ test('invite, join with the emergency kit, sign in on a new device, change the p
 
 test('the staff pages need a session; sign-out ends it', async () => {
   const staff = await newStaff('staff', 'Signing Out');
-  const anonymous = await freshPage();
+  const anonymous = await freshPage(browser);
   for (const path of ['/', '/mine', '/inbox', '/account', '/admin']) {
     await anonymous.page.goto(`${BASE}${path}`);
     await anonymous.page.waitForURL(new RegExp(`/signin\\?next=${encodeURIComponent(path)}`), { timeout: 30_000 });
   }
   await anonymous.context.close();
-  const signedIn = await freshPage(staff);
+  const signedIn = await freshPage(browser, { staff });
   await signedIn.page.goto(`${BASE}/`);
   await signedIn.page.waitForSelector('body[data-state="idle"]');
   assert.equal(await signedIn.page.locator('#staff-nav a[href="/admin"]').count(), 0, 'no admin link for staff');
@@ -177,26 +161,7 @@ test('axe-core, the keyboard and 360 px on the account pages', async () => {
   const boss = await admin();
   const context = await browser.newContext({ bypassCSP: true });
   const page = await context.newPage();
-  const axe = join(ROOT, 'node_modules/axe-core/axe.min.js');
-  const check = async (/** @type {string} */ where) => {
-    await page.addScriptTag({ path: axe });
-    const { violations, passes } = await page.evaluate(async () => {
-      // @ts-ignore: injected above
-      const result = await window.axe.run(document, {
-        runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'],
-      });
-      return {
-        violations: result.violations
-          .filter((/** @type {{ impact: string }} */ v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((/** @type {{ id: string, help: string }} */ v) => `${v.id}: ${v.help}`),
-        passes: result.passes.length,
-      };
-    });
-    assert.deepEqual(violations, [], where);
-    assert.ok(passes >= 10, `axe ran its rules on the ${where} (${passes} passed)`);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    if ((page.viewportSize()?.width ?? 0) <= 360) assert.ok(overflow <= 0, `${where}: no sideways scrolling at 360 px`);
-  };
+  const check = (/** @type {string} */ where) => axeCheck(page, where);
   const invite = await call(`${BASE}/api/invites`, {
     method: 'POST',
     headers: { ...as(boss), 'content-type': 'application/json' },

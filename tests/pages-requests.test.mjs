@@ -8,9 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { launch, OPFS_PICKER } from './support/browser.mjs';
-import { ROOT } from './support/stack.mjs';
+import { launch, freshPage, axeCheck, OPFS_PICKER } from './support/browser.mjs';
 import { BASE, remember } from './support/env.mjs';
 import { sd } from './support/client.mjs';
 import { newStaff } from './support/accounts.mjs';
@@ -28,24 +26,6 @@ after(async () => {
   await browser?.close();
 });
 
-/** A fresh context and page that record CSP violations, page errors and dialogs. */
-async function freshPage(/** @type {() => void} */ init = () => {}) {
-  const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
-  await page.addInitScript(init);
-  /** @type {string[]} */
-  const problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('dialog', (d) => {
-    problems.push(`a dialog opened: ${d.message()}`);
-    d.dismiss();
-  });
-  return { context, page, problems };
-}
-
 /** @type {{ staff: import('./support/accounts.mjs').Staff, link: string, fingerprint: string, id: string }} */
 let made;
 /** @type {{ name: string, data: Buffer }[]} */
@@ -57,7 +37,7 @@ const sent = [
 
 test('a staff member signs in on a new device and creates a request with a fingerprint to read out', async () => {
   const staff = await newStaff('staff', 'Rita Requester');
-  const { context, page, problems } = await freshPage();
+  const { context, page, problems } = await freshPage(browser);
   await page.goto(`${BASE}/signin?next=%2Finbox`);
   await page.waitForSelector('body[data-state="idle"]');
   await page.fill('#email', staff.email);
@@ -88,7 +68,7 @@ test('a staff member signs in on a new device and creates a request with a finge
 });
 
 test('a partner sees the same fingerprint, sends files and keeps a receipt', async () => {
-  const { context, page, problems } = await freshPage();
+  const { context, page, problems } = await freshPage(browser);
   await page.goto(made.link);
   await page.waitForSelector('body[data-state="idle"]', { timeout: 30_000 });
   assert.ok(((await page.textContent('#fingerprint')) ?? '').includes(made.fingerprint));
@@ -131,7 +111,7 @@ test('the inbox shows names as text, decrypts to disk byte for byte, and flags a
   const [planted] = await sendFiles(request, [{ name: 'planted-by-the-server.txt', data: randomBytes(500) }], {
     plant: true,
   });
-  const { context, page, problems } = await freshPage(OPFS_PICKER);
+  const { context, page, problems } = await freshPage(browser, { init: OPFS_PICKER });
   await page.goto(`${BASE}/signin?next=%2Finbox`);
   await page.waitForSelector('body[data-state="idle"]');
   await page.fill('#email', made.staff.email);
@@ -184,24 +164,7 @@ test('the inbox shows names as text, decrypts to disk byte for byte, and flags a
 test('axe-core and 360 px on the inbox and the request page', async () => {
   const context = await browser.newContext({ bypassCSP: true });
   const page = await context.newPage();
-  const axe = join(ROOT, 'node_modules/axe-core/axe.min.js');
-  const check = async (/** @type {string} */ where) => {
-    await page.addScriptTag({ path: axe });
-    const { violations } = await page.evaluate(async () => {
-      // @ts-ignore: injected above
-      const result = await window.axe.run(document, {
-        runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'],
-      });
-      return {
-        violations: result.violations
-          .filter((/** @type {{ impact: string }} */ v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((/** @type {{ id: string, help: string }} */ v) => `${v.id}: ${v.help}`),
-      };
-    });
-    assert.deepEqual(violations, [], where);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    if ((page.viewportSize()?.width ?? 0) <= 360) assert.ok(overflow <= 0, `${where}: no sideways scrolling at 360 px`);
-  };
+  const check = (/** @type {string} */ where) => axeCheck(page, where);
   await page.goto(`${BASE}/signin?next=%2Finbox`);
   await page.waitForSelector('body[data-state="idle"]');
   await page.fill('#email', made.staff.email);

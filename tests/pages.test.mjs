@@ -8,9 +8,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, withSession, OPFS_PICKER, NO_PICKER } from './support/browser.mjs';
+import { launch, withSession, freshPage, axeCheck, OPFS_PICKER, NO_PICKER } from './support/browser.mjs';
 import { admin, newStaff } from './support/accounts.mjs';
-import { ROOT } from './support/stack.mjs';
 import { BASE, STATE_DIR, d1, filesUnder, remember, rememberShare } from './support/env.mjs';
 import { sd, sealShare, uploadShare } from './support/client.mjs';
 
@@ -43,28 +42,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * A fresh context and page that fail the test on any CSP violation or page error; signed in as
- * `staff` when given.
- * @param {() => void} init
- * @param {import('./support/accounts.mjs').Staff} [staff]
- */
-async function freshPage(init, staff) {
-  const context = await browser.newContext({ acceptDownloads: true });
-  if (staff) await withSession(context, staff);
-  const page = await context.newPage();
-  await page.addInitScript(init);
-  /** @type {string[]} */
-  const problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  return { context, page, problems };
-}
-
 test('the share page uploads several files and gives one link', async () => {
-  const { context, page, problems } = await freshPage(() => {}, await admin());
+  const { context, page, problems } = await freshPage(browser, { staff: await admin() });
   const response = await page.goto(`${BASE}/`);
   const headers = (await response?.allHeaders()) ?? {};
   const csp = headers['content-security-policy'] ?? '';
@@ -91,7 +70,7 @@ test('the share page uploads several files and gives one link', async () => {
 });
 
 test('before the click only the state is fetched; the proof follows the click', async () => {
-  const { context, page, problems } = await freshPage(OPFS_PICKER);
+  const { context, page, problems } = await freshPage(browser, { init: OPFS_PICKER });
   /** @type {string[]} */
   const api = [];
   page.on('request', (r) => {
@@ -115,7 +94,7 @@ test('before the click only the state is fetched; the proof follows the click', 
 });
 
 test('the File System Access writer saves every file, verified', async () => {
-  const { context, page, problems } = await freshPage(OPFS_PICKER);
+  const { context, page, problems } = await freshPage(browser, { init: OPFS_PICKER });
   await page.goto(link);
   await page.click('#reveal');
   await page.waitForSelector('body[data-state="ready"]');
@@ -134,7 +113,7 @@ test('the File System Access writer saves every file, verified', async () => {
 });
 
 test('the service-worker writer streams every file as a real download', async () => {
-  const { context, page, problems } = await freshPage(NO_PICKER);
+  const { context, page, problems } = await freshPage(browser, { init: NO_PICKER });
   await page.goto(link);
   await page.click('#reveal');
   await page.waitForSelector('body[data-state="ready"]');
@@ -182,7 +161,7 @@ test('a tampered object ends in a clear error and nothing is saved, by either wr
   const slot = 524288 + 16;
   flipStoredByte(payload, 20 * slot + 100); // chunk 20 of 25, in the third part
 
-  const fsa = await freshPage(OPFS_PICKER);
+  const fsa = await freshPage(browser, { init: OPFS_PICKER });
   await fsa.page.goto(tamperedLink);
   await fsa.page.click('#reveal');
   await fsa.page.waitForSelector('body[data-state="ready"]');
@@ -201,7 +180,7 @@ test('a tampered object ends in a clear error and nothing is saved, by either wr
   assert.deepEqual(saved, [], 'no file, not even a partial one, is left');
   await fsa.context.close();
 
-  const sw = await freshPage(NO_PICKER);
+  const sw = await freshPage(browser, { init: NO_PICKER });
   await sw.page.goto(tamperedLink);
   await sw.page.click('#reveal');
   await sw.page.waitForSelector('body[data-state="ready"]');
@@ -212,7 +191,7 @@ test('a tampered object ends in a clear error and nothing is saved, by either wr
 });
 
 test('wrong, unknown and incomplete links get clear pages and count nothing', async () => {
-  const { context, page } = await freshPage(OPFS_PICKER);
+  const { context, page } = await freshPage(browser, { init: OPFS_PICKER });
   const id = new URL(link).pathname.split('/')[2];
   const downloads = () => Number(d1(`SELECT downloads FROM shares WHERE id = '${id}'`)[0].downloads);
   const before = downloads();
@@ -239,7 +218,7 @@ test('wrong, unknown and incomplete links get clear pages and count nothing', as
 });
 
 test('pages work at 360 px wide and by keyboard', async () => {
-  const { context, page } = await freshPage(() => {});
+  const { context, page } = await freshPage(browser);
   await page.setViewportSize({ width: 360, height: 740 });
   for (const path of ['/', '/mine', new URL(link).pathname + new URL(link).hash]) {
     await page.goto(`${BASE}${path}`);
@@ -263,24 +242,7 @@ test('axe-core finds no serious accessibility issue on either page', async () =>
   const context = await browser.newContext({ bypassCSP: true });
   await withSession(context, await newStaff('staff', 'Axe Checker'));
   const page = await context.newPage();
-  const axe = join(ROOT, 'node_modules/axe-core/axe.min.js');
-  const check = async (/** @type {string} */ where) => {
-    await page.addScriptTag({ path: axe });
-    const { violations, passes } = await page.evaluate(async () => {
-      // @ts-ignore: injected above
-      const result = await window.axe.run(document, {
-        runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'],
-      });
-      return {
-        violations: result.violations
-          .filter((/** @type {{ impact: string }} */ v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((/** @type {{ id: string, help: string }} */ v) => `${v.id}: ${v.help}`),
-        passes: result.passes.length,
-      };
-    });
-    assert.deepEqual(violations, [], where);
-    assert.ok(passes >= 10, `axe ran its rules on the ${where} (${passes} passed)`);
-  };
+  const check = (/** @type {string} */ where) => axeCheck(page, where);
   for (const scheme of /** @type {const} */ (['light', 'dark'])) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.goto(`${BASE}/`);

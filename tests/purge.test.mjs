@@ -11,6 +11,7 @@ import { ROOT, startStack } from './support/stack.mjs';
 import { d1, setClock, filesUnder } from './support/env.mjs';
 import { sd, call, hex, sealShare, uploadShare, downloadShare } from './support/client.mjs';
 import { admin, as } from './support/accounts.mjs';
+import { createRequest, newFileBody, sealForRequest, uploadAuth } from './support/requests.mjs';
 
 const MiB = 1024 * 1024;
 const HOUR = 3600 * 1000;
@@ -50,8 +51,10 @@ const purge = async () => {
 const states = () => d1('SELECT id, state, ended_as, purged_at FROM shares ORDER BY id', STATE);
 
 test('one purge leaves exactly the active shares in R2, and a second changes nothing', async () => {
+  const where = { base: BASE, stateDir: STATE };
+  await admin(where); // made through the setup link at the real time, which that link needs
   setClock(T0, STATE);
-  const staff = await admin({ base: BASE, stateDir: STATE });
+  const staff = await admin(where); // signed in at the test clock's time
   const data = () => [{ name: 'x', data: randomBytes(5 * MiB + 100) }];
   const make = async (/** @type {Parameters<typeof sealShare>[1]} */ options) => {
     const share = await sealShare(data(), { expiresAt: T0 + 30 * 24 * HOUR, ...options });
@@ -78,11 +81,28 @@ test('one purge leaves exactly the active shares in R2, and a second changes not
     body: part,
   });
   assert.equal(put.status, 200);
+  // A file a partner began sending into a request and left after its first part.
+  const request = await createRequest(staff, { base: BASE, expiresAt: T0 + 7 * 24 * HOUR });
+  const left = await sealForRequest(request, { name: 'abandoned-request.bin', data: randomBytes(5 * MiB + 100) });
+  const started = await call(`${BASE}/api/requests/${request.id}/uploads`, {
+    method: 'POST',
+    headers: { ...uploadAuth(request), 'content-type': 'application/json' },
+    body: JSON.stringify(newFileBody(left)),
+  });
+  assert.equal(started.status, 201);
+  const leftPart = left.payload.subarray(0, started.body.part_size);
+  const leftPut = await call(`${BASE}/api/requests/${request.id}/uploads/${started.body.id}/parts/1`, {
+    method: 'PUT',
+    headers: { ...uploadAuth(request), 'sealdrop-part-blake3': hex(sd.blake3(leftPart)) },
+    body: leftPart,
+  });
+  assert.equal(leftPut.status, 200);
 
   const activeParts = new Set([...partHashes(active.share), ...partHashes(unused.share)]);
   const everything = storedBlobs();
   for (const s of [expired, exhausted, revoked]) for (const h of partHashes(s.share)) assert.ok(everything.has(h));
   assert.ok(everything.has(sha(part)), 'the abandoned part is stored before the purge');
+  assert.ok(everything.has(sha(leftPart)), "the abandoned request file's part too");
 
   setClock(T0 + 25 * HOUR, STATE);
   await purge();
@@ -94,6 +114,8 @@ test('one purge leaves exactly the active shares in R2, and a second changes not
   assert.deepEqual(byId[exhausted.id], ['purged', 'exhausted']);
   assert.deepEqual(byId[revoked.id], ['purged', 'revoked']);
   assert.deepEqual(byId[open.id], ['purged', 'abandoned']);
+  const requestFiles = d1(`SELECT count(*) AS n FROM request_files WHERE request_id = '${request.id}'`, STATE);
+  assert.equal(requestFiles[0].n, 0, 'the abandoned request file is gone from D1');
   const gone = await call(`${BASE}/api/shares/${expired.id}/proof`, {
     method: 'POST',
     headers: { authorization: `Sealdrop-Key ${sd.b64Encode(expired.share.authKey)}` },

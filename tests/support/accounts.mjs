@@ -2,10 +2,10 @@
 // Argon2id of the password in the client, the login key sent, the vault key kept, the private
 // key wrapped. Every secret is recorded for the persisted-state scan.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createSetupInvite } from '../../scripts/setup-link.mjs';
 import { call, sd } from './client.mjs';
 import { BASE, STATE_DIR, remember } from './env.mjs';
+import { adminFileOf } from './stack.mjs';
 
 /**
  * The stack a helper talks to: the suite's (tests/run.mjs) unless a test runs its own.
@@ -150,8 +150,8 @@ export async function signIn({ email, password, sk128, name = '' }, { base } = S
  * @returns {Promise<Staff>}
  */
 export async function admin(where = SUITE_STACK) {
-  // Where the first admin's credentials live between test files (one stack, many processes).
-  const file = join(where.stateDir, '..', 'admin.json');
+  // Kept between test files: one stack, many processes.
+  const file = adminFileOf(where.stateDir);
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8'));
     return signIn({ ...saved, sk128: sd.b64Decode(saved.sk128) }, where);

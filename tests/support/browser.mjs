@@ -1,5 +1,8 @@
 // Real Chromium (Debian's), driven by playwright-core: launch options that work on this machine.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { ROOT } from './stack.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -48,4 +51,58 @@ export async function withSession(context, staff) {
   await context.addCookies([
     { name, value, domain: '127.0.0.1', path: '/', secure: true, httpOnly: true, sameSite: 'Strict' },
   ]);
+}
+
+/**
+ * A fresh context and page that record what must never happen on our pages: a CSP violation, a
+ * page error, or a dialog (a script that should not run, such as a name's markup). Signed in as
+ * `staff` when given.
+ * @param {import('playwright-core').Browser} browser
+ * @param {{ init?: () => void, staff?: { cookie: string }, options?: import('playwright-core').BrowserContextOptions }} [setup]
+ */
+export async function freshPage(browser, { init, staff, options = { acceptDownloads: true } } = {}) {
+  const context = await browser.newContext(options);
+  if (staff) await withSession(context, staff);
+  const page = await context.newPage();
+  if (init) await page.addInitScript(init);
+  /** @type {string[]} */
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('dialog', (d) => {
+    problems.push(`a dialog opened: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  return { context, page, problems };
+}
+
+/**
+ * Runs axe-core (WCAG 2.x A and AA) on the page and fails on any serious or critical finding; at
+ * 360 px or less, also on sideways scrolling. The page's context must bypass CSP, which rightly
+ * refuses the injected script.
+ * @param {import('playwright-core').Page} page
+ * @param {string} where
+ */
+export async function axeCheck(page, where) {
+  await page.addScriptTag({ path: join(ROOT, 'node_modules/axe-core/axe.min.js') });
+  const { violations, passes } = await page.evaluate(async () => {
+    // @ts-ignore: injected above
+    const result = await window.axe.run(document, {
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'],
+    });
+    return {
+      violations: result.violations
+        .filter((/** @type {{ impact: string }} */ v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((/** @type {{ id: string, help: string }} */ v) => `${v.id}: ${v.help}`),
+      passes: result.passes.length,
+    };
+  });
+  assert.deepEqual(violations, [], where);
+  assert.ok(passes >= 10, `axe ran its rules on the ${where} (${passes} passed)`);
+  if ((page.viewportSize()?.width ?? Infinity) <= 360) {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${where}: no sideways scrolling at 360 px`);
+  }
 }

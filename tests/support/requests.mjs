@@ -15,7 +15,8 @@ const DAY = 24 * 3600 * 1000;
 /**
  * Creates a request as `staff`; returns its link parts and the server's answer.
  * @param {import('./accounts.mjs').Staff} staff
- * @param {{ label?: string, message?: string, maxFiles?: number, maxBytes?: number, expiresAt?: number }} [options]
+ * @param {{ label?: string, message?: string, maxFiles?: number, maxBytes?: number, expiresAt?: number,
+ *   base?: string }} [options] base: a stack other than the suite's
  */
 export async function createRequest(staff, options = {}) {
   const id = sd.b64Encode(sd.randomBytes(16));
@@ -32,7 +33,8 @@ export async function createRequest(staff, options = {}) {
     upload_token_hash: sd.b64Encode(sd.blake3(sd.requestUploadToken(rs))),
     wrapped_rs: sd.b64Encode(sd.wrapRequestSecret(staff.vault, sd.b64Decode(id), rs)),
   };
-  const res = await call(`${BASE}/api/requests`, {
+  const base = options.base ?? BASE;
+  const res = await call(`${base}/api/requests`, {
     method: 'POST',
     headers: asJson(staff),
     body: JSON.stringify(body),
@@ -43,7 +45,7 @@ export async function createRequest(staff, options = {}) {
   const token = sd.b64Encode(sd.requestUploadToken(rs));
   remember('an upload token', token);
   /** @type {RequestLink} */
-  const link = { id, pk, rs, token, link: `${BASE}/r/${id}#${sd.b64Encode(pk)}.${sd.b64Encode(rs)}` };
+  const link = { id, pk, rs, token, link: `${base}/r/${id}#${sd.b64Encode(pk)}.${sd.b64Encode(rs)}` };
   return { ...link, body, summary: res.body.request };
 }
 

@@ -18,6 +18,13 @@ const ENV = {
 };
 
 /**
+ * Where tests/support/accounts.mjs keeps the first admin's credentials for the stack whose state
+ * is `stateDir`: beside it, not in it, since the tests, not the stack, wrote them.
+ * @param {string} stateDir
+ */
+export const adminFileOf = (stateDir) => join(stateDir, '..', 'admin.json');
+
+/**
  * Whether `url` answers 200, accepting wrangler's self-signed certificate for https.
  * @param {string} url
  * @returns {Promise<boolean>}
@@ -46,8 +53,8 @@ export async function startStack({ port, stateDir, logFile, https = false }) {
     throw new Error(`something already listens on ${url}; stop it first`);
   }
   rmSync(stateDir, { recursive: true, force: true });
-  // The first admin's credentials belong to the state they were made in (tests/support/accounts.mjs).
-  rmSync(join(stateDir, '..', 'admin.json'), { force: true });
+  // The first admin's credentials belong to the state they were made in.
+  rmSync(adminFileOf(stateDir), { force: true });
   mkdirSync(stateDir, { recursive: true });
   execFileSync(WRANGLER, ['d1', 'migrations', 'apply', 'sealdrop', '--local', '--persist-to', stateDir], {
     cwd: ROOT,
