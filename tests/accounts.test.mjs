@@ -182,6 +182,13 @@ test('sessions: the cookie is HttpOnly, Secure, SameSite=Strict; CSRF and origin
   assert.equal(d1(`SELECT count(*) AS n FROM sessions WHERE token_hash = '${token}'`)[0].n, 0, 'stored hashed');
 
   const path = `${BASE}/api/session`;
+  // What a form on another site could send (text/plain needs no CORS preflight) is refused.
+  const crossSite = await call(path, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({ email: staff.email, login_key: sd.b64Encode(sd.loginKey(a)) }),
+  });
+  refusedWith(crossSite, 415, 'not_json');
   refusedWith(await call(path, { method: 'DELETE', headers: { cookie: again.cookie } }), 403, 'csrf_required');
   refusedWith(
     await call(path, { method: 'DELETE', headers: { cookie: again.cookie, 'sealdrop-csrf': staff.csrf } }),

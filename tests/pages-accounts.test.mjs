@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { launch, withSession, freshPage, axeCheck } from './support/browser.mjs';
 import { BASE, d1, remember } from './support/env.mjs';
-import { call } from './support/client.mjs';
+import { gzipSync } from 'node:zlib';
+import { call, sealShare, uploadShare } from './support/client.mjs';
+import { createRequest } from './support/requests.mjs';
 import { admin, as, newStaff, signIn } from './support/accounts.mjs';
 
 /** @type {import('playwright-core').Browser} */
@@ -199,5 +201,62 @@ test('axe-core, the keyboard and 360 px on the account pages', async () => {
   await page.keyboard.type(boss.password);
   await page.keyboard.press('Enter');
   await page.waitForSelector('body[data-state="kit"], body[data-state="done"]', { timeout: 30_000 });
+  await context.close();
+});
+
+test('the first load of every page is at most 350 KB compressed (ux.md)', async () => {
+  const boss = await admin();
+  const share = await uploadShare(BASE, await sealShare([{ name: 'weight-check.txt', data: randomBytes(100) }]), {
+    staff: boss,
+  });
+  const request = await createRequest(boss);
+  const { context, page } = await freshPage(browser, { staff: boss });
+  /** @type {Map<string, number>} */
+  const sizes = new Map();
+  page.on('response', async (res) => {
+    if (!res.url().startsWith(BASE) || res.url().includes('/api/')) return;
+    const body = await res.body().catch(() => Buffer.alloc(0));
+    sizes.set(res.url(), gzipSync(body).length);
+  });
+  const pages = [
+    ['/', 'idle'],
+    ['/mine', 'ready'],
+    ['/inbox', 'locked'],
+    ['/account', 'idle'],
+    ['/admin', 'ready'],
+    [new URL(share.link).pathname + new URL(share.link).hash, 'locked'],
+    [new URL(request.link).pathname + new URL(request.link).hash, 'idle'],
+  ];
+  const invite = await call(`${BASE}/api/invites`, {
+    method: 'POST',
+    headers: { ...as(boss), 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: `weight-${randomBytes(4).toString('hex')}@example.org`,
+      role: 'staff',
+      valid_hours: 1,
+    }),
+  });
+  /** @type {string[]} */
+  const report = [];
+  for (const [path, state] of [
+    ...pages,
+    ['signed out', ''],
+    ['/signin', 'idle'],
+    [`/join#${invite.body.token}`, 'idle'],
+  ]) {
+    if (path === 'signed out') {
+      await context.clearCookies();
+      continue;
+    }
+    sizes.clear();
+    await page.goto(`${BASE}${path}`);
+    await page.waitForSelector(`body[data-state="${state}"]`, { timeout: 30_000 });
+    await page.waitForLoadState('networkidle');
+    const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+    report.push(`${path.split('#')[0]} ${(total / 1000).toFixed(0)} KB`);
+    assert.ok(total <= 350_000, `${path}: ${total} bytes compressed`);
+    assert.ok(total > 50_000, `${path}: the module and scripts were counted (${total} bytes)`);
+  }
+  console.log(`first loads, gzip: ${report.join(', ')}`);
   await context.close();
 });

@@ -51,8 +51,22 @@ pub fn header(req: &Request, name: &str) -> ApiResult<Option<String>> {
     })
 }
 
-/// Reads and parses a JSON body of at most [`MAX_JSON_BODY`] bytes.
+/// Reads and parses a JSON body of at most [`MAX_JSON_BODY`] bytes. The body must say it is
+/// JSON: a form on another site can post text/plain without asking, but not application/json,
+/// which is what keeps sign-in and sign-up free of cross-site requests.
 pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
+    let json = header(req, "Content-Type")?.is_some_and(|t| {
+        t.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
+    if !json {
+        return Err(ApiError::new(
+            415,
+            "not_json",
+            "The request body must be JSON, sent with Content-Type: application/json.",
+        ));
+    }
     let too_large = || {
         ApiError::new(
             413,
