@@ -147,24 +147,20 @@ pub fn invite_hash(req: &Request) -> ApiResult<String> {
 
 /// Checks `Authorization: Sealdrop-Upload <upload token>` against a request's stored hash.
 pub fn check_upload_token(req: &Request, stored_hash: &str) -> ApiResult<()> {
-    let token = credential(
+    check_hashed(
         req,
-        "Sealdrop-Upload",
-        "upload_token_required",
-        "the request link's upload token",
-    )?;
-    if ct_eq(
-        hash_hex(token.as_bytes()).as_bytes(),
-        stored_hash.as_bytes(),
-    ) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
+        (
+            "Sealdrop-Upload",
+            "upload_token_required",
+            "the request link's upload token",
+        ),
+        stored_hash,
+        ApiError::new(
             403,
             "wrong_upload_token",
             "This upload token does not belong to this request; check the link.",
-        ))
-    }
+        ),
+    )
 }
 
 /// The lower-case hex BLAKE3 of a secret: the only form in which the server keeps one.
@@ -179,7 +175,7 @@ pub fn new_token() -> (String, String) {
 }
 
 /// The 32-byte secret of `Authorization: <scheme> <base64url>`.
-pub fn credential(req: &Request, scheme: &str, code: &'static str, what: &str) -> ApiResult<Key32> {
+fn credential(req: &Request, scheme: &str, code: &'static str, what: &str) -> ApiResult<Key32> {
     let missing = || ApiError::new(401, code, format!("This request needs {what}."));
     let value = header(req, "Authorization")?.ok_or_else(missing)?;
     let encoded = value
@@ -193,23 +189,34 @@ pub fn credential(req: &Request, scheme: &str, code: &'static str, what: &str) -
 
 /// Checks `Authorization: Bearer <owner token>` against the share's stored hash.
 pub fn check_owner(req: &Request, stored_hash: &str) -> ApiResult<()> {
-    let token = credential(
+    check_hashed(
         req,
-        "Bearer",
-        "owner_token_required",
-        "the share's owner token",
-    )?;
+        ("Bearer", "owner_token_required", "the share's owner token"),
+        stored_hash,
+        ApiError::new(
+            403,
+            "wrong_owner_token",
+            "This owner token does not belong to this share.",
+        ),
+    )
+}
+
+/// Checks the token of `Authorization: <scheme> <token>` against its stored BLAKE3 (hex), in
+/// constant time; `wrong` is the refusal when it does not match.
+fn check_hashed(
+    req: &Request,
+    (scheme, missing_code, what): (&str, &'static str, &str),
+    stored_hash: &str,
+    wrong: ApiError,
+) -> ApiResult<()> {
+    let token = credential(req, scheme, missing_code, what)?;
     if ct_eq(
         hash_hex(token.as_bytes()).as_bytes(),
         stored_hash.as_bytes(),
     ) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            403,
-            "wrong_owner_token",
-            "This owner token does not belong to this share.",
-        ))
+        Err(wrong)
     }
 }
 
