@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startStack, ROOT } from '../tests/support/stack.mjs';
-import { launch, OPFS_PICKER, NO_PICKER } from '../tests/support/browser.mjs';
+import { launch, withSession, OPFS_PICKER, NO_PICKER } from '../tests/support/browser.mjs';
+import { admin, asJson } from '../tests/support/accounts.mjs';
 import { sd, call } from '../tests/support/client.mjs';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' } } });
@@ -80,6 +81,8 @@ const stack = await startStack({
   logFile: join(ROOT, '.wrangler/bench/wrangler.log'),
 });
 const browser = await launch();
+// Shares are made by a signed-in person: the stack's first admin, through its setup link.
+const staff = await admin({ base: stack.url, stateDir: stack.stateDir });
 /** @type {string[][]} */
 const rows = [];
 try {
@@ -90,7 +93,7 @@ try {
   header.set([0x53, 0x44, 0x52, 0x50, 0x01, log2]);
   const created = await call(`${stack.url}/api/shares`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: asJson(staff),
     body: JSON.stringify({
       auth_key_hash: sd.b64Encode(new Uint8Array(32)),
       password: null,
@@ -129,8 +132,10 @@ try {
 
   // The share page.
   const up = await browser.newContext();
+  await withSession(up, staff);
   const page = await up.newPage();
   await page.goto(`${stack.url}/`);
+  await page.waitForSelector('body[data-state="idle"]');
   await page.setInputFiles('#file-input', file);
   // Both writers download the same link.
   await page.click('#options summary');

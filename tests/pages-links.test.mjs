@@ -38,6 +38,7 @@ test('a limit, an expiry and a password chosen on the share page hold on the dow
   await withSession(owner, await admin());
   const page = await owner.newPage();
   await page.goto(`${BASE}/`);
+  await page.waitForSelector('body[data-state="idle"]');
   await page.setInputFiles('#file-input', path);
   await page.click('#options summary');
   await page.check('input[name=expiry][value="86400"]');

@@ -51,6 +51,7 @@ test('the share page uploads several files and gives one link', async () => {
   assert.match(csp, /frame-ancestors 'none'/);
   assert.equal(headers['referrer-policy'], 'no-referrer');
   assert.equal(headers['x-content-type-options'], 'nosniff');
+  await page.waitForSelector('body[data-state="idle"]');
   await page.setInputFiles(
     '#file-input',
     files.map((f) => f.path),

@@ -11,7 +11,7 @@
 // error (the change failed; nothing changed; the form stays).
 import { apiJson, ApiError, apiSentence } from './api.js';
 import { byId, setPageState, setStatus } from './dom.js';
-import { clearFieldErrors, fieldError, newPasswordProblem } from './forms.js';
+import { clearFieldErrors, fieldProblem, newPasswordProblem } from './forms.js';
 import { downloadKit } from './kit.js';
 import {
   goToSignIn,
@@ -104,9 +104,9 @@ async function changePassword() {
   if (document.body.dataset.state === 'working') return;
   clearFieldErrors(form);
   const current = currentInput.value;
-  if (!current) return problem(currentInput, 'Type your current password.');
+  if (!current) return fieldProblem(currentInput, 'Type your current password.');
   const pw = newPasswordProblem(newInput.value, confirmInput.value);
-  if (pw) return problem(pw.field === 'password' ? newInput : confirmInput, pw.message);
+  if (pw) return fieldProblem(pw.field === 'password' ? newInput : confirmInput, pw.message);
 
   const sd = await loadWasm();
   // The kit: from this browser, or typed.
@@ -117,13 +117,16 @@ async function changePassword() {
     try {
       sk128 = sd.kitDecode(typedKit);
     } catch {
-      return problem(changeKitInput, 'This is not an emergency kit code. Check it and try again.');
+      return fieldProblem(changeKitInput, 'This is not an emergency kit code. Check it and try again.');
     }
   } else {
     sk128 = await loadKit(account.id);
     if (!sk128) {
       changeKitField.hidden = false;
-      return problem(changeKitInput, 'Type the code from your emergency kit: your keys need it to be wrapped again.');
+      return fieldProblem(
+        changeKitInput,
+        'Type the code from your emergency kit: your keys need it to be wrapped again.',
+      );
     }
   }
 
@@ -147,7 +150,7 @@ async function changePassword() {
       setBusy(false);
       setPageState('error');
       const field = typedKit ? changeKitInput : currentInput;
-      return problem(
+      return fieldProblem(
         field,
         typedKit
           ? 'The current password or the emergency kit code is wrong: together they do not open your keys. Nothing was changed.'
@@ -208,7 +211,7 @@ async function changePassword() {
     if (isSignedOut(err)) return goToSignIn();
     setPageState('error');
     if (err instanceof ApiError && err.code === 'wrong_credentials') {
-      return problem(currentInput, 'The current password is wrong. Nothing was changed.');
+      return fieldProblem(currentInput, 'The current password is wrong. Nothing was changed.');
     }
     if (err instanceof RequestKeyError) {
       setStatus(
@@ -262,16 +265,6 @@ async function rewrapRequests(sd, vaultOld, vaultNew) {
       rs.fill(0);
     }
   });
-}
-
-/**
- * @param {HTMLInputElement} input
- * @param {string} message
- */
-function problem(input, message) {
-  fieldError(input, message);
-  setStatus(message, 'error');
-  input.focus();
 }
 
 /** @param {boolean} busy */

@@ -11,9 +11,9 @@
 // button.cancel. tr[data-share-id] (data-state = the share's state) with button.revoke, and
 // button.revoke + button.keep to confirm.
 import { apiJson, ApiError, apiSentence } from './api.js';
-import { byId, el, setPageState, setStatus, timeEl } from './dom.js';
+import { byId, cell, confirmGroup, el, setPageState, setStatus, timeEl } from './dom.js';
 import { formatSize, plural } from './format.js';
-import { clearFieldErrors, copyField, fieldError, looksLikeEmail } from './forms.js';
+import { clearFieldErrors, copyLink, fieldError, looksLikeEmail } from './forms.js';
 import { goToSignIn, isSignedOut, renderNav, requireSession } from './session.js';
 import { STATE_WORDS, toSummary } from './share-summary.js';
 
@@ -64,15 +64,7 @@ inviteForm.addEventListener('submit', (event) => {
   event.preventDefault();
   invite();
 });
-inviteCopy.addEventListener('click', async () => {
-  const copied = await copyField(inviteLink, inviteCopy);
-  setStatus(
-    copied
-      ? 'Copied. The invitation link is on your clipboard.'
-      : 'Copying was blocked by the browser. The link is selected: press Ctrl+C (or ⌘C) to copy it.',
-    copied ? 'success' : 'error',
-  );
-});
+inviteCopy.addEventListener('click', () => copyLink(inviteLink, inviteCopy, 'invitation link'));
 start();
 
 async function start() {
@@ -126,19 +118,6 @@ function report(err, consequence) {
 }
 
 /**
- * A cell that names its column, for the narrow layout where rows stack as cards.
- * @param {string} label
- * @param {(Node | string)[]} content
- */
-function cell(label, ...content) {
-  const td = el('td', { attrs: { 'data-label': label } });
-  const body = el('div');
-  body.append(...content);
-  td.append(body);
-  return td;
-}
-
-/**
  * @param {string} text
  * @param {string} className
  * @param {() => void} onClick
@@ -153,26 +132,6 @@ function rowButton(text, className, onClick, options = {}) {
   b.disabled = options.busy === true;
   b.addEventListener('click', onClick);
   return b;
-}
-
-/**
- * The question and its two buttons, in place of the row's actions. "Keep" is focused first, so
- * that a stray Enter changes nothing; Escape keeps too.
- * @param {string} id
- * @param {string} question
- * @param {HTMLButtonElement} yes
- * @param {HTMLButtonElement} keep
- */
-function confirmGroup(id, question, yes, keep) {
-  const q = el('p', { className: 'confirm-question', text: question, attrs: { id: `q-${id}` } });
-  const group = el('div', { className: 'confirm', attrs: { role: 'group', 'aria-labelledby': `q-${id}` } });
-  group.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') keep.click();
-  });
-  const buttons = el('div', { className: 'row-actions' });
-  buttons.append(yes, keep);
-  group.append(q, buttons);
-  return group;
 }
 
 /**
@@ -269,7 +228,7 @@ function accountActions(row, self, describedBy) {
     const question = disabled
       ? `Enable ${account.email}? They can sign in again.`
       : `Disable ${account.email}? They are signed out at once.`;
-    return [confirmGroup(account.id, question, yes, keep)];
+    return [confirmGroup(`q-${account.id}`, question, yes, keep)];
   }
   const list = el('div', { className: 'row-actions' });
   const button = rowButton(verb, `${className} secondary`, () => confirmAccount(row, true), {
@@ -481,7 +440,7 @@ function renderShare(row) {
   if (row.confirming) {
     const yes = rowButton('Revoke', 'revoke danger', () => revoke(row), { busy: row.busy, describedBy });
     const keep = rowButton('Keep', 'keep secondary', () => confirmShare(row, false), { busy: row.busy, describedBy });
-    actions = [confirmGroup(share.id, 'Revoke this link? Nobody can download with it after.', yes, keep)];
+    actions = [confirmGroup(`q-${share.id}`, 'Revoke this link? Nobody can download with it after.', yes, keep)];
   } else if (share.state === 'active' || share.state === 'uploading') {
     actions = [rowButton('Revoke', 'revoke secondary', () => confirmShare(row, true), { busy: row.busy, describedBy })];
   }

@@ -1,4 +1,4 @@
-// Small DOM helpers every page uses. Anything that came from a file or the server is set as
+// Small DOM helpers the pages share. Anything that came from a file or the server is set as
 // text, never parsed as markup: file names are chosen by whoever sent the file.
 import { formatDateTime, formatRelative } from './format.js';
 
@@ -81,4 +81,38 @@ export function setupPasswordToggle(input, button) {
   set(false);
   button.addEventListener('click', () => set(input.type === 'password'));
   return () => set(false);
+}
+
+/**
+ * A table cell that names its column, for the narrow layout where rows stack as cards.
+ * @param {string} label
+ * @param {(Node | string)[]} content
+ */
+export function cell(label, ...content) {
+  const td = el('td', { attrs: { 'data-label': label } });
+  // One box for the content, so that the narrow layout's label and the content sit side by side.
+  const body = el('div');
+  body.append(...content);
+  td.append(body);
+  return td;
+}
+
+/**
+ * A question and its two answers, in place of a row's actions. The caller focuses Keep first,
+ * so that a stray Enter changes nothing; Escape keeps too.
+ * @param {string} id the question's id
+ * @param {string} question
+ * @param {HTMLButtonElement} yes
+ * @param {HTMLButtonElement} keep
+ */
+export function confirmGroup(id, question, yes, keep) {
+  const q = el('p', { className: 'confirm-question', text: question, attrs: { id } });
+  const group = el('div', { className: 'confirm', attrs: { role: 'group', 'aria-labelledby': id } });
+  group.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') keep.click();
+  });
+  const buttons = el('div', { className: 'row-actions' });
+  buttons.append(yes, keep);
+  group.append(q, buttons);
+  return group;
 }

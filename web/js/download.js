@@ -1,7 +1,8 @@
 // The download page, /d/<share id>#<link secret>. Before the click it shows only the share's
 // state (and a password field for password shares): mail scanners open links, and only a
 // person's click may spend a download. After it: the password's Argon2id in a worker, proof of
-// the key, the sealed manifest and metadata opened here, then one row per file.
+// the key, the sealed manifest and metadata opened here, then one row per file, which
+// js/download-row.js downloads into.
 //
 // body data-state: loading, locked (ready for the click), checking (after it, until the files
 // or a refusal show), ready, downloading, done, error, bad-link, not-found, and the refusals of
@@ -12,16 +13,21 @@ import { byId, el, setStatus, setPageState, setupPasswordToggle, timeEl } from '
 import { formatSize, plural } from './format.js';
 import { deriveShareSecret, isPasswordParams } from './password.js';
 import { STATE_MESSAGES, goneState, revealRefusal } from './refusals.js';
-import { RateMeter, progressLine, setBar } from './progress.js';
-import { canPickFile, canPickFolder, pickFileSink, pickFolder, streamSink, isPickerCancel } from './save.js';
-import { downloadFile, TamperedError } from './payload.js';
+import { canPickFile, canPickFolder, pickFolder, streamSink, isPickerCancel } from './save.js';
+import {
+  TAMPERED,
+  downloadInto,
+  downloadParts,
+  errorSentence,
+  failureSentence,
+  showFailed,
+  sinkFromClick,
+} from './download-row.js';
 
 /** @typedef {import('./payload.js').ContentsFile} ContentsFile */
 /** @typedef {import('./save.js').Sink} Sink */
 
-const TAMPERED = 'This file was changed after it was sent. Nothing was saved.';
 const VERIFIED = 'Verified: content matches what was sent';
-const PROGRESS_INTERVAL_MS = 100;
 
 const unlock = byId('unlock', HTMLElement);
 const unlockForm = byId('unlock-form', HTMLFormElement);
@@ -281,13 +287,7 @@ function makeRow(j, name, size, file, fileSecret) {
     attrs: { type: 'button', 'aria-label': `Download ${name}` },
   });
   head.append(nameEl, sizeEl, button);
-  const bar = el('progress', { attrs: { max: '1', value: '0', 'aria-labelledby': `file-${j}-name` } });
-  bar.hidden = true;
-  const detail = el('p', { className: 'detail' });
-  const proof = el('details', { className: 'proof' });
-  const contentId = el('code', { className: 'content-id' });
-  proof.append(el('summary', { text: 'Content id' }), contentId);
-  proof.hidden = true;
+  const { bar, detail, proof, contentId } = downloadParts(nameEl.id, 'detail');
   li.append(head, bar, detail, proof);
   /** @type {Item} */
   const item = { j, file, fileSecret, name, size, li, button, bar, detail, proof, contentId };
@@ -338,16 +338,8 @@ function showFiles(items) {
 /** @param {Item} item */
 async function startOne(item) {
   if (busy) return;
-  /** @type {Sink} */
-  let sink;
-  try {
-    // The picker must open straight from the click: browsers refuse it once the click is stale.
-    sink = canPickFile() ? await pickFileSink(item.name) : await streamSink(item.name, item.size);
-  } catch (err) {
-    if (!isPickerCancel(err)) showFailure(item, `${errorSentence(err)} Nothing was saved.`);
-    return;
-  }
-  await runBatch([item], async () => sink);
+  const sink = await sinkFromClick(item.name, item.size, (sentence) => showFailure(item, sentence));
+  if (sink) await runBatch([item], async () => sink);
 }
 
 async function startAll() {
@@ -421,65 +413,25 @@ async function runBatch(items, sinkFor) {
  */
 async function downloadOne(share, item, sinkFor) {
   const sd = await wasm;
-  item.li.dataset.state = 'downloading';
-  item.bar.hidden = false;
-  item.proof.hidden = true;
-  setBar(item.bar, 0, 1);
-  item.detail.textContent = 'Starting…';
-  const meter = new RateMeter();
-  let shownAt = 0;
-  let resuming = false;
   try {
-    const sink = await sinkFor(item);
-    const contentId = await downloadFile({
-      sd,
-      shareId: share.id,
-      ticket: share.ticket,
-      fileSecret: item.fileSecret,
-      file: item.file,
-      manifest: share.manifest,
-      size: item.size,
-      sink,
-      onProgress: (received) => {
-        const now = performance.now();
-        if (now - shownAt < PROGRESS_INTERVAL_MS && received < item.file.payload_size) return;
-        shownAt = now;
-        if (resuming && received > 0) {
-          resuming = false;
-          setStatus(`Connection back. Downloading “${item.name}”…`);
-        }
-        meter.sample(received, now);
-        setBar(item.bar, received, item.file.payload_size);
-        const plain = Math.round((received / item.file.payload_size) * item.size);
-        item.detail.textContent = progressLine(plain, item.size, meter);
+    return await downloadInto(item, {
+      name: item.name,
+      logId: String(item.j),
+      job: {
+        sd,
+        shareId: share.id,
+        ticket: share.ticket,
+        fileSecret: item.fileSecret,
+        file: item.file,
+        manifest: share.manifest,
+        size: item.size,
       },
-      onRetry: (waitMs) => {
-        item.detail.textContent = `Connection lost. Resuming by itself in ${Math.ceil(waitMs / 1000)} s…`;
-        setStatus(`Connection lost while downloading “${item.name}”. It resumes by itself; nothing is lost.`);
-        resuming = true;
-      },
+      sink: () => sinkFor(item),
+      verified: VERIFIED,
+      idleState: 'idle',
     });
-    item.li.dataset.state = 'verified';
-    setBar(item.bar, 1, 1);
-    item.detail.textContent = `${VERIFIED}.`;
-    item.contentId.textContent = contentId;
-    item.proof.hidden = false;
-    return 'verified';
   } catch (err) {
-    if (err instanceof TamperedError) {
-      console.warn(`file ${item.j}: ${err.message}`);
-      item.li.dataset.state = 'tampered';
-      item.bar.hidden = true;
-      item.detail.textContent = TAMPERED;
-      return 'tampered';
-    }
-    if (err instanceof DOMException && err.name === 'AbortError') {
-      item.li.dataset.state = 'idle';
-      item.bar.hidden = true;
-      item.detail.textContent = 'Download cancelled. Nothing was saved.';
-      return 'cancelled';
-    }
-    showFailure(item, failureSentence(err));
+    showFailure(item, failureSentence(err, reloadAdvice));
     return 'failed';
   }
 }
@@ -489,31 +441,19 @@ async function downloadOne(share, item, sinkFor) {
  * @param {string} sentence
  */
 function showFailure(item, sentence) {
-  item.li.dataset.state = 'failed';
-  item.bar.hidden = true;
-  item.detail.textContent = sentence;
+  showFailed(item, sentence);
   if (!busy) setStatus(`“${item.name}”: ${sentence}`, 'error');
 }
 
-/** @param {unknown} err */
-function failureSentence(err) {
-  if (err instanceof ApiError && err.status === 0) {
-    return 'The connection was lost and did not come back. Nothing was saved. Choose Download to try again.';
-  }
-  if (err instanceof ApiError && [401, 403, 410].includes(err.status)) {
-    return `${apiSentence(err)} Nothing was saved. Reload the page and decrypt the files again to continue.`;
-  }
-  return `${errorSentence(err)} Nothing was saved. Choose Download to try again.`;
-}
-
-/** @param {unknown} err */
-function errorSentence(err) {
-  if (err instanceof ApiError) return apiSentence(err);
-  if (err instanceof Error && err.name === 'SealdropError') return 'Decrypting failed in this browser.';
-  if (err instanceof DOMException && err.name === 'NotAllowedError') return 'The browser did not allow saving there.';
-  if (err instanceof DOMException && err.name === 'QuotaExceededError') return 'The disk is full.';
-  if (err instanceof Error && err.message && !(err instanceof DOMException)) return err.message;
-  return 'Saving the file failed.';
+/**
+ * The ticket no longer opens the share's files, or the share is gone: decrypting again from the
+ * link gets a new ticket, or says why not.
+ * @param {ApiError} err
+ */
+function reloadAdvice(err) {
+  return [401, 403, 410].includes(err.status)
+    ? `${apiSentence(err)} Nothing was saved. Reload the page and decrypt the files again to continue.`
+    : null;
 }
 
 /** @param {boolean} disabled */

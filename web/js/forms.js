@@ -1,10 +1,11 @@
-// Field errors and copying for the account pages' forms (join, sign-in, account, admin). An
-// error is tied to its field (aria-invalid, aria-describedby) so screen readers read it with the
-// field, and the page's status line says it too.
+// Field errors and copying for the staff pages' forms (join, sign-in, account, admin, inbox,
+// share). An error is tied to its field (aria-invalid, aria-describedby) so screen readers read
+// it with the field, and the page's status line says it too.
+import { setStatus } from './dom.js';
 
 /**
  * Marks `input` invalid with `message` in the element `errorId` (a .field-error next to it).
- * @param {HTMLInputElement | HTMLSelectElement} input
+ * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} input
  * @param {string} message
  */
 export function fieldError(input, message) {
@@ -24,6 +25,17 @@ export function fieldError(input, message) {
 }
 
 /**
+ * A field's error, said in the status line too, with the field focused to put it right.
+ * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} input
+ * @param {string} message
+ */
+export function fieldProblem(input, message) {
+  fieldError(input, message);
+  setStatus(message, 'error');
+  input.focus();
+}
+
+/**
  * Clears the errors fieldError set on the inputs under `root`.
  * @param {ParentNode} root
  */
@@ -39,24 +51,28 @@ export function clearFieldErrors(root) {
 }
 
 /**
- * Copies the value of a read-only field, with "Copied" on the button for a moment.
+ * Copies the link in a read-only field, with "Copied" on the button for a moment; the status
+ * line says whether it worked.
  * @param {HTMLInputElement} input
  * @param {HTMLButtonElement} button
- * @returns {Promise<boolean>} whether it reached the clipboard
+ * @param {string} [what] the link, as the status line names it
  */
-export async function copyField(input, button) {
+export async function copyLink(input, button, what = 'link') {
   try {
     await navigator.clipboard.writeText(input.value);
   } catch {
     // Clipboard API refused (permissions, older browser): fall back to copying the selection.
     input.select();
-    if (!document.execCommand('copy')) return false;
+    if (!document.execCommand('copy')) {
+      setStatus('Copying was blocked by the browser. The link is selected: press Ctrl+C (or ⌘C) to copy it.', 'error');
+      return;
+    }
   }
   button.textContent = 'Copied';
+  setStatus(`Copied. The ${what} is on your clipboard.`, 'success');
   setTimeout(() => {
     button.textContent = 'Copy';
   }, 3000);
-  return true;
 }
 
 /** At least this many characters in a new account password. */

@@ -12,7 +12,7 @@
 import { apiJson, ApiError, apiSentence } from './api.js';
 import { byId, setPageState, setStatus, setupPasswordToggle } from './dom.js';
 import { formatRelative } from './format.js';
-import { clearFieldErrors, fieldError, looksLikeEmail, newPasswordProblem } from './forms.js';
+import { clearFieldErrors, fieldError, fieldProblem, looksLikeEmail, newPasswordProblem } from './forms.js';
 import { downloadKit } from './kit.js';
 import { acceptSession, saveKit, storeVaultKey, stretch } from './session.js';
 import { loadWasm } from './wasm.js';
@@ -164,10 +164,10 @@ async function create() {
   const email = emailInput.value.trim();
   const name = nameInput.value.trim();
   const password = passwordInput.value;
-  if (!looksLikeEmail(email)) return problem(emailInput, 'Type your email address, like name@example.org.');
-  if (!name) return problem(nameInput, 'Type your name.');
+  if (!looksLikeEmail(email)) return fieldProblem(emailInput, 'Type your email address, like name@example.org.');
+  if (!name) return fieldProblem(nameInput, 'Type your name.');
   const pw = newPasswordProblem(password, confirmInput.value);
-  if (pw) return problem(pw.field === 'password' ? passwordInput : confirmInput, pw.message);
+  if (pw) return fieldProblem(pw.field === 'password' ? passwordInput : confirmInput, pw.message);
 
   setPageState('working');
   setBusy(true);
@@ -213,16 +213,6 @@ async function create() {
   } finally {
     for (const s of secrets) s.fill(0);
   }
-}
-
-/**
- * @param {HTMLInputElement} input
- * @param {string} message
- */
-function problem(input, message) {
-  fieldError(input, message);
-  setStatus(message, 'error');
-  input.focus();
 }
 
 /** @param {boolean} busy */

@@ -1,12 +1,13 @@
 // The emergency kit as a file: the code (wasm kitEncode, crates/core staff.rs) with what a
 // person needs to use it again.
+import { saveText } from './save.js';
 
 /**
  * Hands the emergency kit to the browser as a small text file to keep.
  * @param {{ code: string, email: string, accountId: string }} kit
  */
 export function downloadKit(kit) {
-  const text = [
+  saveText('sealdrop-emergency-kit.txt', [
     'sealdrop emergency kit',
     '',
     `Site:           ${location.origin}`,
@@ -21,15 +22,5 @@ export function downloadKit(kit) {
     'If you lose either your password or this emergency kit, the files sent to your earlier',
     'requests cannot be opened again. Nobody can recover them: not an administrator, not sealdrop.',
     '',
-  ].join('\r\n');
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = 'sealdrop-emergency-kit.txt';
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // Late enough for the browser to have started the download.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  ]);
 }

@@ -5,7 +5,7 @@
 // body data-state: loading, ready, empty, error. Rows: tr[data-id] with data-state = the
 // server's state; data-locked = "true" | "false".
 import { apiJson, ApiError, apiSentence, withRetry } from './api.js';
-import { byId, el, setStatus, setPageState, timeEl } from './dom.js';
+import { byId, cell, el, setStatus, setPageState, timeEl } from './dom.js';
 import { formatSize, plural } from './format.js';
 import { STATE_WORDS, toSummary } from './share-summary.js';
 import { requireSession, renderNav, isSignedOut, goToSignIn } from './session.js';
@@ -111,20 +111,6 @@ function renderRow(row) {
     cell('Downloads', `${view.downloads} of ${view.max_downloads ?? 'unlimited'}`),
     cell('Actions', ...actions(row)),
   );
-}
-
-/**
- * A cell that names its column, for the narrow layout where rows stack as cards.
- * @param {string} label
- * @param {(Node | string)[]} content
- */
-function cell(label, ...content) {
-  const td = el('td', { attrs: { 'data-label': label } });
-  // One box for the content, so that the narrow layout's label and the content sit side by side.
-  const body = el('div');
-  body.append(...content);
-  td.append(body);
-  return td;
 }
 
 /**

@@ -6,16 +6,14 @@
 // t, p}. Worker -> page: {type: 'done', ss: Uint8Array (transferred)} or {type: 'error', kind}
 // where kind is the module's error kind ('argon2 parameters', 'bad encoding', ...) or null.
 import { loadWasm } from './wasm.js';
+import { serveDerivation } from './derivation.js';
 
-const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
-
-scope.addEventListener('message', async (event) => {
-  const msg = event.data ?? {};
+serveDerivation('ss', async (msg) => {
   /** @type {Uint8Array} */
   const ls = msg.ls instanceof Uint8Array ? msg.ls : new Uint8Array(0);
   try {
     const sd = await loadWasm();
-    const ss = sd.shareSecretWithPassword(
+    return sd.shareSecretWithPassword(
       ls,
       String(msg.password),
       sd.b64Decode(String(msg.salt)),
@@ -23,10 +21,6 @@ scope.addEventListener('message', async (event) => {
       Number(msg.t),
       Number(msg.p),
     );
-    scope.postMessage({ type: 'done', ss }, [ss.buffer]);
-  } catch (err) {
-    const kind = err instanceof Error && err.name === 'SealdropError' ? String(/** @type {any} */ (err).kind) : null;
-    scope.postMessage({ type: 'error', kind });
   } finally {
     ls.fill(0);
   }

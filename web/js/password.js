@@ -1,5 +1,6 @@
 // The download page's side of password shares: the parameters the server holds for them, and
-// running their Argon2id in js/password-worker.js.
+// running their Argon2id in js/password-worker.js. The staff pages run theirs the same way
+// (js/session.js, js/stretch-worker.js); js/derivation.js is the workers' side.
 
 /** @typedef {{ salt: string, m_kib: number, t: number, p: number }} PasswordParams */
 
@@ -38,19 +39,33 @@ export function isPasswordParams(value) {
  * @returns {Promise<Uint8Array>}
  */
 export function deriveShareSecret(ls, password, params) {
+  const { salt, m_kib, t, p } = params;
+  return deriveInWorker('/js/password-worker.js', { ls, password, salt, m_kib, t, p }, [ls.buffer], 'ss');
+}
+
+/**
+ * Runs one Argon2id derivation in a worker of its own, ended after it, which also gives its
+ * memory back.
+ * @param {string} url the worker's script
+ * @param {Record<string, unknown>} message what it derives from
+ * @param {Transferable[]} transfer
+ * @param {string} field where its answer {type: 'done'} holds the key
+ * @returns {Promise<Uint8Array>}
+ */
+export function deriveInWorker(url, message, transfer, field) {
   return new Promise((resolve, reject) => {
-    const worker = new Worker('/js/password-worker.js', { type: 'module' });
+    const worker = new Worker(url, { type: 'module' });
     worker.addEventListener('message', (event) => {
       worker.terminate();
       const msg = event.data;
-      if (msg?.type === 'done' && msg.ss instanceof Uint8Array) resolve(msg.ss);
+      const key = msg?.[field];
+      if (msg?.type === 'done' && key instanceof Uint8Array) resolve(key);
       else reject(new DeriveError(typeof msg?.kind === 'string' ? msg.kind : null));
     });
     worker.addEventListener('error', () => {
       worker.terminate();
       reject(new DeriveError(null));
     });
-    const { salt, m_kib, t, p } = params;
-    worker.postMessage({ ls, password, salt, m_kib, t, p }, [ls.buffer]);
+    worker.postMessage(message, transfer);
   });
 }

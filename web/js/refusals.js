@@ -58,13 +58,13 @@ export function revealRefusal(err, hasPassword) {
           retry: true,
         };
   }
-  if (!(err instanceof ApiError)) {
-    return {
-      state: 'error',
-      message: `${apiSentence(err)} Nothing was downloaded. Reload the page to try again.`,
-      retry: true,
-    };
-  }
+  /** @type {Refusal} */
+  const otherwise = {
+    state: 'error',
+    message: `${apiSentence(err)} Nothing was downloaded. Reload the page to try again.`,
+    retry: true,
+  };
+  if (!(err instanceof ApiError)) return otherwise;
   if (err.code === 'wrong_key') {
     // The server's sentence carries the tries left; what to check next depends on the share.
     const next = hasPassword
@@ -103,9 +103,5 @@ export function revealRefusal(err, hasPassword) {
       retry: true,
     };
   }
-  return {
-    state: 'error',
-    message: `${apiSentence(err)} Nothing was downloaded. Reload the page to try again.`,
-    retry: true,
-  };
+  return otherwise;
 }

@@ -11,36 +11,27 @@
 // stopped half way; the rows and the receipt then stay on the page.
 // Hooks: #file-input, #folder-input (its button #folder-button only where folders can be picked),
 // #upload-button, #cancel, #fingerprint, file rows li[data-file="<name>"][data-state] with the
-// states ready, waiting, uploading, sent, failed; the receipt ul#receipt with one
-// li[data-name="<name>"][data-content-id] per delivered file; #save-receipt.
+// states ready, waiting, uploading, sent, failed; the receipt's hooks are js/request-receipt.js's.
+// Rows and progress are js/upload-rows.js's, dropped folders are read by js/drop-zone.js.
 import { apiJson, ApiError, apiSentence, withRetry } from './api.js';
 import { loadWasm } from './wasm.js';
 import { byId, el, setStatus, setPageState, timeEl } from './dom.js';
-import { formatDateTime, formatSize, plural } from './format.js';
-import { RateMeter, progressLine, setBar } from './progress.js';
+import { formatSize, plural } from './format.js';
+import { DEFAULT_LIMITS, fetchLimits } from './limits.js';
+import { setupDropZone, splitDrop, walkFolder } from './drop-zone.js';
+import { Uploader, guardUnload, isEditable, makeUploadRow } from './upload-rows.js';
+import { addReceipt, receiptCount, saveReceipt } from './request-receipt.js';
 
-/** @typedef {{ max_file_bytes: number, log2_chunk: number | null }} Limits */
 /**
  * What the intake answer says, checked.
  * @typedef {{ fromName: string, fromEmail: string, message: string, expiresAt: number,
  *   maxFiles: number, maxBytes: number, filesLeft: number, bytesLeft: number, state: string }} Intake
  */
 /**
- * @typedef {Object} Row
- * @property {File} file
- * @property {string} name the name sealed with it: a folder's files carry their path in it
- * @property {HTMLLIElement} li
- * @property {HTMLButtonElement} remove
- * @property {HTMLProgressElement} bar
- * @property {HTMLElement} detail
- * @property {RateMeter} meter
- * @property {number} payloadSize
- * @property {number} sent
+ * A file's row; a folder's files carry their path in its name, the name sealed with them.
+ * @typedef {import('./upload-rows.js').UploadRow} Row
  */
-/** @typedef {{ name: string, size: number, contentId: string, at: number }} Receipt */
 
-const DEFAULT_LIMITS = { max_file_bytes: 10 * 2 ** 30, log2_chunk: null };
-const CANCEL_GRACE_MS = 10000;
 // A drop of a thousand files too many would otherwise list a thousand sentences.
 const MAX_REFUSALS_SHOWN = 10;
 const WORKING = 'Encrypting and sending. Keep this tab open until every file shows Sent.';
@@ -63,20 +54,14 @@ const limitsHint = byId('limits-hint', HTMLElement);
 const refusedList = byId('refused', HTMLUListElement);
 const filesSection = byId('files', HTMLElement);
 const fileList = byId('file-list', HTMLUListElement);
-const totalBox = byId('total', HTMLElement);
-const totalBar = byId('total-bar', HTMLProgressElement);
-const totalDetail = byId('total-detail', HTMLElement);
 const uploadButton = byId('upload-button', HTMLButtonElement);
 const cancelButton = byId('cancel', HTMLButtonElement);
-const receiptSection = byId('receipt-section', HTMLElement);
 const receiptHeading = byId('receipt-heading', HTMLElement);
-const receiptList = byId('receipt', HTMLUListElement);
 const saveReceiptButton = byId('save-receipt', HTMLButtonElement);
 const moreButton = byId('more-button', HTMLButtonElement);
 const fingerprintNote = byId('fingerprint-note', HTMLElement);
 const fingerprintEl = byId('fingerprint', HTMLElement);
 
-/** @type {Limits} */
 let limits = DEFAULT_LIMITS;
 /** @type {{ id: string, publicKey: string, requestSecret: string, token: string } | null} */
 let link = null;
@@ -87,13 +72,16 @@ let fingerprint = '';
 let rows = [];
 /** @type {Row[]} the rows the running (or last) batch sends, by the worker's index */
 let batch = [];
-/** @type {Receipt[]} */
-const receipts = [];
-/** @type {Worker | null} */
-let worker = null;
-const totalMeter = new RateMeter();
-let rowIds = 0;
-let retrying = false;
+const uploader = new Uploader(cancelButton, {
+  working: WORKING,
+  lost: 'Connection lost. Sending resumes by itself when it is back; keep this tab open.',
+  back: `Connection back. ${WORKING}`,
+  onLoadError: () =>
+    fail(
+      'The encryption module could not be loaded. Nothing was sent; your files are unchanged. Reload the page and try again.',
+    ),
+  onMessage: onWorkerMessage,
+});
 
 const canPickFolders = 'webkitdirectory' in folderInput;
 if (canPickFolders) {
@@ -110,17 +98,18 @@ for (const input of [fileInput, folderInput]) {
     input.value = '';
   });
 }
-setupDropZone();
+setupDropZone(dropZone, isEditable, addDropped);
 uploadButton.addEventListener('click', startSend);
-cancelButton.addEventListener('click', cancelSend);
-saveReceiptButton.addEventListener('click', saveReceipt);
+cancelButton.addEventListener('click', () => uploader.cancel());
+saveReceiptButton.addEventListener('click', () =>
+  saveReceipt({
+    to: [intake?.fromName, intake?.fromEmail ? `<${intake.fromEmail}>` : ''].filter(Boolean).join(' '),
+    requestId: link?.id ?? '',
+    fingerprint,
+  }),
+);
 moreButton.addEventListener('click', sendMore);
-window.addEventListener('beforeunload', (event) => {
-  if (document.body.dataset.state === 'working') {
-    event.preventDefault();
-    event.returnValue = '';
-  }
-});
+guardUnload();
 main();
 
 async function main() {
@@ -181,12 +170,7 @@ function uploadAuth() {
 
 async function loadLimits() {
   try {
-    const got = await apiJson('/api/limits');
-    limits = {
-      max_file_bytes: Number(got.max_file_bytes) || DEFAULT_LIMITS.max_file_bytes,
-      log2_chunk:
-        Number.isInteger(got.log2_chunk) && got.log2_chunk >= 16 && got.log2_chunk <= 24 ? got.log2_chunk : null,
-    };
+    limits = (await fetchLimits()).limits;
   } catch {
     // The defaults stand; the server refuses a file that is too large when it is sent.
   }
@@ -257,9 +241,9 @@ function closed(state) {
   render();
   setStatus(
     state === 'expired'
-      ? `This request has expired, so no more files can be sent with this link. ${receipts.length ? 'The files listed in the receipt were delivered. ' : 'Nothing was sent. '}Ask ${asker()} for a new link if you still need to send files.`
-      : `This request has received all the files it allows, so no more can be sent. ${receipts.length ? 'The files listed in the receipt were delivered. ' : 'Files sent earlier were delivered. '}If you have more to send, ask ${asker()} for a new link.`,
-    receipts.length ? 'info' : 'error',
+      ? `This request has expired, so no more files can be sent with this link. ${receiptCount() ? 'The files listed in the receipt were delivered. ' : 'Nothing was sent. '}Ask ${asker()} for a new link if you still need to send files.`
+      : `This request has received all the files it allows, so no more can be sent. ${receiptCount() ? 'The files listed in the receipt were delivered. ' : 'Files sent earlier were delivered. '}If you have more to send, ask ${asker()} for a new link.`,
+    receiptCount() ? 'info' : 'error',
   );
 }
 
@@ -273,7 +257,7 @@ function badLink() {
 
 /** @param {unknown} err why the intake (or a batch) was refused */
 function refuse(err) {
-  const sent = receipts.length ? ' The files listed in the receipt were delivered.' : ' Nothing was sent.';
+  const sent = receiptCount() ? ' The files listed in the receipt were delivered.' : ' Nothing was sent.';
   const code = err instanceof ApiError ? err.code : null;
   const status = err instanceof ApiError ? err.status : 0;
   if (status === 404 || code === 'not_found') {
@@ -306,87 +290,20 @@ function fail(message) {
   setStatus(message, 'error');
 }
 
-function setupDropZone() {
-  // Without these, a file dropped next to the zone would replace the page with the file.
-  window.addEventListener('dragover', (e) => e.preventDefault());
-  window.addEventListener('drop', (e) => e.preventDefault());
-  dropZone.addEventListener('dragenter', (e) => {
-    e.preventDefault();
-    if (canEdit()) dropZone.classList.add('dragging');
-  });
-  dropZone.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    if (e.dataTransfer) e.dataTransfer.dropEffect = canEdit() ? 'copy' : 'none';
-  });
-  dropZone.addEventListener('dragleave', (e) => {
-    if (!(e.relatedTarget instanceof Node && dropZone.contains(e.relatedTarget))) dropZone.classList.remove('dragging');
-  });
-  dropZone.addEventListener('drop', (e) => {
-    e.preventDefault();
-    dropZone.classList.remove('dragging');
-    if (!canEdit() || !e.dataTransfer) return;
-    // Entries must be taken while the drop event runs: the list empties once it returns.
-    const items = Array.from(e.dataTransfer.items ?? []).filter((item) => item.kind === 'file');
-    const entries = items.map((item) => item.webkitGetAsEntry?.() ?? null);
-    /** @type {{ file: File, name: string }[]} */
-    const plain = [];
-    /** @type {FileSystemDirectoryEntry[]} */
-    const folders = [];
-    if (items.length === 0 || entries.every((entry) => entry === null)) {
-      for (const file of Array.from(e.dataTransfer.files)) plain.push({ file, name: file.name });
-    } else {
-      entries.forEach((entry, i) => {
-        if (entry?.isDirectory) {
-          folders.push(/** @type {FileSystemDirectoryEntry} */ (entry));
-        } else {
-          const file = items[i].getAsFile();
-          if (file) plain.push({ file, name: file.name });
-        }
-      });
-    }
-    if (folders.length === 0) return addFiles(plain);
-    setStatus('Reading the folder…');
-    Promise.all(folders.map((dir) => walk(dir, `${dir.name}/`)))
-      .then((found) => addFiles([...plain, ...found.flat()]))
-      .catch(() => {
-        addFiles(plain);
-        setStatus('A dropped folder could not be read. Choose its files with Choose files instead.', 'error');
-      });
-  });
-}
-
 /**
- * Every file under a dropped folder, named by its path from the folder's parent ("Photos/2024/a.jpg").
- * @param {FileSystemDirectoryEntry} dir
- * @param {string} prefix
- * @returns {Promise<{ file: File, name: string }[]>}
+ * Files as they are; a folder's files named by their path in it.
+ * @param {DataTransfer} data
  */
-async function walk(dir, prefix) {
-  /** @type {{ file: File, name: string }[]} */
-  const out = [];
-  const reader = dir.createReader();
-  // readEntries answers in batches (100 in Chromium) until it answers an empty one.
-  for (;;) {
-    /** @type {FileSystemEntry[]} */
-    const entries = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
-    if (entries.length === 0) break;
-    for (const entry of entries) {
-      if (entry.isDirectory) {
-        out.push(...(await walk(/** @type {FileSystemDirectoryEntry} */ (entry), `${prefix}${entry.name}/`)));
-      } else if (entry.isFile) {
-        const fileEntry = /** @type {FileSystemFileEntry} */ (entry);
-        /** @type {File} */
-        const file = await new Promise((resolve, reject) => fileEntry.file(resolve, reject));
-        out.push({ file, name: `${prefix}${entry.name}` });
-      }
-    }
-  }
-  return out;
-}
-
-function canEdit() {
-  const state = document.body.dataset.state;
-  return state === 'idle' || state === 'error';
+function addDropped(data) {
+  const { files, folders } = splitDrop(data);
+  if (folders.length === 0) return addFiles(files);
+  setStatus('Reading the folder…');
+  Promise.all(folders.map((dir) => walkFolder(dir)))
+    .then((found) => addFiles([...files, ...found.flat()]))
+    .catch(() => {
+      addFiles(files);
+      setStatus('A dropped folder could not be read. Choose its files with Choose files instead.', 'error');
+    });
 }
 
 /** Rows that are still to be sent. */
@@ -396,7 +313,7 @@ function unsent() {
 
 /** @param {{ file: File, name: string }[]} chosen */
 function addFiles(chosen) {
-  if (!canEdit() || !intake) return;
+  if (!isEditable() || !intake) return;
   refusedList.replaceChildren();
   /** @type {string[]} */
   const refused = [];
@@ -438,32 +355,18 @@ function addFiles(chosen) {
  * @returns {Row}
  */
 function makeRow(file, name) {
-  const id = `file-${++rowIds}`;
-  const li = el('li', { className: 'file-row', attrs: { 'data-file': name, 'data-state': 'ready' } });
-  const head = el('div', { className: 'file-head' });
-  const nameEl = el('span', { className: 'file-name', text: name, attrs: { id: `${id}-name` } });
-  const size = el('span', { className: 'file-size', text: formatSize(file.size) });
-  const remove = el('button', {
-    className: 'button small secondary',
-    text: 'Remove',
-    attrs: { type: 'button', 'aria-label': `Remove ${name}` },
-  });
-  head.append(nameEl, size, remove);
-  const bar = el('progress', { attrs: { max: '1', value: '0', 'aria-labelledby': `${id}-name` } });
-  bar.hidden = true;
-  const detail = el('p', { className: 'detail' });
-  li.append(head, bar, detail);
-  /** @type {Row} */
-  const row = { file, name, li, remove, bar, detail, meter: new RateMeter(), payloadSize: 0, sent: 0 };
-  remove.addEventListener('click', () => {
-    const index = rows.indexOf(row);
-    rows = rows.filter((r) => r !== row);
-    render();
-    setStatus(`“${name}” removed. ${readySummary()}`);
-    const next = rows.slice(index).find((r) => !r.remove.hidden) ?? rows.find((r) => !r.remove.hidden);
-    (next ? next.remove : chooseButton).focus();
-  });
-  return row;
+  return makeUploadRow(file, name, { 'data-file': name, 'data-state': 'ready' }, removeRow);
+}
+
+/** @param {Row} row */
+function removeRow(row) {
+  const index = rows.indexOf(row);
+  rows = rows.filter((r) => r !== row);
+  render();
+  setStatus(`“${row.name}” removed. ${readySummary()}`);
+  // Keeps keyboard focus in the list: on the next row that can still be removed.
+  const next = rows.slice(index).find((r) => !r.remove.hidden) ?? rows.find((r) => !r.remove.hidden);
+  (next ? next.remove : chooseButton).focus();
 }
 
 function readySummary() {
@@ -477,7 +380,7 @@ function readySummary() {
 function render() {
   const state = document.body.dataset.state ?? '';
   const working = state === 'working';
-  const editable = state === 'idle' || state === 'error';
+  const editable = isEditable();
   const queued = unsent();
   fileList.replaceChildren(...rows.map((r) => r.li));
   for (const r of rows) r.remove.hidden = !editable || r.li.dataset.state === 'sent';
@@ -488,46 +391,16 @@ function render() {
   uploadButton.textContent =
     state === 'error' && queued.some((r) => r.li.dataset.state === 'failed') ? 'Try again' : 'Send files';
   cancelButton.hidden = !working;
-  receiptSection.hidden = receipts.length === 0;
   moreButton.hidden = state !== 'done';
 }
 
 function startSend() {
-  if (!canEdit() || !link || !intake) return;
+  if (!isEditable() || !link || !intake) return;
   batch = unsent();
   if (batch.length === 0) return;
   setPageState('working');
   refusedList.hidden = true;
-  totalMeter.reset();
-  for (const r of batch) {
-    r.sent = 0;
-    r.payloadSize = 0;
-    r.meter.reset();
-    r.li.dataset.state = 'waiting';
-    r.bar.hidden = false;
-    setBar(r.bar, 0, 1);
-    r.detail.textContent = 'Waiting';
-  }
-  totalBox.hidden = batch.length < 2;
-  setBar(totalBar, 0, 1);
-  totalDetail.textContent = '';
-  cancelButton.disabled = false;
-  retrying = false;
-  render();
-  setStatus(WORKING);
-
-  worker = new Worker('/js/upload-worker.js', { type: 'module' });
-  const current = worker;
-  current.addEventListener('message', (e) => {
-    if (current === worker) onWorkerMessage(e.data);
-  });
-  current.addEventListener('error', () => {
-    if (current !== worker) return;
-    fail(
-      'The encryption module could not be loaded. Nothing was sent; your files are unchanged. Reload the page and try again.',
-    );
-  });
-  current.postMessage({
+  uploader.start(batch, {
     type: 'start',
     kind: 'request',
     files: batch.map((r) => r.file),
@@ -535,27 +408,15 @@ function startSend() {
     log2Chunk: limits.log2_chunk,
     request: { id: link.id, publicKey: link.publicKey, requestSecret: link.requestSecret },
   });
+  render();
 }
 
-/** @param {any} msg */
+/**
+ * What the request page adds to the rows' progress (js/upload-rows.js).
+ * @param {any} msg
+ */
 function onWorkerMessage(msg) {
   switch (msg?.type) {
-    case 'created':
-      msg.files.forEach((/** @type {{ payloadSize: number }} */ f, /** @type {number} */ j) => {
-        batch[j].payloadSize = f.payloadSize;
-      });
-      break;
-    case 'progress':
-      showProgress(msg.sent);
-      if (retrying) {
-        retrying = false;
-        setStatus(`Connection back. ${WORKING}`);
-      }
-      break;
-    case 'retrying':
-      if (!retrying) setStatus('Connection lost. Sending resumes by itself when it is back; keep this tab open.');
-      retrying = true;
-      break;
     case 'file-done':
       fileSent(batch[msg.j], String(msg.contentId));
       break;
@@ -570,7 +431,6 @@ function onWorkerMessage(msg) {
       finish(Number(msg.failed) || 0);
       break;
     case 'cancelled': {
-      stopWorker();
       for (const r of batch) if (r.li.dataset.state !== 'sent') resetRow(r);
       setPageState('idle');
       render();
@@ -584,7 +444,6 @@ function onWorkerMessage(msg) {
       break;
     }
     case 'error':
-      stopWorker();
       for (const r of batch) {
         if (r.li.dataset.state === 'waiting' || r.li.dataset.state === 'uploading') {
           r.li.dataset.state = 'failed';
@@ -602,45 +461,22 @@ function onWorkerMessage(msg) {
 }
 
 /**
+ * A file the row already shows as sent: it counts against what the request takes, and goes on
+ * the receipt.
  * @param {Row} r
  * @param {string} contentId
  */
 function fileSent(r, contentId) {
-  r.li.dataset.state = 'sent';
-  r.sent = r.payloadSize;
   r.remove.hidden = true;
-  setBar(r.bar, 1, 1);
-  r.detail.textContent = `Sent · ${formatSize(r.file.size)}`;
   if (intake) {
     intake.filesLeft = Math.max(0, intake.filesLeft - 1);
     intake.bytesLeft = Math.max(0, intake.bytesLeft - r.file.size);
   }
-  const receipt = { name: r.name, size: r.file.size, contentId, at: Date.now() };
-  receipts.push(receipt);
-  receiptList.append(receiptRow(receipt));
-  receiptSection.hidden = false;
-}
-
-/** @param {Receipt} receipt */
-function receiptRow(receipt) {
-  const li = el('li', {
-    className: 'receipt-row',
-    attrs: { 'data-name': receipt.name, 'data-content-id': receipt.contentId },
-  });
-  const head = el('div', { className: 'file-head' });
-  head.append(
-    el('span', { className: 'file-name', text: receipt.name }),
-    el('span', { className: 'file-size', text: formatSize(receipt.size) }),
-  );
-  const id = el('p', { className: 'detail' });
-  id.append('Content id ', el('code', { className: 'content-id', text: receipt.contentId }));
-  li.append(head, id);
-  return li;
+  addReceipt(r.name, r.file.size, contentId);
 }
 
 /** @param {number} failed files the server refused or that could not be read */
 async function finish(failed) {
-  stopWorker();
   const sent = batch.length - failed;
   // What the server now says is left: a request that filled up (or closed) takes nothing more.
   try {
@@ -676,60 +512,11 @@ function sendMore() {
   rows = unsent();
   refusedList.replaceChildren();
   refusedList.hidden = true;
-  totalBox.hidden = true;
+  uploader.hideTotal();
   setPageState('idle');
   render();
   setStatus('Ready for more files.');
   chooseButton.focus();
-}
-
-/** @param {number[]} sent ciphertext bytes stored so far, per file of the batch */
-function showProgress(sent) {
-  const now = performance.now();
-  let done = 0;
-  let total = 0;
-  sent.forEach((bytes, j) => {
-    const r = batch[j];
-    done += bytes;
-    total += r.payloadSize;
-    const state = r.li.dataset.state;
-    if (bytes === r.sent || state === 'sent' || state === 'failed') return;
-    r.sent = bytes;
-    r.li.dataset.state = 'uploading';
-    r.meter.sample(bytes, now);
-    setBar(r.bar, bytes, r.payloadSize);
-    r.detail.textContent = progressLine(plainShare(r, bytes), r.file.size, r.meter);
-  });
-  totalMeter.sample(done, now);
-  setBar(totalBar, done, total);
-  const plainTotal = batch.reduce((sum, r) => sum + r.file.size, 0);
-  totalDetail.textContent = progressLine(Math.round((done / (total || 1)) * plainTotal), plainTotal, totalMeter);
-}
-
-/**
- * The plaintext bytes a count of ciphertext bytes stands for, so rows speak in file sizes.
- * @param {Row} r
- * @param {number} cipherBytes
- */
-function plainShare(r, cipherBytes) {
-  return r.payloadSize ? Math.min(r.file.size, Math.round((cipherBytes / r.payloadSize) * r.file.size)) : 0;
-}
-
-function cancelSend() {
-  if (!worker) return;
-  cancelButton.disabled = true;
-  setStatus('Cancelling…');
-  worker.postMessage({ type: 'cancel' });
-  const current = worker;
-  // A worker stuck in a long encryption step still gets stopped; the server purges the rest.
-  setTimeout(() => {
-    if (current === worker) onWorkerMessage({ type: 'cancelled' });
-  }, CANCEL_GRACE_MS);
-}
-
-function stopWorker() {
-  worker?.terminate();
-  worker = null;
 }
 
 /** @param {Row} r */
@@ -737,40 +524,4 @@ function resetRow(r) {
   r.li.dataset.state = 'ready';
   r.bar.hidden = true;
   r.detail.textContent = '';
-}
-
-/** A small text file of what was delivered, made in this browser (nothing is sent for it). */
-function saveReceipt() {
-  const lines = [
-    'sealdrop receipt: files delivered through a file request',
-    '',
-    `To: ${[intake?.fromName, intake?.fromEmail ? `<${intake.fromEmail}>` : ''].filter(Boolean).join(' ')}`,
-    `Request: ${link?.id ?? ''}`,
-    `Key code: ${fingerprint}`,
-    `Saved: ${formatDateTime(Date.now())} (${new Date().toISOString()})`,
-    '',
-    'The content id is BLAKE3 of the encrypted file. The recipient sees the same one when they',
-    'download the file, so it shows that what they have is what was sent.',
-    '',
-  ];
-  receipts.forEach((r, i) => {
-    lines.push(
-      `${i + 1}. ${r.name}`,
-      `   Size: ${formatSize(r.size)} (${r.size} bytes)`,
-      `   Sent: ${formatDateTime(r.at)} (${new Date(r.at).toISOString()})`,
-      `   Content id: ${r.contentId}`,
-      '',
-    );
-  });
-  const url = URL.createObjectURL(new Blob([lines.join('\r\n')], { type: 'text/plain;charset=utf-8' }));
-  const a = el('a', {
-    attrs: { href: url, download: `sealdrop-receipt-${new Date().toISOString().slice(0, 10)}.txt` },
-  });
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // Revoked later: some browsers start reading the file only after the click returns.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  setStatus('Receipt saved to your downloads.', 'success');
 }

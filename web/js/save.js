@@ -2,6 +2,7 @@
 // (Chromium desktop) writes to a file the person picked; elsewhere a service worker turns a
 // stream from this page into an ordinary browser download. Either way nothing is held whole
 // in memory, and a download that fails verification leaves no complete-looking file behind.
+// Small text files made on the page (a receipt, the emergency kit) are simply handed over.
 
 /**
  * @typedef {Object} Sink
@@ -32,6 +33,24 @@ export function safeFileName(name) {
     .replace(/^[\s.]+|[\s.]+$/g, '')
     .slice(0, 200);
   return cleaned || 'download';
+}
+
+/**
+ * Hands a small text file made on this page to the browser as a download (nothing is sent).
+ * @param {string} name
+ * @param {string[]} lines
+ */
+export function saveText(name, lines) {
+  const url = URL.createObjectURL(new Blob([lines.join('\r\n')], { type: 'text/plain;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // Revoked later: some browsers start reading the file only after the click returns.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 export function canPickFile() {

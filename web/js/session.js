@@ -12,7 +12,7 @@
 // ("sealdrop.vault.<account id>", base64url) until the tab closes or the person signs out. The
 // private key itself is never stored: pages unwrap it when they need it.
 import { apiJson, apiFetch, ApiError, setCsrf } from './api.js';
-import { DeriveError } from './password.js';
+import { deriveInWorker } from './password.js';
 import { el } from './dom.js';
 import { loadWasm } from './wasm.js';
 
@@ -102,6 +102,17 @@ export function goToSignIn() {
 }
 
 /**
+ * Goes to the sign-in page when `err` means the session is gone.
+ * @param {unknown} err
+ * @returns {boolean} whether it did: the page is then on its way out
+ */
+export function redirectIfSignedOut(err) {
+  if (!isSignedOut(err)) return false;
+  goToSignIn();
+  return true;
+}
+
+/**
  * The current session, or null when signed out.
  * @returns {Promise<Session | null>}
  */
@@ -159,21 +170,13 @@ function clearVaultKeys() {
  * @returns {Promise<Uint8Array>}
  */
 export function stretch(password, account) {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker('/js/stretch-worker.js', { type: 'module' });
-    worker.addEventListener('message', (event) => {
-      worker.terminate();
-      const msg = event.data;
-      if (msg?.type === 'done' && msg.a instanceof Uint8Array) resolve(msg.a);
-      else reject(new DeriveError(typeof msg?.kind === 'string' ? msg.kind : null));
-    });
-    worker.addEventListener('error', () => {
-      worker.terminate();
-      reject(new DeriveError(null));
-    });
-    const { m_kib, t, p } = account.argon2;
-    worker.postMessage({ password: password.normalize('NFC'), salt: account.salt, m_kib, t, p });
-  });
+  const { m_kib, t, p } = account.argon2;
+  return deriveInWorker(
+    '/js/stretch-worker.js',
+    { password: password.normalize('NFC'), salt: account.salt, m_kib, t, p },
+    [],
+    'a',
+  );
 }
 
 /**

@@ -3,6 +3,7 @@
 // them into the share's fields when it creates the share.
 import { byId, setupPasswordToggle } from './dom.js';
 import { formatDateTime, formatDuration, formatRelative, plural } from './format.js';
+import { DEFAULT_LIMITS } from './limits.js';
 
 /**
  * What the upload worker needs. A preset expiry stays relative (afterMs) so that the worker
@@ -15,9 +16,6 @@ import { formatDateTime, formatDuration, formatRelative, plural } from './format
  * @property {number} clockOffsetMs the server's clock minus this one's, as far as known
  */
 
-/** The policy as /api/limits states it; these stand until it answers, and if it never does. */
-const DEFAULT_CAP_SECONDS = 30 * 86400;
-const DEFAULT_MAX_DOWNLOADS = 1000;
 // A custom expiry closer than this would pass before the files are up.
 const MIN_AHEAD_MS = 60_000;
 const DEFAULT_PRESET_SECONDS = 7 * 86400;
@@ -35,8 +33,9 @@ const passwordInput = byId('share-password', HTMLInputElement);
 const hidePassword = setupPasswordToggle(passwordInput, byId('password-toggle', HTMLButtonElement));
 const errorEl = byId('options-error', HTMLElement);
 
-let capMs = DEFAULT_CAP_SECONDS * 1000;
-let maxDownloads = DEFAULT_MAX_DOWNLOADS;
+// The policy as /api/limits states it; the defaults stand until it answers, and if it never does.
+let capMs = DEFAULT_LIMITS.max_expiry_seconds * 1000;
+let maxDownloads = DEFAULT_LIMITS.max_download_limit;
 let clockOffsetMs = 0;
 /** @type {() => void} */
 let changed = () => {};
@@ -57,8 +56,8 @@ refresh();
 export function setPolicy(policy) {
   const cap = Number(policy.capSeconds);
   const max = Number(policy.maxDownloads);
-  capMs = Number.isInteger(cap) && cap > 0 ? cap * 1000 : DEFAULT_CAP_SECONDS * 1000;
-  maxDownloads = Number.isInteger(max) && max >= 1 ? max : DEFAULT_MAX_DOWNLOADS;
+  capMs = Number.isInteger(cap) && cap > 0 ? cap * 1000 : DEFAULT_LIMITS.max_expiry_seconds * 1000;
+  maxDownloads = Number.isInteger(max) && max >= 1 ? max : DEFAULT_LIMITS.max_download_limit;
   clockOffsetMs = policy.clockOffsetMs ?? 0;
   limitInput.max = String(maxDownloads);
   expiryHint.textContent = `Links can last up to ${formatDuration(capMs)}.`;

@@ -12,7 +12,7 @@
 import { apiJson, ApiError, apiSentence } from './api.js';
 import { byId, setPageState, setStatus, setupPasswordToggle } from './dom.js';
 import { formatDuration } from './format.js';
-import { clearFieldErrors, fieldError, looksLikeEmail } from './forms.js';
+import { clearFieldErrors, fieldProblem, looksLikeEmail } from './forms.js';
 import { acceptSession, loadSession, stretch, unlockWithStretched, UnlockError, UNLOCK_MESSAGES } from './session.js';
 import { loadWasm } from './wasm.js';
 
@@ -75,8 +75,8 @@ async function signIn() {
   clearFieldErrors(form);
   const email = emailInput.value.trim();
   const password = passwordInput.value;
-  if (!looksLikeEmail(email)) return problem(emailInput, 'Type your email address, like name@example.org.');
-  if (!password) return problem(passwordInput, 'Type your password.');
+  if (!looksLikeEmail(email)) return fieldProblem(emailInput, 'Type your email address, like name@example.org.');
+  if (!password) return fieldProblem(passwordInput, 'Type your password.');
 
   setPageState('working');
   setBusy(true, 'Signing in…');
@@ -146,7 +146,7 @@ async function openWithKit() {
   if (!pending || document.body.dataset.state === 'working') return;
   clearFieldErrors(form);
   const text = kitInput.value.trim();
-  if (!text) return problem(kitInput, 'Type the code from your emergency kit, or choose Continue without it.');
+  if (!text) return fieldProblem(kitInput, 'Type the code from your emergency kit, or choose Continue without it.');
   setPageState('working');
   setBusy(true, 'Opening…');
   skipButton.disabled = true;
@@ -162,9 +162,7 @@ async function openWithKit() {
       err instanceof UnlockError
         ? UNLOCK_MESSAGES.wrong_kit
         : 'This browser could not open your account’s keys. Try again, or continue without them.';
-    fieldError(kitInput, message);
-    setStatus(message, 'error');
-    kitInput.focus();
+    fieldProblem(kitInput, message);
   }
 }
 
@@ -223,16 +221,6 @@ function limited(err) {
       setStatus('You can try to sign in again.');
     }
   }, seconds * 1000);
-}
-
-/**
- * @param {HTMLInputElement} input
- * @param {string} message
- */
-function problem(input, message) {
-  fieldError(input, message);
-  setStatus(message, 'error');
-  input.focus();
 }
 
 /**

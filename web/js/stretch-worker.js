@@ -6,23 +6,15 @@
 // Worker -> page: {type: 'done', a: Uint8Array (transferred)} or {type: 'error', kind} where kind
 // is the module's error kind ('argon2 parameters', 'bad encoding', ...) or null.
 import { loadWasm } from './wasm.js';
+import { serveDerivation } from './derivation.js';
 
-const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
-
-scope.addEventListener('message', async (event) => {
-  const msg = event.data ?? {};
-  try {
-    const sd = await loadWasm();
-    const a = sd.argon2id(
-      String(msg.password),
-      sd.b64Decode(String(msg.salt)),
-      Number(msg.m_kib),
-      Number(msg.t),
-      Number(msg.p),
-    );
-    scope.postMessage({ type: 'done', a }, [a.buffer]);
-  } catch (err) {
-    const kind = err instanceof Error && err.name === 'SealdropError' ? String(/** @type {any} */ (err).kind) : null;
-    scope.postMessage({ type: 'error', kind });
-  }
+serveDerivation('a', async (msg) => {
+  const sd = await loadWasm();
+  return sd.argon2id(
+    String(msg.password),
+    sd.b64Decode(String(msg.salt)),
+    Number(msg.m_kib),
+    Number(msg.t),
+    Number(msg.p),
+  );
 });

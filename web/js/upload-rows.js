@@ -1,0 +1,240 @@
+// Sending files from the upload pages (the share page, the file request page): one row per file
+// with its bar, and the run that hands the files to js/upload-worker.js and shows its progress,
+// per file and in total. The worker's messages are listed at the top of upload-worker.js; the
+// page adds what only it does with them (a share's link, a request's receipt).
+//
+// body data-state while files go up: working. Rows carry data-state waiting, uploading, sent (and
+// the page's own states besides).
+// Both pages name the total's elements alike: #total, #total-bar, #total-detail.
+import { byId, el, setStatus } from './dom.js';
+import { formatSize } from './format.js';
+import { RateMeter, progressLine, setBar } from './progress.js';
+
+/**
+ * @typedef {Object} UploadRow
+ * @property {File} file
+ * @property {string} name the name shown (on the request page, also the one sealed)
+ * @property {HTMLLIElement} li
+ * @property {HTMLButtonElement} remove
+ * @property {HTMLProgressElement} bar
+ * @property {HTMLElement} detail
+ * @property {RateMeter} meter
+ * @property {number} payloadSize
+ * @property {number} sent ciphertext bytes stored so far
+ */
+
+const CANCEL_GRACE_MS = 10000;
+
+let rowIds = 0;
+
+/**
+ * A file's row: its name and size, a Remove button, and a bar hidden until it is sent.
+ * @param {File} file
+ * @param {string} name
+ * @param {Record<string, string>} attrs the row's own attributes
+ * @param {(row: UploadRow) => void} onRemove
+ * @returns {UploadRow}
+ */
+export function makeUploadRow(file, name, attrs, onRemove) {
+  const id = `file-${++rowIds}`;
+  const li = el('li', { className: 'file-row', attrs });
+  const head = el('div', { className: 'file-head' });
+  const nameEl = el('span', { className: 'file-name', text: name, attrs: { id: `${id}-name` } });
+  const size = el('span', { className: 'file-size', text: formatSize(file.size) });
+  const remove = el('button', {
+    className: 'button small secondary',
+    text: 'Remove',
+    attrs: { type: 'button', 'aria-label': `Remove ${name}` },
+  });
+  head.append(nameEl, size, remove);
+  const bar = el('progress', { attrs: { max: '1', value: '0', 'aria-labelledby': `${id}-name` } });
+  bar.hidden = true;
+  const detail = el('p', { className: 'detail' });
+  li.append(head, bar, detail);
+  /** @type {UploadRow} */
+  const row = { file, name, li, remove, bar, detail, meter: new RateMeter(), payloadSize: 0, sent: 0 };
+  remove.addEventListener('click', () => onRemove(row));
+  return row;
+}
+
+/** Whether the page takes files: ready for them, or after a failure (Try again). */
+export function isEditable() {
+  const state = document.body.dataset.state;
+  return state === 'idle' || state === 'error';
+}
+
+/** Asks before the tab closes while files go up: closing it would stop them. */
+export function guardUnload() {
+  window.addEventListener('beforeunload', (event) => {
+    if (document.body.dataset.state === 'working') {
+      event.preventDefault();
+      // Older Chromium and Safari only ask when returnValue is set.
+      event.returnValue = '';
+    }
+  });
+}
+
+/**
+ * What the page says and does around a run.
+ * @typedef {Object} UploadHooks
+ * @property {string} working the status line while files go up
+ * @property {string} lost said once when the connection drops; the worker retries by itself
+ * @property {string} back said when it is back
+ * @property {() => void} onLoadError the worker could not run (its module did not load)
+ * @property {(msg: any) => void} onMessage each message of the worker, after the rows show it;
+ *   by 'done', 'cancelled' and 'error' the worker is already stopped
+ */
+
+/** Runs one batch of rows through js/upload-worker.js at a time. */
+export class Uploader {
+  /**
+   * @param {HTMLButtonElement} cancelButton
+   * @param {UploadHooks} hooks
+   */
+  constructor(cancelButton, hooks) {
+    this.cancelButton = cancelButton;
+    this.hooks = hooks;
+    this.totalBox = byId('total', HTMLElement);
+    this.totalBar = byId('total-bar', HTMLProgressElement);
+    this.totalDetail = byId('total-detail', HTMLElement);
+    /** @type {Worker | null} */
+    this.worker = null;
+    /** @type {UploadRow[]} the rows of the running (or last) batch, by the worker's index */
+    this.rows = [];
+    this.totalMeter = new RateMeter();
+    // Set while the worker retries after a lost connection, so the status says so once.
+    this.retrying = false;
+  }
+
+  /**
+   * @param {UploadRow[]} rows
+   * @param {{ type: 'start', files: File[], [key: string]: unknown }} start the worker's start
+   *   message, its files in the rows' order
+   */
+  start(rows, start) {
+    this.rows = rows;
+    this.totalMeter.reset();
+    for (const r of rows) {
+      r.sent = 0;
+      r.payloadSize = 0;
+      r.meter.reset();
+      r.li.dataset.state = 'waiting';
+      r.bar.hidden = false;
+      setBar(r.bar, 0, 1);
+      r.detail.textContent = 'Waiting';
+    }
+    this.totalBox.hidden = rows.length < 2;
+    setBar(this.totalBar, 0, 1);
+    this.totalDetail.textContent = '';
+    this.cancelButton.disabled = false;
+    this.retrying = false;
+    setStatus(this.hooks.working);
+
+    const worker = new Worker('/js/upload-worker.js', { type: 'module' });
+    this.worker = worker;
+    worker.addEventListener('message', (e) => {
+      if (worker === this.worker) this.#handle(e.data);
+    });
+    worker.addEventListener('error', () => {
+      if (worker !== this.worker) return;
+      this.stop();
+      this.hooks.onLoadError();
+    });
+    worker.postMessage(start);
+  }
+
+  cancel() {
+    const worker = this.worker;
+    if (!worker) return;
+    this.cancelButton.disabled = true;
+    setStatus('Cancelling…');
+    worker.postMessage({ type: 'cancel' });
+    // A worker stuck in a long encryption step still gets stopped; the server purges the rest.
+    setTimeout(() => {
+      if (worker === this.worker) this.#handle({ type: 'cancelled' });
+    }, CANCEL_GRACE_MS);
+  }
+
+  stop() {
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  /** Hides the total until the next run: the page is ready for new files. */
+  hideTotal() {
+    this.totalBox.hidden = true;
+  }
+
+  /** @param {any} msg */
+  #handle(msg) {
+    switch (msg?.type) {
+      case 'created':
+        msg.files.forEach((/** @type {{ payloadSize: number }} */ f, /** @type {number} */ j) => {
+          this.rows[j].payloadSize = f.payloadSize;
+        });
+        break;
+      case 'progress':
+        this.#showProgress(msg.sent);
+        if (this.retrying) {
+          this.retrying = false;
+          setStatus(this.hooks.back);
+        }
+        break;
+      case 'retrying':
+        if (!this.retrying) setStatus(this.hooks.lost);
+        this.retrying = true;
+        break;
+      case 'file-done': {
+        const r = this.rows[msg.j];
+        r.li.dataset.state = 'sent';
+        r.sent = r.payloadSize;
+        setBar(r.bar, 1, 1);
+        r.detail.textContent = `Sent · ${formatSize(r.file.size)}`;
+        break;
+      }
+      case 'done':
+      case 'cancelled':
+      case 'error':
+        this.stop();
+        break;
+    }
+    this.hooks.onMessage(msg);
+  }
+
+  /** @param {number[]} sent ciphertext bytes stored so far, per file of the batch */
+  #showProgress(sent) {
+    const now = performance.now();
+    let done = 0;
+    let total = 0;
+    sent.forEach((bytes, j) => {
+      const r = this.rows[j];
+      done += bytes;
+      total += r.payloadSize;
+      const state = r.li.dataset.state;
+      // A file the request refused keeps the sentence that says why.
+      if (bytes === r.sent || state === 'sent' || state === 'failed') return;
+      r.sent = bytes;
+      r.li.dataset.state = 'uploading';
+      r.meter.sample(bytes, now);
+      setBar(r.bar, bytes, r.payloadSize);
+      r.detail.textContent = progressLine(plainShare(r, bytes), r.file.size, r.meter);
+    });
+    this.totalMeter.sample(done, now);
+    setBar(this.totalBar, done, total);
+    const plainTotal = this.rows.reduce((sum, r) => sum + r.file.size, 0);
+    this.totalDetail.textContent = progressLine(
+      Math.round((done / (total || 1)) * plainTotal),
+      plainTotal,
+      this.totalMeter,
+    );
+  }
+}
+
+/**
+ * The plaintext bytes a count of ciphertext bytes stands for, so rows speak in file sizes.
+ * @param {UploadRow} r
+ * @param {number} cipherBytes
+ */
+function plainShare(r, cipherBytes) {
+  return r.payloadSize ? Math.min(r.file.size, Math.round((cipherBytes / r.payloadSize) * r.file.size)) : 0;
+}
