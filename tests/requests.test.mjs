@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { call, hex, sd } from './support/client.mjs';
 import { BASE, d1, setClock } from './support/env.mjs';
-import { as, asJson, newStaff } from './support/accounts.mjs';
+import { admin, as, asJson, newStaff } from './support/accounts.mjs';
 import { createRequest, newFileBody, openInbox, sealForRequest, sendFiles, uploadAuth } from './support/requests.mjs';
 
 const MiB = 1024 * 1024;
@@ -265,4 +265,28 @@ test('deleting a file or a request removes its records and its stored objects', 
   );
   assert.equal(d1(`SELECT count(*) AS n FROM request_files WHERE request_id = '${request.id}'`)[0].n, 0);
   assert.equal(d1(`SELECT count(*) AS n FROM upload_parts WHERE object_key LIKE 'requests/${request.id}/%'`)[0].n, 0);
+});
+
+test("a disabled staff member's requests take nothing more", async () => {
+  const staff = await newStaff();
+  const request = await createRequest(staff);
+  const boss = await admin();
+  const off = await call(`${BASE}/api/accounts/${staff.accountId}`, {
+    method: 'PATCH',
+    headers: asJson(boss),
+    body: JSON.stringify({ disabled: true }),
+  });
+  assert.equal(off.status, 200);
+  refusedWith(
+    await call(`${BASE}/api/requests/${request.id}/intake`, { headers: uploadAuth(request) }),
+    404,
+    'not_found',
+  );
+  const sealed = newFileBody(await sealForRequest(request, { name: 'too-late.txt', data: randomBytes(10) }));
+  const upload = await call(`${BASE}/api/requests/${request.id}/uploads`, {
+    method: 'POST',
+    headers: { ...uploadAuth(request), 'content-type': 'application/json' },
+    body: JSON.stringify(sealed),
+  });
+  refusedWith(upload, 404, 'not_found');
 });

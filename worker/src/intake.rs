@@ -16,12 +16,14 @@ use crate::requests::{no_such_file, not_found, state};
 use crate::storage::request_object_key;
 use crate::uploads::{self, checked_content_id, checked_file, Upload};
 
-/// The request, if the caller holds its upload token.
+/// The request, if the caller holds its upload token. A disabled staff member's requests are as
+/// good as gone: nobody could open what arrived.
 async fn linked(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<RequestRow> {
     let request = ctx
         .db
         .request(&id.to_string())
         .await?
+        .filter(|r| r.owner_disabled == 0)
         .ok_or_else(not_found)?;
     auth::check_upload_token(req, &request.upload_token_hash)?;
     Ok(request)
@@ -42,7 +44,6 @@ pub async fn show(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         .db
         .account(&request.owner_account)
         .await?
-        .filter(|a| a.disabled_at.is_none())
         .ok_or_else(not_found)?;
     ok(&Intake {
         id: request.id.clone(),

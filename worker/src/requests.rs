@@ -99,6 +99,7 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         received: 0,
         received_bytes: 0,
         unread: 0,
+        owner_disabled: 0,
     };
     if !ctx.db.insert_request(&row).await? {
         return Err(ApiError::conflict(

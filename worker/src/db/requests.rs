@@ -25,6 +25,8 @@ pub struct RequestRow {
     pub received: u64,
     pub received_bytes: u64,
     pub unread: u64,
+    /// Whether its staff member's account is disabled: then it takes nothing more.
+    pub owner_disabled: u8,
 }
 
 const REQUEST_COLUMNS: &str = "r.id, r.owner_account, r.label, r.message, r.public_key, r.upload_token_hash, r.wrapped_rs, \
@@ -33,7 +35,8 @@ const REQUEST_COLUMNS: &str = "r.id, r.owner_account, r.label, r.message, r.publ
     (SELECT COALESCE(SUM(plaintext_size), 0) FROM request_files f WHERE f.request_id = r.id) AS bytes, \
     (SELECT COUNT(*) FROM request_files f WHERE f.request_id = r.id AND f.content_id IS NOT NULL) AS received, \
     (SELECT COALESCE(SUM(plaintext_size), 0) FROM request_files f WHERE f.request_id = r.id AND f.content_id IS NOT NULL) AS received_bytes, \
-    (SELECT COUNT(*) FROM request_files f WHERE f.request_id = r.id AND f.content_id IS NOT NULL AND f.read_at IS NULL) AS unread";
+    (SELECT COUNT(*) FROM request_files f WHERE f.request_id = r.id AND f.content_id IS NOT NULL AND f.read_at IS NULL) AS unread, \
+    (SELECT disabled_at IS NOT NULL FROM accounts a WHERE a.id = r.owner_account) AS owner_disabled";
 
 #[derive(Debug, Deserialize)]
 pub struct RequestFileRow {
