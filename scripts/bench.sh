@@ -16,6 +16,9 @@ say "native: openssl speed -evp aes-256-gcm (1 MiB blocks, one core)"
 openssl speed -elapsed -seconds 3 -bytes 1048576 -evp aes-256-gcm 2>/dev/null | tail -1 \
   | awk '{ printf "OpenSSL AES-256-GCM: %.0f MB/s\n", $2 / 1000 }'
 
+say "native: the access-log verifier on 100,000 events"
+cargo bench --locked -q -p sealdrop-cli --bench verify
+
 say "browser: building the module"
 build_wasm_pkg bench/pkg
 say "browser: headless Chromium, $MIB MiB"

@@ -8,6 +8,7 @@
 
 pub mod aead;
 pub mod api;
+pub mod audit;
 pub mod content;
 pub mod encoding;
 mod error;
