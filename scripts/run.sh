@@ -12,11 +12,14 @@ build_stack
 say "applying the database migrations"
 wrangler d1 migrations apply sealdrop --local >/dev/null
 
-# The worker's secret pepper for login-key hashes, made once for this machine's local stack.
-if ! grep -qs '^SEALDROP_PEPPER=' .dev.vars; then
-  say "making the local stack's login pepper (.dev.vars)"
-  echo "SEALDROP_PEPPER=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')" >> .dev.vars
-fi
+# The worker's secrets for this machine's local stack, made once: the pepper of login-key hashes
+# and the Ed25519 key that signs the access log's checkpoints.
+for secret in SEALDROP_PEPPER SEALDROP_AUDIT_KEY; do
+  if ! grep -qs "^$secret=" .dev.vars; then
+    say "making the local stack's $secret (.dev.vars)"
+    echo "$secret=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')" >> .dev.vars
+  fi
+done
 
 url=http://127.0.0.1:8787
 say "starting the local stack"

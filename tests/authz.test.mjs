@@ -95,6 +95,8 @@ test('every operation x every principal: only the right ones get past authorizat
     ['PUT', `${r}/uploads/${random()}/parts/1`, ['partner']],
     ['POST', `${r}/uploads/${random()}/complete`, ['partner']],
     ['DELETE', `${r}/uploads/${random()}`, ['partner']],
+    ['GET', '/api/audit/checkpoint', ['admin']],
+    ['GET', '/api/audit/export', ['admin']],
     ['POST', `/api/shares/${uploading.id}/abort`, ['staffA'], owner],
     ['POST', `/api/shares/${active.id}/revoke`, ['staffA', 'admin']],
     ['DELETE', r, ['staffA']],

@@ -18,6 +18,12 @@ const ENV = {
 };
 
 /**
+ * The access log's checkpoint key of every test stack (a test key: it signs nothing real), so that
+ * tests can verify exports against its public key.
+ */
+export const AUDIT_KEY = '5e'.repeat(32);
+
+/**
  * Where tests/support/accounts.mjs keeps the first admin's credentials for the stack whose state
  * is `stateDir`: beside it, not in it, since the tests, not the stack, wrote them.
  * @param {string} stateDir
@@ -40,11 +46,12 @@ function answers(url) {
 }
 
 /**
- * @param {{ port: number, stateDir: string, logFile: string, https?: boolean }} options https
- *   serves the stack over TLS with wrangler's self-signed certificate
+ * @param {{ port: number, stateDir: string, logFile: string, https?: boolean, witness?: string }} options
+ *   https serves the stack over TLS with wrangler's self-signed certificate; witness is the URL
+ *   each checkpoint is also sent to
  * @returns {Promise<{ url: string, stateDir: string, stop: () => Promise<void> }>}
  */
-export async function startStack({ port, stateDir, logFile, https = false }) {
+export async function startStack({ port, stateDir, logFile, https = false, witness }) {
   const url = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
   const taken = await new Promise((done) => {
     const socket = connect(port, '127.0.0.1', () => done(socket.end() && true)).on('error', () => done(false));
@@ -83,6 +90,9 @@ export async function startStack({ port, stateDir, logFile, https = false }) {
       'SEALDROP_TEST_CLOCK:d1',
       '--var',
       `SEALDROP_PEPPER:${randomBytes(32).toString('hex')}`,
+      '--var',
+      `SEALDROP_AUDIT_KEY:${AUDIT_KEY}`,
+      ...(witness ? ['--var', `SEALDROP_WITNESS_URL:${witness}`] : []),
       '--test-scheduled',
     ],
     { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true },

@@ -14,6 +14,7 @@ use sealdrop_core::keys::ct_eq;
 use sealdrop_core::Key32;
 use worker::{Env, Request, Response};
 
+use crate::audit::{self, Actor, Event, Origin};
 use crate::auth::{self, Staff, SESSION_TTL_MS};
 use crate::config::pepper;
 use crate::context::Ctx;
@@ -64,6 +65,7 @@ pub async fn invite_self(req: Request, ctx: &Ctx) -> ApiResult<Response> {
 
 /// `POST /api/accounts`: creates the invite's account and signs it in.
 pub async fn create(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Response> {
+    let from = Origin::of(&req);
     let invite = ctx
         .db
         .pending_invite(&auth::invite_hash(&req)?, ctx.now)
@@ -106,7 +108,13 @@ pub async fn create(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respons
         .create_account(&invite.id, &account, &token_hash, ctx.now + SESSION_TTL_MS)
         .await?
     {
-        Created::Done => Ok(signed_in(201, &account, &token)),
+        Created::Done => {
+            let event = Event::new("account.created", Actor::Staff(account.id.clone()))
+                .object(&account.id)
+                .detail(serde_json::json!({ "role": account.role, "setup": invite.setup != 0, "invite": invite.id }));
+            audit::record(ctx, &from, event).await?;
+            Ok(signed_in(201, &account, &token))
+        }
         Created::EmailTaken => Err(ApiError::conflict(
             "email_taken",
             "An account with this email address exists already.",
@@ -145,6 +153,7 @@ pub async fn params(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respons
 
 /// `POST /api/session`: signs in with the login key, within the failure limits.
 pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Response> {
+    let from = Origin::of(&req);
     let body: SignIn = json_body(&mut req).await?;
     let email = checked_email(&body.email)?;
     let login_key = key32(&body.login_key, "bad_login_key", "login_key")?;
@@ -203,6 +212,8 @@ pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respon
     ctx.db
         .insert_session(&token_hash, &account.id, ctx.now, ctx.now + SESSION_TTL_MS)
         .await?;
+    let event = Event::new("signin", Actor::Staff(account.id.clone())).object(&account.id);
+    audit::record(ctx, &from, event).await?;
     Ok(signed_in(200, &account, &token))
 }
 
@@ -219,7 +230,9 @@ pub async fn show(req: Request, ctx: &Ctx) -> ApiResult<Response> {
 
 /// `DELETE /api/session`: signs out this session.
 pub async fn sign_out(req: Request, ctx: &Ctx) -> ApiResult<Response> {
-    auth::staff(&req, ctx).await?;
+    let staff = auth::staff(&req, ctx).await?;
+    let event = Event::new("signout", Actor::Staff(staff.id.clone())).object(&staff.id);
+    audit::record(ctx, &Origin::of(&req), event).await?;
     if let Some(token) = auth::session_token(&req)? {
         ctx.db
             .delete_session(&auth::hash_hex(token.as_bytes()))
@@ -296,6 +309,10 @@ pub async fn change_password(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResul
         return Err(changed());
     }
     let account = account_of(ctx, &staff).await?;
+    let event = Event::new("password.changed", Actor::Staff(staff.id.clone()))
+        .object(&staff.id)
+        .detail(serde_json::json!({ "requests_rewrapped": listed.len() }));
+    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "account": me(&account) }))
 }
 
@@ -309,6 +326,7 @@ pub async fn list(req: Request, ctx: &Ctx) -> ApiResult<Response> {
 /// `PATCH /api/accounts/{id}` (admins): role and disabling. An admin cannot change their own
 /// account here, and no change may leave the service without an enabled admin.
 pub async fn change(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
+    let from = Origin::of(&req);
     let admin = auth::admin(&req, ctx).await?;
     let body: AccountChange = json_body(&mut req).await?;
     let id = id.to_string();
@@ -334,11 +352,16 @@ pub async fn change(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response>
         }
     }
     let account = ctx.db.account(&id).await?.ok_or_else(no_account)?;
+    let event = Event::new("account.changed", Actor::Staff(admin.id.clone()))
+        .object(&id)
+        .detail(serde_json::json!({ "role": body.role, "disabled": body.disabled }));
+    audit::record(ctx, &from, event).await?;
     ok(&serde_json::json!({ "account": summary(&account) }))
 }
 
 /// `POST /api/invites` (admins): a new invite; its token is in this answer only.
 pub async fn invite(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    let from = Origin::of(&req);
     let admin = auth::admin(&req, ctx).await?;
     let body: NewInvite = json_body(&mut req).await?;
     let email = checked_email(&body.email)?;
@@ -369,6 +392,10 @@ pub async fn invite(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     ctx.db
         .insert_invite(&invite, &token_hash, &admin.id)
         .await?;
+    let event = Event::new("invite.created", Actor::Staff(admin.id.clone()))
+        .object(&invite.id)
+        .detail(serde_json::json!({ "email": invite.email, "role": invite.role, "expires_at": invite.expires_at }));
+    audit::record(ctx, &from, event).await?;
     let mut view = invite_summary(invite);
     view.token = Some(token);
     Ok(json_response(201, &view))
@@ -389,7 +416,7 @@ pub async fn invites(req: Request, ctx: &Ctx) -> ApiResult<Response> {
 
 /// `DELETE /api/invites/{id}` (admins).
 pub async fn cancel_invite(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
-    auth::admin(&req, ctx).await?;
+    let admin = auth::admin(&req, ctx).await?;
     if !ctx.db.cancel_invite(&id.to_string(), ctx.now).await? {
         return Err(ApiError::new(
             404,
@@ -397,6 +424,8 @@ pub async fn cancel_invite(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Respon
             "No pending invite has this id.",
         ));
     }
+    let event = Event::new("invite.cancelled", Actor::Staff(admin.id)).object(id);
+    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": id.to_string(), "cancelled": true }))
 }
 

@@ -3,12 +3,13 @@
 
 use worker::{Env, Request, Response};
 
+use crate::audit::{self, Actor, Event, Origin};
 use crate::config::Limits;
 use crate::context::Ctx;
 use crate::error::ApiResult;
 use crate::http::ok;
-use crate::routes::{resolve, Op};
-use crate::{accounts, download, intake, requests, shares};
+use crate::routes::{resolve, Op, Params};
+use crate::{accounts, download, intake, log_api, requests, shares};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -22,6 +23,25 @@ pub async fn handle(req: Request, env: &Env) -> ApiResult<Response> {
         return ok(&Limits::from_env(env)?);
     }
     let ctx = &Ctx::new(env).await?;
+    let from = Origin::of(&req);
+    let answer = dispatch(op, p, req, ctx, env).await;
+    if let Err(err) = &answer {
+        // Every refusal is logged, with its reason; failures of our own (503) are not refusals.
+        if err.status < 500 {
+            let mut event = Event::new(format!("{op:?}"), Actor::Anonymous).refused(err.code);
+            // Params of a route without an id stay zero.
+            if p.id.0 != [0; 16] {
+                event = event.object(p.id);
+            }
+            if let Err(log) = audit::record(ctx, &from, event).await {
+                worker::console_error!("audit: a refusal went unlogged: {}", log.message);
+            }
+        }
+    }
+    answer
+}
+
+async fn dispatch(op: Op, p: Params, req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Response> {
     let (id, file) = (&p.id, &p.file);
     match op {
         Op::OpenApi | Op::Limits => unreachable!("answered above"),
@@ -63,5 +83,7 @@ pub async fn handle(req: Request, env: &Env) -> ApiResult<Response> {
         Op::UploadRequestPart => intake::part(req, ctx, id, file, p.n).await,
         Op::CompleteRequestFile => intake::complete(req, ctx, id, file).await,
         Op::AbortRequestFile => intake::abort(req, ctx, id, file).await,
+        Op::LogCheckpoint => log_api::checkpoint(req, ctx).await,
+        Op::LogExport => log_api::export(req, ctx).await,
     }
 }

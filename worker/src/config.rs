@@ -69,3 +69,12 @@ pub fn pepper(env: &Env) -> ApiResult<[u8; 32]> {
             )
         })
 }
+
+/// The Ed25519 secret key of the access log's checkpoints: 64 hex digits in the worker secret
+/// `SEALDROP_AUDIT_KEY`. Without it events are still logged and chained, but nobody signs them,
+/// which the purge's run and every would-be checkpoint report to the operator.
+pub fn audit_key(env: &Env) -> Option<[u8; 32]> {
+    env.secret("SEALDROP_AUDIT_KEY").ok().and_then(|s| {
+        sealdrop_core::encoding::hex_array::<32>(&s.to_string(), "the audit key").ok()
+    })
+}

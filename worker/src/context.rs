@@ -13,6 +13,10 @@ pub struct Ctx {
     pub limits: Limits,
     /// Milliseconds since the epoch, read once per request.
     pub now: u64,
+    /// The Ed25519 key that signs the access log's checkpoints (worker secret).
+    pub audit_key: Option<[u8; 32]>,
+    /// Where each checkpoint is also sent, if anywhere.
+    pub witness_url: Option<String>,
 }
 
 impl Ctx {
@@ -24,6 +28,12 @@ impl Ctx {
             storage: Storage::from_env(env)?,
             limits: Limits::from_env(env)?,
             now,
+            audit_key: crate::config::audit_key(env),
+            witness_url: env
+                .var("SEALDROP_WITNESS_URL")
+                .ok()
+                .map(|v| v.to_string())
+                .filter(|v| !v.is_empty()),
         })
     }
 }

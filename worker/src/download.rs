@@ -5,9 +5,10 @@ use sealdrop_core::api::{Contents, Grant, StoredFile, StoredPart};
 use sealdrop_core::encoding::Id;
 use worker::{Request, Response, ResponseBody, ResponseBuilder};
 
+use crate::audit::{self, Actor, Event, Origin};
 use crate::auth::{self, TICKET_TTL_MS};
 use crate::context::Ctx;
-use crate::db::ShareRow;
+use crate::db::{event_written, ShareRow};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{header, ok};
 use crate::lifecycle::{
@@ -22,8 +23,12 @@ const TOUCH_EVERY_MS: u64 = 60 * 1000;
 /// on failures (per share and per client address), then the key; a wrong key is recorded and
 /// told how many tries are left. An accepted key counts one download and grants a ticket in
 /// one database step.
+/// `POST /api/shares/{id}/proof`: a grant and its event commit together (its refusals are
+/// logged, like every refusal, by `api::handle`).
 pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
-    let key = auth::key_proof(&req)?;
+    let from = &Origin::of(&req);
+    let req = &req;
+    let key = auth::key_proof(req)?;
     let share = ctx
         .db
         .share(&id.to_string())
@@ -35,7 +40,7 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     if share.locked != 0 {
         return Err(locked());
     }
-    let client = auth::client_address(&req);
+    let client = auth::client_address(req);
     let since = ctx.now.saturating_sub(HOUR_MS);
     let recent = ctx.db.recent_failures(&share.id, &client, since).await?;
     for (count, oldest, limit) in [
@@ -78,7 +83,19 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         return Err(ApiError { message, ..wrong });
     }
     let (ticket, ticket_hash) = auth::new_token();
-    if !ctx.db.grant(&share.id, &ticket_hash, ctx.now).await? {
+    let event = Event::new("download.granted", Actor::Holder)
+        .object(&share.id)
+        .granted();
+    let results = audit::record_with(
+        ctx,
+        from,
+        event,
+        &|db| Ok(vec![db.count_download(&share.id, ctx.now)?]),
+        true,
+        &|db| Ok(vec![db.insert_ticket(&share.id, &ticket_hash, ctx.now)?]),
+    )
+    .await?;
+    if !event_written(&results, 1) {
         // Another proof took the last download, or the share changed, between read and grant.
         let share = ctx
             .db

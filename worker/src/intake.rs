@@ -7,6 +7,7 @@ use sealdrop_core::encoding::{b64_decode_array, Id};
 use sealdrop_core::request::STANZA_LEN;
 use worker::{Request, Response};
 
+use crate::audit::{self, Actor, Event, Origin};
 use crate::auth;
 use crate::context::Ctx;
 use crate::db::{RequestFileRow, RequestRow};
@@ -129,6 +130,11 @@ pub async fn create(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response>
         }
     };
     ctx.db.set_request_upload_id(&row.id, &upload_id).await?;
+    let event = Event::new("request.upload.started", Actor::Partner(request.id.clone()))
+        .object(&request.id)
+        .bytes(row.plaintext_size)
+        .detail(serde_json::json!({ "file": row.id }));
+    audit::record(ctx, &Origin::of(&req), event).await?;
     Ok(json_response(
         201,
         &CreatedRequestFile {
@@ -174,6 +180,15 @@ pub async fn complete(mut req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiRes
     ctx.db
         .complete_request_file(&file.id, &content_id, ctx.now)
         .await?;
+    let event = Event::new(
+        "request.upload.completed",
+        Actor::Partner(request.id.clone()),
+    )
+    .object(&request.id)
+    .bytes(file.plaintext_size)
+    .content_id(&content_id)
+    .detail(serde_json::json!({ "file": file.id }));
+    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&answer)
 }
 
@@ -183,6 +198,10 @@ pub async fn abort(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Res
     let file = uploading(ctx, &request, file).await?;
     uploads::release(ctx, &file.upload()).await?;
     ctx.db.delete_request_file(&file.id).await?;
+    let event = Event::new("request.upload.aborted", Actor::Partner(request.id.clone()))
+        .object(&request.id)
+        .detail(serde_json::json!({ "file": file.id }));
+    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": file.id, "aborted": true }))
 }
 

@@ -7,6 +7,7 @@
 mod accounts;
 mod api;
 mod assets;
+mod audit;
 mod auth;
 mod config;
 mod context;
@@ -16,6 +17,7 @@ mod error;
 mod http;
 mod intake;
 mod lifecycle;
+mod log_api;
 mod purge;
 mod requests;
 mod routes;
@@ -42,4 +44,5 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     purge::scheduled(&env).await;
+    audit::scheduled(&env).await;
 }

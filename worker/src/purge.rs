@@ -8,6 +8,7 @@
 
 use worker::{console_error, console_log, Env};
 
+use crate::audit::{self, Actor, Event, Origin};
 use crate::auth::TICKET_TTL_MS;
 use crate::context::Ctx;
 use crate::error::ApiResult;
@@ -49,6 +50,17 @@ pub async fn run(env: &Env) -> ApiResult<Report> {
             }
         }
         ctx.db.mark_purged(share, ctx.now).await?;
+        let from = Origin::default();
+        // Expiry and exhaustion follow from the time, so they are logged when the purge sees them.
+        if share.reason == "expired" || share.reason == "exhausted" {
+            let ended =
+                Event::new(format!("share.{}", share.reason), Actor::System).object(&share.id);
+            audit::record(ctx, &from, ended).await?;
+        }
+        let purged = Event::new("share.purged", Actor::System)
+            .object(&share.id)
+            .detail(serde_json::json!({ "ended_as": share.reason }));
+        audit::record(ctx, &from, purged).await?;
         report.shares += 1;
     }
     let abandoned = ctx
@@ -58,6 +70,10 @@ pub async fn run(env: &Env) -> ApiResult<Report> {
     for file in &abandoned {
         uploads::release(ctx, &file.upload()).await?;
         ctx.db.delete_request_file(&file.id).await?;
+        let event = Event::new("request.upload.abandoned", Actor::System)
+            .object(&file.request_id)
+            .detail(serde_json::json!({ "file": file.id }));
+        audit::record(ctx, &Origin::default(), event).await?;
         report.uploads_aborted += usize::from(file.upload_id.is_some());
     }
     Ok(report)

@@ -9,6 +9,7 @@ use sealdrop_core::encoding::{b64_decode_array, Id};
 use worker::{Request, Response};
 
 use crate::accounts::{checked_text, wrapped_key};
+use crate::audit::{self, Actor, Event, Origin};
 use crate::auth::{self, Staff};
 use crate::context::Ctx;
 use crate::db::{RequestFileRow, RequestRow};
@@ -107,6 +108,10 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
             "A request with this id exists; draw another id.",
         ));
     }
+    let event = Event::new("request.created", Actor::Staff(staff.id.clone()))
+        .object(&row.id)
+        .detail(serde_json::json!({ "expires_at": row.expires_at, "max_files": row.max_files, "max_bytes": row.max_bytes }));
+    audit::record(ctx, &Origin::of(&req), event).await?;
     Ok(json_response(
         201,
         &serde_json::json!({ "request": summary(&row, ctx.now) }),
@@ -159,6 +164,8 @@ pub async fn delete(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         uploads::release(ctx, &file.upload()).await?;
     }
     ctx.db.delete_request(&request.id).await?;
+    let event = Event::new("request.deleted", Actor::Staff(staff.id)).object(&request.id);
+    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": request.id, "deleted": true }))
 }
 
@@ -176,6 +183,12 @@ pub async fn mark_read(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult
     let request = owned(ctx, &staff, id).await?;
     let file = received(ctx, &request, file).await?;
     ctx.db.mark_read(&file.id, ctx.now).await?;
+    let event = Event::new("request.file.read", Actor::Staff(staff.id))
+        .object(&request.id)
+        .bytes(file.plaintext_size)
+        .content_id(file.content_id.as_deref().unwrap_or_default())
+        .detail(serde_json::json!({ "file": file.id }));
+    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": file.id, "read_at": file.read_at.unwrap_or(ctx.now) }))
 }
 
@@ -190,6 +203,10 @@ pub async fn delete_file(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResu
         .ok_or_else(no_such_file)?;
     uploads::release(ctx, &file.upload()).await?;
     ctx.db.delete_request_file(&file.id).await?;
+    let event = Event::new("request.file.deleted", Actor::Staff(staff.id))
+        .object(&request.id)
+        .detail(serde_json::json!({ "file": file.id }));
+    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": file.id, "deleted": true }))
 }
 

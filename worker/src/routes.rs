@@ -48,6 +48,8 @@ pub enum Op {
     UploadRequestPart,
     CompleteRequestFile,
     AbortRequestFile,
+    LogCheckpoint,
+    LogExport,
 }
 
 pub struct Endpoint {
@@ -130,6 +132,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/requests/{id}/uploads/{file}",
         Op::AbortRequestFile,
     ),
+    ep("GET", "/api/audit/checkpoint", Op::LogCheckpoint),
+    ep("GET", "/api/audit/export", Op::LogExport),
 ];
 
 /// The parameters of a matched path; those its template lacks stay zero.

@@ -8,6 +8,7 @@ use sealdrop_core::api::{
 use sealdrop_core::encoding::{b64_decode, b64_decode_array, Id};
 use worker::{Request, Response};
 
+use crate::audit::{self, Actor, Event, Origin};
 use crate::auth::{self, Staff};
 use crate::context::Ctx;
 use crate::db::{FileRow, ShareRow};
@@ -24,6 +25,7 @@ const MAX_MANIFEST_LEN: usize = 256 * 1024;
 /// `POST /api/shares`: signed-in staff only; the share belongs to them.
 pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let staff = auth::staff(&req, ctx).await?;
+    let from = Origin::of(&req);
     let body: CreateShare = json_body(&mut req).await?;
     let id = Id::random();
     let share_id = id.to_string();
@@ -66,7 +68,7 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         locked: 0,
         failed_proofs: 0,
         last_ticket_use: None,
-        owner_account: Some(staff.id),
+        owner_account: Some(staff.id.clone()),
         owner_disabled: None,
         payload_bytes: 0,
         owner_email: None,
@@ -92,6 +94,12 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         owner_token,
         files: files.iter().map(layout_of).collect(),
     };
+    let bytes = files.iter().map(|f| f.payload_size).sum();
+    let event = Event::new("share.created", Actor::Staff(staff.id.clone()))
+        .object(&created.id)
+        .bytes(bytes)
+        .detail(serde_json::json!({ "files": files.len(), "expires_at": expires_at, "max_downloads": max_downloads, "password": body.password.is_some() }));
+    audit::record(ctx, &from, event).await?;
     Ok(json_response(201, &created))
 }
 
@@ -227,15 +235,27 @@ pub async fn owned_uploading(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<Sha
 
 /// The share, if the signed-in caller made it (or, where `admins_too`, is an admin). Anyone
 /// else's share is as good as absent to them.
-async fn managed(req: &Request, ctx: &Ctx, id: &Id, admins_too: bool) -> ApiResult<ShareRow> {
+async fn managed(
+    req: &Request,
+    ctx: &Ctx,
+    id: &Id,
+    admins_too: bool,
+) -> ApiResult<(Staff, ShareRow)> {
     let staff = auth::staff(req, ctx).await?;
-    ctx.db
+    let share = ctx
+        .db
         .share(&id.to_string())
         .await?
         .filter(|s| {
             s.owner_account.as_deref() == Some(&staff.id) || (admins_too && staff.is_admin())
         })
-        .ok_or_else(ApiError::not_found)
+        .ok_or_else(ApiError::not_found)?;
+    Ok((staff, share))
+}
+
+/// The share's owner, as the log names the one who uploads with its owner token.
+fn owner_of(share: &ShareRow) -> Actor {
+    Actor::Staff(share.owner_account.clone().unwrap_or_default())
 }
 
 /// `PUT /api/shares/{id}/files/{j}/parts/{n}`.
@@ -303,6 +323,8 @@ pub async fn complete_share(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<R
             "Every file must be completed before the share.",
         ));
     }
+    let event = Event::new("share.completed", owner_of(&share)).object(&share.id);
+    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": share.id, "state": "active" }))
 }
 
@@ -313,6 +335,8 @@ pub async fn abort(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         uploads::release(ctx, &file.upload()).await?;
     }
     ctx.db.delete_share(&share.id).await?;
+    let event = Event::new("share.aborted", owner_of(&share)).object(&share.id);
+    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": share.id, "aborted": true }))
 }
 
@@ -326,7 +350,7 @@ pub fn no_such_file() -> ApiError {
 
 /// What the owner sees of a share: its state, limits and use.
 pub async fn owner_view(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
-    let share = managed(&req, ctx, id, true).await?;
+    let (_, share) = managed(&req, ctx, id, true).await?;
     ok(&owner_view_of(&share, ctx.now))
 }
 
@@ -366,7 +390,7 @@ pub async fn list(req: Request, ctx: &Ctx, everyone: bool) -> ApiResult<Response
 
 /// Revokes an active share at once: no new proof, and every ticket stops working.
 pub async fn revoke(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
-    let share = managed(&req, ctx, id, true).await?;
+    let (staff, share) = managed(&req, ctx, id, true).await?;
     match share.state_at(ctx.now) {
         State::Active | State::Exhausted => {}
         State::Revoked => {
@@ -391,12 +415,16 @@ pub async fn revoke(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
             "This share changed state meanwhile; reload it.",
         ));
     }
+    let event = Event::new("share.revoked", Actor::Staff(staff.id)).object(&share.id);
+    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": share.id, "state": "revoked" }))
 }
 
 /// Lifts the lock that 100 failed proofs put on a share, and forgets the failures.
 pub async fn unlock(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
-    let share = managed(&req, ctx, id, false).await?;
+    let (staff, share) = managed(&req, ctx, id, false).await?;
     ctx.db.unlock(&share.id).await?;
+    let event = Event::new("share.unlocked", Actor::Staff(staff.id)).object(&share.id);
+    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": share.id, "locked": false }))
 }

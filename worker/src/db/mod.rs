@@ -10,9 +10,11 @@ use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 use crate::error::{ApiError, ApiResult};
 
 mod accounts;
+mod audit;
 mod requests;
 
 pub use accounts::{AccountRow, Created, InviteRow};
+pub use audit::{event_written, Appended, CheckpointRow, EventRow};
 pub use requests::{RequestFileRow, RequestRow};
 
 pub struct Db(D1Database);
@@ -395,25 +397,30 @@ impl Db {
             .map(drop)
     }
 
-    /// Counts one download and records its ticket in one transaction, only if the share is
-    /// active, unexpired, unlocked and has a download left at that moment; false otherwise.
-    /// D1 runs writes one at a time, so concurrent proofs for the last download get one ticket.
-    pub async fn grant(&self, share_id: &str, ticket_hash: &str, now: u64) -> ApiResult<bool> {
-        let results = self
-            .batch(vec![
-                self.statement(
-                    "UPDATE shares SET downloads = downloads + 1
-                     WHERE id = ?1 AND state = 'active' AND expires_at > ?2 AND locked = 0
-                       AND (max_downloads IS NULL OR downloads < max_downloads)",
-                    &[text(share_id), num(now)],
-                )?,
-                self.statement(
-                    "INSERT INTO tickets (hash, share_id, granted_at, last_used_at) SELECT ?2, ?1, ?3, ?3 WHERE changes() = 1",
-                    &[text(share_id), text(ticket_hash), num(now)],
-                )?,
-            ])
-            .await?;
-        Ok(results.get(1).is_some_and(|r| changes(r) == 1))
+    /// Counts one download, only if the share is active, unexpired, unlocked and has a download
+    /// left at that moment. The grant's event and [`Db::insert_ticket`] follow it in one batch
+    /// (`audit::record_with`), each only if the one before changed a row; D1 runs writes one at a
+    /// time, so concurrent proofs for the last download get one ticket.
+    pub fn count_download(&self, share_id: &str, now: u64) -> ApiResult<D1PreparedStatement> {
+        self.statement(
+            "UPDATE shares SET downloads = downloads + 1
+             WHERE id = ?1 AND state = 'active' AND expires_at > ?2 AND locked = 0
+               AND (max_downloads IS NULL OR downloads < max_downloads)",
+            &[text(share_id), num(now)],
+        )
+    }
+
+    /// Records a ticket, only if the statement before it changed a row.
+    pub fn insert_ticket(
+        &self,
+        share_id: &str,
+        ticket_hash: &str,
+        now: u64,
+    ) -> ApiResult<D1PreparedStatement> {
+        self.statement(
+            "INSERT INTO tickets (hash, share_id, granted_at, last_used_at) SELECT ?2, ?1, ?3, ?3 WHERE changes() = 1",
+            &[text(share_id), text(ticket_hash), num(now)],
+        )
     }
 
     pub async fn ticket(&self, ticket_hash: &str) -> ApiResult<Option<TicketRow>> {

@@ -1,0 +1,160 @@
+// The access log against the real local stack: everything the suites before did is in one
+// gap-free, fork-free chain; an export verifies with the native verifier against the pinned key;
+// editing, deleting or cutting events in D1 is caught, and named, by the same verifier; 64
+// concurrent writers append without a gap or a fork; checkpoints reach the witness.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { call, sd, sealShare, uploadShare } from './support/client.mjs';
+import { BASE, STATE_DIR, d1, callFrom } from './support/env.mjs';
+import { ROOT } from './support/stack.mjs';
+import { admin, as } from './support/accounts.mjs';
+
+const WORK = join(STATE_DIR, '..');
+const purge = async () => {
+  const res = await fetch(`${BASE}/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`);
+  assert.equal(res.status, 200);
+};
+
+/** Exports the whole log as the admin and verifies it with `sealdrop audit verify`. */
+async function exportAndVerify(/** @type {string} */ name) {
+  const boss = await admin();
+  const info = await call(`${BASE}/api/audit/checkpoint`, { headers: as(boss) });
+  assert.equal(info.status, 200, JSON.stringify(info.body));
+  const res = await fetch(`${BASE}/api/audit/export`, { headers: as(boss) });
+  assert.equal(res.status, 200);
+  const file = join(WORK, `${name}.jsonl`);
+  writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  const run = spawnSync(
+    'cargo',
+    ['run', '--locked', '-q', '-p', 'sealdrop-cli', '--', 'audit', 'verify', file, '--key', info.body.public_key],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  return { status: run.status, out: `${run.stdout}${run.stderr}`.trim(), file, key: info.body.public_key };
+}
+
+const rows = () =>
+  /** @type {{ seq: number, prev: string, hash: string }[]} */ (
+    d1('SELECT seq, prev, hash FROM audit_events ORDER BY seq')
+  );
+
+test('everything the suites did is one chain, and its export verifies against the pinned key', async () => {
+  await purge(); // a checkpoint now, over the head
+  const all = rows();
+  assert.ok(all.length > 100, `${all.length} events`);
+  all.forEach((r, i) => assert.equal(r.seq, i + 1, 'seqs run from 1 without a gap'));
+  for (let i = 1; i < all.length; i++) assert.equal(all[i].prev, all[i - 1].hash, `seq ${all[i].seq} links`);
+  const actions = new Set(d1('SELECT DISTINCT action FROM audit_events').map((r) => String(r.action)));
+  for (const action of [
+    'account.created',
+    'signin',
+    'signout',
+    'invite.created',
+    'invite.cancelled',
+    'account.changed',
+    'password.changed',
+    'share.created',
+    'share.completed',
+    'share.aborted',
+    'share.revoked',
+    'share.unlocked',
+    'download.granted',
+    'Proof',
+    'SignIn',
+    'request.created',
+    'request.deleted',
+    'request.upload.started',
+    'request.upload.completed',
+    'request.upload.aborted',
+    'request.file.read',
+    'request.file.deleted',
+  ]) {
+    assert.ok(actions.has(action), `the log has ${action} events`);
+  }
+  const refusal = d1(
+    "SELECT event FROM audit_events WHERE action = 'Proof' AND outcome = 'refused:wrong_key' LIMIT 1",
+  )[0];
+  assert.ok(refusal, 'wrong keys are logged with their reason');
+  const good = await exportAndVerify('whole');
+  assert.equal(good.status, 0, good.out);
+  assert.match(good.out, /Chain intact from 1 to [\d,]+/);
+  // The witness got the checkpoint the export ends with.
+  const witnessed = readFileSync(join(WORK, 'witness.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.ok(witnessed.length >= 1);
+  assert.equal(witnessed.at(-1).public_key, good.key);
+  assert.ok(readFileSync(good.file, 'utf8').includes(witnessed.at(-1).checkpoint.sig));
+});
+
+test('an edited, a deleted and a cut-off event are each caught and named by the verifier', async () => {
+  const all = rows();
+  const target = all[Math.floor(all.length / 2)].seq;
+  const original = d1(`SELECT * FROM audit_events WHERE seq = ${target}`)[0];
+  const restore = () => {
+    d1(`DELETE FROM audit_events WHERE seq = ${target}`);
+    d1(
+      `INSERT INTO audit_events (seq, prev, hash, event, at, actor, action, object, outcome) VALUES (${original.seq}, '${original.prev}', '${original.hash}', '${String(original.event).replace(/'/g, "''")}', ${original.at}, '${original.actor}', '${original.action}', ${original.object === null ? 'NULL' : `'${original.object}'`}, '${original.outcome}')`,
+    );
+  };
+
+  d1(`UPDATE audit_events SET event = replace(event, '"outcome":"', '"outcome":"x') WHERE seq = ${target}`);
+  const edited = await exportAndVerify('edited');
+  assert.equal(edited.status, 1, edited.out);
+  assert.match(edited.out, new RegExp(`seq ${target}\\b.*hash does not match`));
+  restore();
+
+  d1(`DELETE FROM audit_events WHERE seq = ${target}`);
+  const deleted = await exportAndVerify('deleted');
+  assert.equal(deleted.status, 1, deleted.out);
+  assert.match(deleted.out, new RegExp(`seq ${target} is missing`));
+  restore();
+  assert.equal((await exportAndVerify('restored')).status, 0, 'restored, the chain verifies again');
+
+  // A cut tail: the newest events go, and the checkpoint over them gives it away.
+  await purge();
+  const head = rows().at(-1)?.seq ?? 0;
+  const tail = d1(`SELECT * FROM audit_events WHERE seq > ${head - 3} ORDER BY seq`);
+  d1(`DELETE FROM audit_events WHERE seq > ${head - 3}`);
+  const cut = await exportAndVerify('cut');
+  assert.equal(cut.status, 1, cut.out);
+  assert.match(cut.out, /checkpoint/i);
+  for (const row of tail) {
+    d1(
+      `INSERT INTO audit_events (seq, prev, hash, event, at, actor, action, object, outcome) VALUES (${row.seq}, '${row.prev}', '${row.hash}', '${String(row.event).replace(/'/g, "''")}', ${row.at}, '${row.actor}', '${row.action}', ${row.object === null ? 'NULL' : `'${row.object}'`}, '${row.outcome}')`,
+    );
+  }
+  assert.equal((await exportAndVerify('tail-restored')).status, 0);
+});
+
+test('64 concurrent writers: the chain stays gap-free and fork-free, and every grant has its event', async () => {
+  const share = await sealShare([{ name: 'concurrent-log.bin', data: randomBytes(100) }]);
+  const { id } = await uploadShare(BASE, share);
+  const before = rows().at(-1)?.seq ?? 0;
+  const key = sd.b64Encode(share.authKey);
+  const results = await Promise.all(
+    Array.from({ length: 64 }, (_, i) =>
+      callFrom(`127.0.${40 + (i % 8)}.${1 + Math.floor(i / 8)}`, `${BASE}/api/shares/${id}/proof`, {
+        method: 'POST',
+        headers: { authorization: `Sealdrop-Key ${key}` },
+      }),
+    ),
+  );
+  const granted = results.filter((r) => r.status === 200).length;
+  assert.equal(granted, 64, 'every proof got its download');
+  const after = rows().filter((r) => r.seq > before);
+  assert.equal(after.length, 64, 'one event per proof');
+  after.forEach((r, i) => assert.equal(r.seq, before + 1 + i));
+  const grants = d1(`SELECT count(*) AS n FROM audit_events WHERE action = 'download.granted' AND object = '${id}'`)[0]
+    .n;
+  assert.equal(grants, 64);
+  assert.equal(Number(d1(`SELECT downloads FROM shares WHERE id = '${id}'`)[0].downloads), 64);
+  await purge();
+  const verified = await exportAndVerify('concurrent');
+  assert.equal(verified.status, 0, verified.out);
+  assert.ok(existsSync(verified.file));
+});
