@@ -91,6 +91,34 @@ test('everything the suites did is one chain, and its export verifies against th
   assert.ok(readFileSync(good.file, 'utf8').includes(witnessed.at(-1).checkpoint.sig));
 });
 
+test('64 concurrent writers: the chain stays gap-free and fork-free, and every grant has its event', async () => {
+  const share = await sealShare([{ name: 'concurrent-log.bin', data: randomBytes(100) }]);
+  const { id } = await uploadShare(BASE, share);
+  const before = rows().at(-1)?.seq ?? 0;
+  const key = sd.b64Encode(share.authKey);
+  const results = await Promise.all(
+    Array.from({ length: 64 }, (_, i) =>
+      callFrom(`127.0.${40 + (i % 8)}.${1 + Math.floor(i / 8)}`, `${BASE}/api/shares/${id}/proof`, {
+        method: 'POST',
+        headers: { authorization: `Sealdrop-Key ${key}` },
+      }),
+    ),
+  );
+  const granted = results.filter((r) => r.status === 200).length;
+  assert.equal(granted, 64, `every proof got its download: ${results.map((r) => r.status).join(' ')}`);
+  const after = rows().filter((r) => r.seq > before);
+  assert.equal(after.length, 64, 'one event per proof');
+  after.forEach((r, i) => assert.equal(r.seq, before + 1 + i));
+  const grants = d1(`SELECT count(*) AS n FROM audit_events WHERE action = 'download.granted' AND object = '${id}'`)[0]
+    .n;
+  assert.equal(grants, 64);
+  assert.equal(Number(d1(`SELECT downloads FROM shares WHERE id = '${id}'`)[0].downloads), 64);
+  await purge();
+  const verified = await exportAndVerify('concurrent');
+  assert.equal(verified.status, 0, verified.out);
+  assert.ok(existsSync(verified.file));
+});
+
 test('an edited, a deleted and a cut-off event are each caught and named by the verifier', async () => {
   const all = rows();
   const target = all[Math.floor(all.length / 2)].seq;
@@ -118,43 +146,9 @@ test('an edited, a deleted and a cut-off event are each caught and named by the 
   // A cut tail: the newest events go, and the checkpoint over them gives it away.
   await purge();
   const head = rows().at(-1)?.seq ?? 0;
-  const tail = d1(`SELECT * FROM audit_events WHERE seq > ${head - 3} ORDER BY seq`);
   d1(`DELETE FROM audit_events WHERE seq > ${head - 3}`);
   const cut = await exportAndVerify('cut');
   assert.equal(cut.status, 1, cut.out);
   assert.match(cut.out, /checkpoint/i);
-  for (const row of tail) {
-    d1(
-      `INSERT INTO audit_events (seq, prev, hash, event, at, actor, action, object, outcome) VALUES (${row.seq}, '${row.prev}', '${row.hash}', '${String(row.event).replace(/'/g, "''")}', ${row.at}, '${row.actor}', '${row.action}', ${row.object === null ? 'NULL' : `'${row.object}'`}, '${row.outcome}')`,
-    );
-  }
-  assert.equal((await exportAndVerify('tail-restored')).status, 0);
-});
-
-test('64 concurrent writers: the chain stays gap-free and fork-free, and every grant has its event', async () => {
-  const share = await sealShare([{ name: 'concurrent-log.bin', data: randomBytes(100) }]);
-  const { id } = await uploadShare(BASE, share);
-  const before = rows().at(-1)?.seq ?? 0;
-  const key = sd.b64Encode(share.authKey);
-  const results = await Promise.all(
-    Array.from({ length: 64 }, (_, i) =>
-      callFrom(`127.0.${40 + (i % 8)}.${1 + Math.floor(i / 8)}`, `${BASE}/api/shares/${id}/proof`, {
-        method: 'POST',
-        headers: { authorization: `Sealdrop-Key ${key}` },
-      }),
-    ),
-  );
-  const granted = results.filter((r) => r.status === 200).length;
-  assert.equal(granted, 64, 'every proof got its download');
-  const after = rows().filter((r) => r.seq > before);
-  assert.equal(after.length, 64, 'one event per proof');
-  after.forEach((r, i) => assert.equal(r.seq, before + 1 + i));
-  const grants = d1(`SELECT count(*) AS n FROM audit_events WHERE action = 'download.granted' AND object = '${id}'`)[0]
-    .n;
-  assert.equal(grants, 64);
-  assert.equal(Number(d1(`SELECT downloads FROM shares WHERE id = '${id}'`)[0].downloads), 64);
-  await purge();
-  const verified = await exportAndVerify('concurrent');
-  assert.equal(verified.status, 0, verified.out);
-  assert.ok(existsSync(verified.file));
+  // The chain went on from the cut (the export itself is logged), so it stays cut: this test runs last.
 });

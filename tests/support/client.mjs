@@ -36,7 +36,9 @@ export async function call(url, init = {}) {
     response = await fetch(url, /** @type {RequestInit} */ (init));
   }
   const type = response.headers.get('content-type') ?? '';
-  const body = type.includes('json') ? await response.json() : new Uint8Array(await response.arrayBuffer());
+  const body = /^application\/json(;|$)/.test(type)
+    ? await response.json()
+    : new Uint8Array(await response.arrayBuffer());
   return { status: response.status, headers: response.headers, body };
 }
 

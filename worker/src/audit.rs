@@ -175,7 +175,13 @@ pub async fn record_with(
         detail: event.detail.as_ref(),
     })
     .map_err(|_| busy())?;
-    for _ in 0..TRIES {
+    for attempt in 0..TRIES {
+        if attempt > 0 {
+            // Writers that lost the same seq would collide again in step; jitter spreads them.
+            let ceiling = 2u64.saturating_pow(attempt.min(6)).min(50);
+            let wait = u64::from(sealdrop_core::random::<1>()[0]) * ceiling / 255;
+            worker::Delay::from(std::time::Duration::from_millis(wait)).await;
+        }
         let head = ctx.db.audit_head().await?;
         let next = head.append(&text);
         let row = EventRow {
