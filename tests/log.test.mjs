@@ -14,8 +14,9 @@ import { ROOT } from './support/stack.mjs';
 import { admin, as } from './support/accounts.mjs';
 
 const WORK = join(STATE_DIR, '..');
+/** Runs the scheduled work (the purge, then a checkpoint over the head). */
 const purge = async () => {
-  const res = await fetch(`${BASE}/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`);
+  const res = await call(`${BASE}/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`);
   assert.equal(res.status, 200);
 };
 
