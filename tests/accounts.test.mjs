@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { call, sd } from './support/client.mjs';
-import { BASE, STATE_DIR, d1, callFrom } from './support/env.mjs';
+import { BASE, STATE_DIR, d1, callFrom, refusedWith, count } from './support/env.mjs';
 import { admin, as, asJson, joinWith, newStaff, signIn } from './support/accounts.mjs';
 import { createSetupInvite } from '../scripts/setup-link.mjs';
 import { createRequest, openInbox, sendFiles } from './support/requests.mjs';
@@ -12,13 +12,6 @@ import { createRequest, openInbox, sendFiles } from './support/requests.mjs';
 const json = { 'content-type': 'application/json' };
 const post = (/** @type {string} */ path, /** @type {unknown} */ body, headers = {}) =>
   call(`${BASE}${path}`, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify(body) });
-/** @param {{ status: number, body: any }} res @param {number} status @param {string} code */
-const refusedWith = (res, status, code) => {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.error.code, code, JSON.stringify(res.body));
-  assert.match(res.body.error.message, /\w.*\.$/, 'a sentence for people');
-};
-const count = (/** @type {string} */ table) => Number(d1(`SELECT count(*) AS n FROM ${table}`)[0].n);
 
 test('the setup link makes the first admin once; afterwards none is issued or accepted', async () => {
   const first = await admin();

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { launch, withSession, freshPage, axeCheck } from './support/browser.mjs';
+import { launch, withSession, freshPage, axeCheck, signInThroughPage } from './support/browser.mjs';
 import { BASE, d1, remember } from './support/env.mjs';
 import { gzipSync } from 'node:zlib';
 import { call, sealShare, uploadShare } from './support/client.mjs';
@@ -21,26 +21,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** Signs in through the sign-in page, typing the kit when the browser has none. */
-async function signInThroughPage(
-  /** @type {import('playwright-core').Page} */ page,
-  /** @type {{ email: string, password: string }} */ who,
-  /** @type {string | null} */ kit,
-  next = '/inbox',
-) {
-  await page.goto(`${BASE}/signin?next=${encodeURIComponent(next)}`);
-  await page.waitForSelector('body[data-state="idle"]');
-  await page.fill('#email', who.email);
-  await page.fill('#password', who.password);
-  await page.click('#sign-in');
-  if (kit !== null) {
-    await page.waitForSelector('body[data-state="kit"]', { timeout: 30_000 });
-    await page.fill('#kit', kit);
-    await page.click('#sign-in');
-  }
-  await page.waitForURL(`${BASE}${next}`, { timeout: 30_000 });
-}
 
 test('invite, join with the emergency kit, sign in on a new device, change the password, be disabled', async () => {
   const boss = await admin();
@@ -124,7 +104,7 @@ test('invite, join with the emergency kit, sign in on a new device, change the p
   await device.page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
   await assert.rejects(signIn({ email, password, sk128: new Uint8Array(16) }), /401/);
   const renewed = await freshPage(browser);
-  await signInThroughPage(renewed.page, { email, password: newPassword }, kit);
+  await signInThroughPage(renewed.page, BASE, { email, password: newPassword }, kit);
   await renewed.context.close();
 
   // The admin disables the account: the session open on the device stops at once.

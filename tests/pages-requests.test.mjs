@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { launch, freshPage, axeCheck, OPFS_PICKER } from './support/browser.mjs';
+import { launch, freshPage, axeCheck, signInThroughPage, OPFS_PICKER } from './support/browser.mjs';
 import { BASE, remember } from './support/env.mjs';
 import { sd } from './support/client.mjs';
 import { newStaff } from './support/accounts.mjs';
@@ -38,15 +38,7 @@ const sent = [
 test('a staff member signs in on a new device and creates a request with a fingerprint to read out', async () => {
   const staff = await newStaff('staff', 'Rita Requester');
   const { context, page, problems } = await freshPage(browser);
-  await page.goto(`${BASE}/signin?next=%2Finbox`);
-  await page.waitForSelector('body[data-state="idle"]');
-  await page.fill('#email', staff.email);
-  await page.fill('#password', staff.password);
-  await page.click('#sign-in');
-  await page.waitForSelector('body[data-state="kit"]', { timeout: 30_000 });
-  await page.fill('#kit', sd.kitEncode(staff.sk128));
-  await page.click('#sign-in');
-  await page.waitForURL(`${BASE}/inbox`, { timeout: 30_000 });
+  await signInThroughPage(page, BASE, staff, sd.kitEncode(staff.sk128));
   await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
   await page.fill('#request-label', 'Signed contracts');
   await page.fill('#request-message', 'Please send the signed contracts by Friday.');
@@ -112,14 +104,7 @@ test('the inbox shows names as text, decrypts to disk byte for byte, and flags a
     plant: true,
   });
   const { context, page, problems } = await freshPage(browser, { init: OPFS_PICKER });
-  await page.goto(`${BASE}/signin?next=%2Finbox`);
-  await page.waitForSelector('body[data-state="idle"]');
-  await page.fill('#email', made.staff.email);
-  await page.fill('#password', made.staff.password);
-  await page.click('#sign-in');
-  await page.waitForSelector('body[data-state="kit"]', { timeout: 30_000 });
-  await page.fill('#kit', sd.kitEncode(made.staff.sk128));
-  await page.click('#sign-in');
+  await signInThroughPage(page, BASE, made.staff, sd.kitEncode(made.staff.sk128));
   await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
   const row = page.locator(`[data-request-id="${made.id}"]`);
   await row.waitFor();
@@ -153,6 +138,15 @@ test('the inbox shows names as text, decrypts to disk byte for byte, and flags a
     return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
   }, big.name);
   assert.equal(digest, sha256(big.data));
+  // The read mark follows the download's POST; wait for it rather than race it.
+  await page.waitForFunction(
+    (name) =>
+      [...document.querySelectorAll('li[data-file-id]')].some(
+        (li) => li.querySelector('.name')?.textContent === name && li.getAttribute('data-unread') === 'false',
+      ),
+    big.name,
+    { timeout: 30_000 },
+  );
   assert.equal(await bigRow.getAttribute('data-unread'), 'false');
   await page.reload();
   await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
@@ -165,15 +159,7 @@ test('axe-core and 360 px on the inbox and the request page', async () => {
   const context = await browser.newContext({ bypassCSP: true });
   const page = await context.newPage();
   const check = (/** @type {string} */ where) => axeCheck(page, where);
-  await page.goto(`${BASE}/signin?next=%2Finbox`);
-  await page.waitForSelector('body[data-state="idle"]');
-  await page.fill('#email', made.staff.email);
-  await page.fill('#password', made.staff.password);
-  await page.click('#sign-in');
-  await page.waitForSelector('body[data-state="kit"]', { timeout: 30_000 });
-  await page.fill('#kit', sd.kitEncode(made.staff.sk128));
-  await page.click('#sign-in');
-  await page.waitForURL(`${BASE}/inbox`, { timeout: 30_000 });
+  await signInThroughPage(page, BASE, made.staff, sd.kitEncode(made.staff.sk128));
   for (const width of [1280, 360]) {
     await page.setViewportSize({ width, height: 800 });
     for (const scheme of /** @type {const} */ (['light', 'dark'])) {

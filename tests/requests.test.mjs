@@ -5,20 +5,13 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { call, hex, sd } from './support/client.mjs';
-import { BASE, d1, setClock } from './support/env.mjs';
+import { BASE, d1, setClock, refusedWith, count } from './support/env.mjs';
 import { admin, as, asJson, newStaff } from './support/accounts.mjs';
 import { createRequest, newFileBody, openInbox, sealForRequest, sendFiles, uploadAuth } from './support/requests.mjs';
 
 const MiB = 1024 * 1024;
 const DAY = 24 * 3600 * 1000;
 after(() => setClock(null));
-/** @param {{ status: number, body: any }} res @param {number} status @param {string} code */
-const refusedWith = (res, status, code) => {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.error.code, code, JSON.stringify(res.body));
-  assert.match(res.body.error.message, /\w.*\.$/);
-};
-const count = (/** @type {string} */ table) => Number(d1(`SELECT count(*) AS n FROM ${table}`)[0].n);
 
 test('creating a request checks every field and writes nothing when refused', async () => {
   const staff = await newStaff();

@@ -106,3 +106,26 @@ export async function axeCheck(page, where) {
     assert.ok(overflow <= 0, `${where}: no sideways scrolling at 360 px`);
   }
 }
+
+/**
+ * Signs in through the sign-in page, typing the emergency kit when `kit` is given (a browser the
+ * account has not used), and waits to land on `next`.
+ * @param {import('playwright-core').Page} page
+ * @param {string} base
+ * @param {{ email: string, password: string }} who
+ * @param {string | null} kit
+ * @param {string} [next]
+ */
+export async function signInThroughPage(page, base, who, kit, next = '/inbox') {
+  await page.goto(`${base}/signin?next=${encodeURIComponent(next)}`);
+  await page.waitForSelector('body[data-state="idle"]');
+  await page.fill('#email', who.email);
+  await page.fill('#password', who.password);
+  await page.click('#sign-in');
+  if (kit !== null) {
+    await page.waitForSelector('body[data-state="kit"]', { timeout: 30_000 });
+    await page.fill('#kit', kit);
+    await page.click('#sign-in');
+  }
+  await page.waitForURL(`${base}${next}`, { timeout: 30_000 });
+}

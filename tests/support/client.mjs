@@ -57,6 +57,29 @@ function concat(pieces) {
 export const ARGON2 = { m_kib: 65536, t: 3, p: 1 };
 
 /**
+ * Seals one file with its file secret as every client does: header, sealed metadata, payload,
+ * content id and upload layout.
+ * @param {Uint8Array} fs
+ * @param {{ name: string, data: Uint8Array }} file
+ */
+export async function sealFile(fs, file) {
+  const log2 = sd.defaultLog2Chunk();
+  const session = await sd.SealSession.create(fs, log2, 'software');
+  const header = session.header();
+  const metadata = sd.sealMetadata(fs, header, {
+    name: file.name,
+    size: file.data.length,
+    type: 'application/octet-stream',
+    modified: null,
+  });
+  const pieces = await session.push(file.data);
+  const end = await session.finish();
+  const payload = concat([...pieces, ...end.ciphertext]);
+  const layout = sd.uploadLayout(file.data.length, log2, 0);
+  return { header, metadata, payload, contentId: end.contentId, layout };
+}
+
+/**
  * Seals files for a share: everything but the upload itself.
  * @param {{ name: string, data: Uint8Array }[]} files
  * @param {{ password?: string, expiresAt?: number, maxDownloads?: number | null }} [options]
@@ -73,24 +96,8 @@ export async function sealShare(files, options = {}) {
   const expiresAt = options.expiresAt ?? Date.now() + 7 * 24 * 3600 * 1000;
   const maxDownloads = options.maxDownloads === undefined ? null : options.maxDownloads;
   const authKey = sd.shareAuthKey(ss);
-  const log2 = sd.defaultLog2Chunk();
   const sealed = [];
-  for (const [j, file] of files.entries()) {
-    const fs = sd.shareFileSecret(ss, j);
-    const session = await sd.SealSession.create(fs, log2, 'software');
-    const header = session.header();
-    const metadata = sd.sealMetadata(fs, header, {
-      name: file.name,
-      size: file.data.length,
-      type: 'application/octet-stream',
-      modified: null,
-    });
-    const pieces = await session.push(file.data);
-    const end = await session.finish();
-    const payload = concat([...pieces, ...end.ciphertext]);
-    const layout = sd.uploadLayout(file.data.length, log2, 0);
-    sealed.push({ j, header, metadata, payload, contentId: end.contentId, layout });
-  }
+  for (const [j, file] of files.entries()) sealed.push({ j, ...(await sealFile(sd.shareFileSecret(ss, j), file)) });
   return { ls, ss, authKey, files: sealed, password, expiresAt, maxDownloads };
 }
 

@@ -1,4 +1,5 @@
 // What tests/run.mjs hands to every test file: the stack's URL and state, and a D1 query helper.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
 import { appendFileSync, readdirSync, statSync } from 'node:fs';
@@ -117,4 +118,19 @@ export function callFrom(source, url, init = {}) {
     req.on('error', reject);
     req.end(init.body);
   });
+}
+
+/** The number of rows in a table of the stack under test. */
+export const count = (/** @type {string} */ table) => Number(d1(`SELECT count(*) AS n FROM ${table}`)[0].n);
+
+/**
+ * Asserts a refusal: its status, its stable code, and a sentence for people.
+ * @param {{ status: number, body: any }} res
+ * @param {number} status
+ * @param {string} code
+ */
+export function refusedWith(res, status, code) {
+  assert.equal(res.status, status, JSON.stringify(res.body));
+  assert.equal(res.body.error.code, code, JSON.stringify(res.body));
+  assert.match(res.body.error.message, /\w.*\.$/, 'a sentence for people');
 }

@@ -2,7 +2,7 @@
 // (format-v1.md, File requests): the request secret drawn and wrapped in the staff member's
 // client, files sealed to the staff key with a fresh file secret each, opened through the stanza.
 import { as, asJson } from './accounts.mjs';
-import { call, hex, sd } from './client.mjs';
+import { call, hex, sd, sealFile } from './client.mjs';
 import { BASE, remember } from './env.mjs';
 
 const DAY = 24 * 3600 * 1000;
@@ -61,27 +61,15 @@ export const uploadAuth = (request) => ({ authorization: `Sealdrop-Upload ${requ
  */
 export async function sealForRequest(request, file, { plant = false } = {}) {
   const fs = sd.newSecret();
-  const log2 = sd.defaultLog2Chunk();
-  const session = await sd.SealSession.create(fs, log2, 'software');
-  const header = session.header();
-  const metadata = sd.sealMetadata(fs, header, {
-    name: file.name,
-    size: file.data.length,
-    type: 'application/octet-stream',
-    modified: null,
-  });
+  const sealed = await sealFile(fs, file);
   const rs = plant ? sd.newSecret() : request.rs;
-  const stanza = sd.sealStanza(request.pk, sd.b64Decode(request.id), rs, header, fs);
-  const pieces = await session.push(file.data);
-  const end = await session.finish();
-  const payload = Buffer.concat([...pieces, ...end.ciphertext]);
-  const layout = sd.uploadLayout(file.data.length, log2, 0);
+  const stanza = sd.sealStanza(request.pk, sd.b64Decode(request.id), rs, sealed.header, fs);
   remember('a file secret', fs);
   remember('a file secret (base64url)', sd.b64Encode(fs));
   // Short names and plaintexts would match by chance; the scan looks for the longer ones.
   if (Buffer.byteLength(file.name) >= 8) remember('a file name', file.name);
   if (file.data.length >= 64) remember('a plaintext sample', file.data.subarray(file.data.length - 32));
-  return { fs, header, metadata, stanza, payload: new Uint8Array(payload), layout, contentId: end.contentId };
+  return { fs, stanza, ...sealed };
 }
 
 /**
