@@ -23,14 +23,20 @@ done
 
 url=http://127.0.0.1:8787
 say "starting the local stack"
-# --test-scheduled: GET /__scheduled?cron=*/10+*+*+*+* runs the purge by hand.
+# --test-scheduled: GET /__scheduled?cron=*/10+*+*+*+* runs the scheduled work (the purge, the
+# access log's checkpoint and retention) by hand.
 wrangler dev --ip 127.0.0.1 --port 8787 --show-interactive-dev-session=false --test-scheduled &
 stack=$!
-trap 'kill $stack 2>/dev/null; wait $stack 2>/dev/null' INT TERM EXIT
+# wrangler dev does not fire crons by itself: this stands in for wrangler.toml's "*/10 * * * *",
+# so that the local log gets its checkpoints every 10 minutes, as a deployment's does.
+( while sleep 600; do curl -fsS "$url/__scheduled?cron=*/10+*+*+*+*" >/dev/null 2>&1 || true; done ) &
+cron=$!
+trap 'kill $stack $cron 2>/dev/null; wait $stack 2>/dev/null' INT TERM EXIT
 until curl -fsS "$url/api/limits" >/dev/null 2>&1; do
   kill -0 $stack 2>/dev/null || { echo "wrangler dev stopped; see its output above." >&2; exit 1; }
   sleep 0.5
 done
+curl -fsS "$url/__scheduled?cron=*/10+*+*+*+*" >/dev/null 2>&1 || true
 printf '\n  sealdrop is running at %s\n  Sign in there; Ctrl-C stops it.\n' "$url"
 node scripts/setup-link.mjs --base "$url"
 wait $stack

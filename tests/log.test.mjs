@@ -63,8 +63,8 @@ test('everything the suites did is one chain, and its export verifies against th
     'share.revoked',
     'share.unlocked',
     'download.granted',
-    'Proof',
-    'SignIn',
+    'download.proof',
+    'download.receipt',
     'request.created',
     'request.deleted',
     'request.upload.started',
@@ -76,7 +76,7 @@ test('everything the suites did is one chain, and its export verifies against th
     assert.ok(actions.has(action), `the log has ${action} events`);
   }
   const refusal = d1(
-    "SELECT event FROM audit_events WHERE action = 'Proof' AND outcome = 'refused:wrong_key' LIMIT 1",
+    "SELECT event FROM audit_events WHERE action = 'download.proof' AND outcome = 'refused:wrong_key' LIMIT 1",
   )[0];
   assert.ok(refusal, 'wrong keys are logged with their reason');
   const good = await exportAndVerify('whole');

@@ -173,7 +173,8 @@ export async function uploadShare(base, share, { complete = true, staff } = {}) 
 }
 
 /**
- * Proves key possession, then downloads and opens every file through the manifest.
+ * Proves key possession, then downloads and opens every file through the manifest, and sends
+ * the download receipt of each.
  * @param {string} base
  * @param {string} id
  * @param {Uint8Array} ls
@@ -199,6 +200,15 @@ export async function downloadShare(base, id, ls) {
     const pieces = await session.push(payload.body);
     const end = await session.finish();
     sd.checkManifestEntry(manifest, file.j, end.contentId, metadataBlob);
+    // The receipt, as the download page sends it: the access log shows what arrived.
+    const receipt = await call(`${base}/api/shares/${id}/files/${file.j}/receipt`, {
+      method: 'POST',
+      headers: { ...ticket, 'content-type': 'application/json' },
+      body: JSON.stringify({ content_id: end.contentId }),
+    });
+    if (receipt.status !== 200 || receipt.body.matched !== true) {
+      throw new Error(`receipt: ${receipt.status} ${JSON.stringify(receipt.body)}`);
+    }
     out.push({ name: metadata.name, data: concat([...pieces, ...end.plaintext]), contentId: end.contentId });
   }
   return { ticket: proof.body.ticket, files: out, contents: contents.body };

@@ -34,7 +34,17 @@ export function el(tag, options = {}) {
  * @param {'info' | 'error' | 'success'} [kind]
  */
 export function setStatus(text, kind = 'info') {
-  const status = byId('status', HTMLElement);
+  showStatus(byId('status', HTMLElement), text, kind);
+}
+
+/**
+ * Sets a status line of a section of the page (an element with aria-live), as setStatus does
+ * for the page's own.
+ * @param {HTMLElement} status
+ * @param {string} text
+ * @param {'info' | 'error' | 'success'} [kind]
+ */
+export function showStatus(status, text, kind = 'info') {
   status.textContent = text;
   status.dataset.kind = kind;
 }

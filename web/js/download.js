@@ -4,10 +4,14 @@
 // the key, the sealed manifest and metadata opened here, then one row per file, which
 // js/download-row.js downloads into.
 //
+// Once a file has been received whole, its content id checked against the manifest, the page
+// tells the server which content id it computed (a receipt: the share's log then says whether
+// what arrived is what was sent). Receipts are best effort and never hold up or spoil a download.
+//
 // body data-state: loading, locked (ready for the click), checking (after it, until the files
 // or a refusal show), ready, downloading, done, error, bad-link, not-found, and the refusals of
 // js/refusals.js: expired, exhausted, revoked, purged, link-locked (423), rate-limited (429).
-import { apiJson, ApiError, apiSentence, withRetry } from './api.js';
+import { apiFetch, apiJson, ApiError, apiSentence, sleep, withRetry } from './api.js';
 import { loadWasm, isFormatError, toHex } from './wasm.js';
 import { byId, el, setStatus, setPageState, setupPasswordToggle, timeEl } from './dom.js';
 import { formatSize, plural } from './format.js';
@@ -28,6 +32,8 @@ import {
 /** @typedef {import('./save.js').Sink} Sink */
 
 const VERIFIED = 'Verified: content matches what was sent';
+// A receipt that lost its connection is sent once more after this pause.
+const RECEIPT_RETRY_MS = 2000;
 
 const unlock = byId('unlock', HTMLElement);
 const unlockForm = byId('unlock-form', HTMLFormElement);
@@ -413,12 +419,25 @@ async function runBatch(items, sinkFor) {
  */
 async function downloadOne(share, item, sinkFor) {
   const sd = await wasm;
+  // The content id is computed over the bytes received and handed to checkManifestEntry, which
+  // either vouches for it or throws (the file then counts as tampered): it is caught on its way
+  // there, so that the receipt carries what this page computed, whether it matched or not.
+  /** @type {string | null} */
+  let computed = null;
+  /** @type {typeof sd} */
+  const watched = {
+    ...sd,
+    checkManifestEntry: (manifest, j, contentId, sealedMetadata) => {
+      computed = contentId;
+      return sd.checkManifestEntry(manifest, j, contentId, sealedMetadata);
+    },
+  };
   try {
-    return await downloadInto(item, {
+    const outcome = await downloadInto(item, {
       name: item.name,
       logId: String(item.j),
       job: {
-        sd,
+        sd: watched,
         shareId: share.id,
         ticket: share.ticket,
         fileSecret: item.fileSecret,
@@ -430,9 +449,45 @@ async function downloadOne(share, item, sinkFor) {
       verified: VERIFIED,
       idleState: 'idle',
     });
+    // Not awaited: the next file starts at once, while the ticket is still fresh for both.
+    if (computed !== null && (outcome === 'verified' || outcome === 'tampered')) {
+      sendReceipt(share, item.j, computed);
+    }
+    return outcome;
   } catch (err) {
     showFailure(item, failureSentence(err, reloadAdvice));
     return 'failed';
+  }
+}
+
+/**
+ * Tells the server the content id this page computed for file `j` (POST .../receipt, with the
+ * download's ticket). Best effort: a lost connection is tried once more, any other failure is
+ * only noted in the console, and nothing the person sees changes either way. A file refused
+ * before its content id reached the manifest check (a part that does not hash to what was
+ * recorded, a chunk that does not open, a size other than its metadata's) has no receipt.
+ * @param {Share} share
+ * @param {number} j
+ * @param {string} contentId 64 lower-case hex digits
+ */
+async function sendReceipt(share, j, contentId) {
+  if (!/^[0-9a-f]{64}$/.test(contentId)) return;
+  const send = () =>
+    apiFetch(`/api/shares/${share.id}/files/${j}/receipt`, {
+      method: 'POST',
+      headers: { Authorization: `Sealdrop-Ticket ${share.ticket}` },
+      json: { content_id: contentId },
+    });
+  try {
+    try {
+      await send();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 0)) throw err;
+      await sleep(RECEIPT_RETRY_MS);
+      await send();
+    }
+  } catch (err) {
+    console.info(`file ${j}: no receipt (${err instanceof ApiError ? err.code : String(err)})`);
   }
 }
 

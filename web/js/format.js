@@ -40,6 +40,14 @@ export function formatTimeLeft(seconds) {
 }
 
 /**
+ * A whole number with thousands separators, as the server's sentences write them: "104,233".
+ * @param {number} n
+ */
+export function formatCount(n) {
+  return n.toLocaleString('en-US');
+}
+
+/**
  * @param {number} n
  * @param {string} word
  */

@@ -1,13 +1,18 @@
 // The inbox's form for a new request: what it asks for, for how long and how much, checked
-// against the server's limits; the request's secret is made and wrapped here, and its link is
-// shown once, with the key code the partner's page shows too.
+// against the server's limits (the organisation's policy within the server's own); the request's
+// secret is made and wrapped here, and its link is shown once, with the key code the partner's
+// page shows too. When the policy lets only administrators ask for files (the session's
+// may_request), one sentence stands in place of the form; a policy changed while the page was
+// open comes back as 403 policy_forbids, whose sentence the status line shows, the form kept as
+// it was typed.
 //
-// Hooks: form#new-request with #request-label, #request-message, #request-expiry (days: 1, 7,
-// 30), #request-max-files, #request-max-size (GB), #create-request; then #request-link,
-// #copy-link, #request-fingerprint.
+// Hooks: #request-not-allowed, #create-hint, form#new-request with #request-label,
+// #request-message, #request-expiry (seconds: the presets 1, 7 and 30 days up to the policy's
+// cap, and the cap itself in whole days or hours when it is none of them), #request-max-files,
+// #request-max-size (GB), #create-request; then #request-link, #copy-link, #request-fingerprint.
 import { apiJson, ApiError, apiSentence, withRetry } from './api.js';
-import { byId, setStatus } from './dom.js';
-import { formatSize, plural } from './format.js';
+import { byId, el, setStatus } from './dom.js';
+import { formatDuration, formatSize, plural } from './format.js';
 import { fieldError, clearFieldErrors, copyLink } from './forms.js';
 import { DEFAULT_LIMITS, fetchLimits } from './limits.js';
 import { openKeys, requestLink } from './inbox-keys.js';
@@ -15,10 +20,13 @@ import { toSummary } from './inbox-views.js';
 import { addRequest } from './inbox-requests.js';
 import { redirectIfSignedOut } from './session.js';
 
-const DAY_MS = 86_400_000;
+const HOUR_SECONDS = 3600;
+const DAY_SECONDS = 86_400;
 const GB = 2 ** 30;
 const MAX_REQUEST_FILES = 1000;
 
+const notAllowed = byId('request-not-allowed', HTMLElement);
+const createHint = byId('create-hint', HTMLElement);
 const createForm = byId('new-request', HTMLFormElement);
 const labelInput = byId('request-label', HTMLInputElement);
 const messageInput = byId('request-message', HTMLTextAreaElement);
@@ -35,6 +43,7 @@ const fingerprintEl = byId('request-fingerprint', HTMLElement);
 
 let limits = DEFAULT_LIMITS;
 let clockOffsetMs = 0;
+let allowed = true;
 
 // Attached before the form can be shown: a submit that reached the browser would be refused by
 // the CSP (form-action 'none').
@@ -45,6 +54,19 @@ createForm.addEventListener('submit', (event) => {
 copyLinkButton.addEventListener('click', () => copyLink(linkField, copyLinkButton));
 for (const input of [maxFilesInput, maxSizeInput]) input.addEventListener('input', showSizeHint);
 
+/**
+ * Whether the policy lets this account ask for files (the session's may_request): if not, one
+ * sentence stands in place of the form.
+ * @param {boolean} may
+ */
+export function allowRequests(may) {
+  allowed = may;
+  notAllowed.hidden = may;
+  createHint.hidden = !may;
+  createForm.hidden = !may;
+  if (!may) created.hidden = true;
+}
+
 /** Offers only the expiries the server accepts, and says how much a request may take. */
 export async function loadLimits() {
   try {
@@ -54,19 +76,35 @@ export async function loadLimits() {
   } catch {
     // The defaults stand; the server checks the request's limits when it is created.
   }
-  const cap = limits.max_expiry_seconds * 1000;
-  let chosen = false;
-  for (const option of Array.from(expirySelect.options)) {
-    option.disabled = Number(option.value) * DAY_MS > cap;
-    if (option.disabled && option.selected) option.selected = false;
-    chosen ||= option.selected;
+  offerExpiries();
+  showSizeHint();
+}
+
+/**
+ * Adds the policy's cap, in whole days (or hours, below a day), as a choice of its own when no
+ * preset is it, so that a cap between the presets or below the shortest can still be chosen.
+ */
+function offerExpiries() {
+  const cap = limits.max_expiry_seconds;
+  const unit = cap >= DAY_SECONDS ? DAY_SECONDS : HOUR_SECONDS;
+  const whole = Math.floor(cap / unit) * unit;
+  const options = Array.from(expirySelect.options);
+  if (whole > 0 && !options.some((o) => Number(o.value) === whole)) {
+    const option = el('option', { text: formatDuration(whole * 1000), attrs: { value: String(whole) } });
+    expirySelect.add(option, options.find((o) => Number(o.value) > whole) ?? null);
   }
-  if (!chosen) {
-    const allowed = Array.from(expirySelect.options).filter((o) => !o.disabled);
-    const last = allowed[allowed.length - 1];
+  keepExpiryAllowed();
+}
+
+/** Disables the expiries past the policy's cap; a choice past it becomes the longest one allowed. */
+function keepExpiryAllowed() {
+  const options = Array.from(expirySelect.options);
+  for (const option of options) option.disabled = Number(option.value) > limits.max_expiry_seconds;
+  if (expirySelect.selectedOptions[0]?.disabled ?? true) {
+    const offered = options.filter((o) => !o.disabled);
+    const last = offered[offered.length - 1];
     if (last) last.selected = true;
   }
-  showSizeHint();
 }
 
 /**
@@ -88,11 +126,11 @@ function showSizeHint() {
 
 async function createRequest() {
   const keys = openKeys();
-  if (!keys || createButton.disabled) return;
+  if (!allowed || !keys || createButton.disabled) return;
   clearFieldErrors(createForm);
   const label = labelInput.value.trim();
   const message = messageInput.value;
-  const days = Number(expirySelect.value);
+  const expirySeconds = Number(expirySelect.value);
   const maxFiles = Number(maxFilesInput.value);
   const maxBytes = Math.round(Number(maxSizeInput.value) * GB);
   /** @type {[HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, string] | null} */
@@ -101,8 +139,11 @@ async function createRequest() {
     problem = [labelInput, 'Give the request a label of 1 to 100 characters.'];
   } else if (message.length > 2000) {
     problem = [messageInput, `The message can be at most 2,000 characters; it has ${message.length}.`];
-  } else if (![1, 7, 30].includes(days) || days * DAY_MS > limits.max_expiry_seconds * 1000) {
-    problem = [expirySelect, 'Choose how long the link stays open.'];
+  } else if (!Number.isInteger(expirySeconds) || expirySeconds <= 0 || expirySeconds > limits.max_expiry_seconds) {
+    problem = [
+      expirySelect,
+      `Choose how long the link stays open: at most ${formatDuration(limits.max_expiry_seconds * 1000)}.`,
+    ];
   } else if (!Number.isInteger(maxFiles) || maxFiles < 1 || maxFiles > MAX_REQUEST_FILES) {
     problem = [maxFilesInput, 'The number of files must be a whole number from 1 to 1,000.'];
   } else if (!Number.isSafeInteger(maxBytes) || maxBytes < 1 || maxBytes > maxBytesFor(maxFiles)) {
@@ -131,7 +172,7 @@ async function createRequest() {
         id,
         label,
         message,
-        expires_at: Math.floor(Date.now() + clockOffsetMs + days * DAY_MS),
+        expires_at: Math.floor(Date.now() + clockOffsetMs + expirySeconds * 1000),
         max_files: maxFiles,
         max_bytes: maxBytes,
         public_key: sd.b64Encode(pk),
@@ -153,6 +194,8 @@ async function createRequest() {
     copyLinkButton.textContent = 'Copy';
     created.hidden = false;
     createForm.reset();
+    // The reset selects the page's default expiry again, which the policy may not allow.
+    keepExpiryAllowed();
     showSizeHint();
     setStatus(
       `Request “${summary.label}” created. Copy its link below and send it; read them the key code if they ask.`,
@@ -161,6 +204,11 @@ async function createRequest() {
     createdHeading.focus();
   } catch (err) {
     if (redirectIfSignedOut(err)) return;
+    if (err instanceof ApiError && err.code === 'policy_forbids') {
+      // The policy changed since the page loaded: its sentence says what to do; the form stays as typed.
+      setStatus(`${apiSentence(err)} No request was created.`, 'error');
+      return;
+    }
     setStatus(
       `${err instanceof ApiError ? apiSentence(err) : 'The request could not be prepared in this browser.'} No request was created. ${
         err instanceof ApiError && err.status === 0

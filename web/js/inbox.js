@@ -12,7 +12,7 @@ import { loadWasm } from './wasm.js';
 import { byId, setStatus, setPageState, setupPasswordToggle } from './dom.js';
 import { fieldError, clearFieldErrors } from './forms.js';
 import { setKeys } from './inbox-keys.js';
-import { loadLimits } from './inbox-create.js';
+import { allowRequests, loadLimits } from './inbox-create.js';
 import { refresh } from './inbox-requests.js';
 import {
   requireSession,
@@ -63,14 +63,18 @@ setInterval(() => {
 main();
 
 async function main() {
+  /** @type {import('./session.js').Session} */
+  let session;
   try {
-    const session = await requireSession();
-    account = session.account;
+    session = await requireSession();
   } catch (err) {
     return fail(`${apiSentence(err)} Reload the page to try again.`);
   }
+  account = session.account;
   renderNav(account, 'inbox');
-  loadLimits();
+  // The policy may let only administrators ask for files; the requests already made stay readable.
+  allowRequests(session.may_request);
+  if (session.may_request) loadLimits();
   /** @type {Uint8Array | null} */
   let sk = null;
   try {

@@ -1,6 +1,7 @@
-// What the server allows, as /api/limits states it: the upload pages check files and pick the
-// chunk size by it, the share page and the inbox offer only the expiries it accepts. The server
-// enforces its limits whatever a page says; these only spare people a refusal after the fact.
+// What the server allows, as /api/limits states it (max_file_bytes and max_expiry_seconds are
+// the organisation's policy, within the server's own ceiling): the upload pages check files and
+// pick the chunk size by it, the share page and the inbox offer only the expiries it accepts. The
+// server enforces its limits whatever a page says; these only spare people a refusal after the fact.
 import { apiFetch } from './api.js';
 
 /**

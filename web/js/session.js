@@ -28,7 +28,13 @@ import { loadWasm } from './wasm.js';
  * @property {string} salt base64url
  * @property {Argon2Params} argon2
  */
-/** @typedef {{ account: Me, csrf: string }} Session */
+/**
+ * @typedef {Object} Session
+ * @property {Me} account
+ * @property {string} csrf
+ * @property {boolean} may_share whether the organisation's policy lets this account share files
+ * @property {boolean} may_request whether it lets this account ask for files (file requests)
+ */
 
 const VAULT_PREFIX = 'sealdrop.vault.';
 const DB_NAME = 'sealdrop';
@@ -70,15 +76,22 @@ export function toMe(a) {
 }
 
 /**
- * Takes a `{account, csrf}` answer (GET/POST /api/session, POST /api/accounts): remembers the
- * CSRF token for apiFetch.
+ * Takes a `{account, csrf, may_share, may_request}` answer (GET/POST /api/session, POST
+ * /api/accounts): remembers the CSRF token for apiFetch. An answer that does not say what the
+ * policy allows (only GET /api/session must) allows both: the server refuses what it forbids
+ * anyway, and the pages only spare people that refusal.
  * @param {any} got
  * @returns {Session}
  */
 export function acceptSession(got) {
   const csrf = String(got?.csrf ?? '');
   setCsrf(csrf);
-  return { account: toMe(got?.account ?? {}), csrf };
+  return {
+    account: toMe(got?.account ?? {}),
+    csrf,
+    may_share: got?.may_share !== false,
+    may_request: got?.may_request !== false,
+  };
 }
 
 /**

@@ -48,9 +48,13 @@ unlimited.addEventListener('change', () => {
   refresh();
 });
 passwordInput.addEventListener('input', refresh);
-refresh();
+// The hints and the expiries offered come from the policy only: the defaults until it is known.
+setPolicy({});
 
 /**
+ * Takes the limits /api/limits states: the hints say them, and no preset expiry longer than the
+ * cap can be chosen (a custom one past it is refused before the share starts). Values that are
+ * missing or make no sense leave the defaults.
  * @param {{ capSeconds?: unknown, maxDownloads?: unknown, clockOffsetMs?: number }} policy
  */
 export function setPolicy(policy) {
@@ -70,9 +74,9 @@ export function setPolicy(policy) {
   if (!checked || checked.disabled) {
     const allowed = presets.filter((r) => !r.disabled && r.value !== 'custom');
     (allowed[allowed.length - 1] ?? presets[presets.length - 1]).checked = true;
-    onExpiryChoice();
   }
-  refresh();
+  // Also bounds a custom time already chosen by the new cap.
+  onExpiryChoice();
 }
 
 /** @param {() => void} callback told whenever the options change or become (in)valid */

@@ -2,8 +2,14 @@
 // (with the session's CSRF token; rows and progress are js/upload-rows.js's), show the link; the
 // share is then listed in "My shares".
 //
-// body data-state: loading (the session is being checked), idle, working, done, error.
-import { apiSentence } from './api.js';
+// When the organisation's policy lets only administrators share (the session's may_share), the
+// page says so in one sentence and offers nothing to start a share with; a policy changed while
+// the page was open comes back from the server as 403 policy_forbids, whose sentence the status
+// line then shows, with the chosen files and options left as they were.
+//
+// body data-state: loading (the session is being checked), idle, working, done, error,
+// not-allowed (the policy does not let this account share).
+import { apiSentence, withRetry } from './api.js';
 import { formatSize, plural } from './format.js';
 import { byId, el, setStatus, setPageState, timeEl } from './dom.js';
 import { copyLink } from './forms.js';
@@ -17,6 +23,7 @@ import { requireSession, renderNav } from './session.js';
 
 const WORKING = 'Encrypting and uploading. Keep this tab open until the link appears.';
 
+const notAllowed = byId('not-allowed', HTMLElement);
 const pick = byId('pick', HTMLElement);
 const dropZone = byId('drop-zone', HTMLElement);
 const chooseButton = byId('choose-button', HTMLButtonElement);
@@ -53,10 +60,13 @@ const uploader = new Uploader(cancelButton, {
   onMessage: onWorkerMessage,
 });
 
+// The limits (the organisation's policy within the server's own) load while the session is
+// checked; the drop zone shows once both are known, so that its hints and expiries are the policy's.
+const limitsLoaded = loadLimits();
 // Staff only: nothing below runs before the session is known (the CSRF token goes to the worker).
-const session = await start();
+const session = await start(limitsLoaded);
 onOptionsChange(render);
-loadLimits();
+render();
 chooseButton.addEventListener('click', () => fileInput.click());
 fileInput.addEventListener('change', () => {
   addFiles(Array.from(fileInput.files ?? []), []);
@@ -71,25 +81,39 @@ againButton.addEventListener('click', reset);
 guardUnload();
 
 /**
- * Signed in, or on the way to the sign-in page (the promise then never resolves).
+ * Signed in and allowed to share; otherwise the promise never resolves, and the page is on its
+ * way to the sign-in page or says why nothing can be shared here.
+ * @param {Promise<void>} limitsLoaded settles once the limits are applied (or the defaults stand)
  * @returns {Promise<import('./session.js').Session>}
  */
-async function start() {
+async function start(limitsLoaded) {
+  /** @type {import('./session.js').Session} */
+  let got;
   try {
-    const got = await requireSession();
-    renderNav(got.account, 'share');
-    setPageState('idle');
-    return got;
+    got = await requireSession();
   } catch (err) {
     setPageState('error');
     setStatus(`${apiSentence(err)} Nothing was shared. Reload the page to try again.`, 'error');
     return new Promise(() => {});
   }
+  renderNav(got.account, 'share');
+  if (!got.may_share) {
+    pick.hidden = true;
+    filesSection.hidden = true;
+    notAllowed.hidden = false;
+    setPageState('not-allowed');
+    return new Promise(() => {});
+  }
+  await limitsLoaded;
+  pick.hidden = false;
+  setPageState('idle');
+  return got;
 }
 
+/** Applies /api/limits to the options and the hint under the drop zone; never rejects. */
 async function loadLimits() {
   try {
-    const got = await fetchLimits();
+    const got = await withRetry(() => fetchLimits(), { tries: 2 });
     limits = got.limits;
     setPolicy({
       capSeconds: limits.max_expiry_seconds,

@@ -113,7 +113,7 @@ pub async fn create(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respons
                 .object(&account.id)
                 .detail(serde_json::json!({ "role": account.role, "setup": invite.setup != 0, "invite": invite.id }));
             audit::record(ctx, &from, event).await?;
-            Ok(signed_in(201, &account, &token))
+            Ok(signed_in(ctx, 201, &account, &token))
         }
         Created::EmailTaken => Err(ApiError::conflict(
             "email_taken",
@@ -214,7 +214,7 @@ pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respon
         .await?;
     let event = Event::new("signin", Actor::Staff(account.id.clone())).object(&account.id);
     audit::record(ctx, &from, event).await?;
-    Ok(signed_in(200, &account, &token))
+    Ok(signed_in(ctx, 200, &account, &token))
 }
 
 /// `GET /api/session`: who is signed in, and the session's CSRF token.
@@ -222,10 +222,7 @@ pub async fn show(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let staff = auth::staff(&req, ctx).await?;
     let token = auth::session_token(&req)?.ok_or_else(ApiError::not_found)?;
     let account = account_of(ctx, &staff).await?;
-    ok(&SessionView {
-        account: me(&account),
-        csrf: auth::csrf_token(&token),
-    })
+    ok(&session_view(ctx, &account, auth::csrf_token(&token)))
 }
 
 /// `DELETE /api/session`: signs out this session.
@@ -430,17 +427,11 @@ pub async fn cancel_invite(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Respon
 }
 
 /// A JSON answer that starts a session: the cookie, and what the page may know.
-fn signed_in(status: u16, account: &AccountRow, token: &str) -> Response {
+fn signed_in(ctx: &Ctx, status: u16, account: &AccountRow, token: &str) -> Response {
     let csrf = b64_decode_array::<32>(token, "a session token")
         .map(|t| auth::csrf_token(&Key32::from_bytes(t)))
         .unwrap_or_default();
-    let mut response = json_response(
-        status,
-        &SessionView {
-            account: me(account),
-            csrf,
-        },
-    );
+    let mut response = json_response(status, &session_view(ctx, account, csrf));
     let _ = response
         .headers_mut()
         .set("Set-Cookie", &auth::session_cookie(Some(token)));
@@ -457,6 +448,16 @@ fn no_account() -> ApiError {
 
 fn argon2_of(account: &AccountRow) -> Argon2Settings {
     serde_json::from_str(&account.argon2).unwrap_or(ARGON2)
+}
+
+fn session_view(ctx: &Ctx, account: &AccountRow, csrf: String) -> SessionView {
+    let admin = account.role == "admin";
+    SessionView {
+        account: me(account),
+        csrf,
+        may_share: ctx.policy.may_share(admin),
+        may_request: ctx.policy.may_request(admin),
+    }
 }
 
 fn me(account: &AccountRow) -> Me {

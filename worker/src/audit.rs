@@ -54,7 +54,7 @@ pub struct Event {
     pub action: String,
     pub actor: Actor,
     pub object: Option<String>,
-    /// ok, granted, or refused:<code>.
+    /// ok, granted, matched, mismatch, or refused:<code>.
     pub outcome: String,
     pub bytes: Option<u64>,
     pub content_id: Option<String>,
@@ -84,8 +84,13 @@ impl Event {
         self
     }
 
-    pub fn granted(mut self) -> Self {
-        self.outcome = "granted".into();
+    pub fn granted(self) -> Self {
+        self.outcome("granted")
+    }
+
+    /// ok, granted, matched or mismatch (a download receipt); refusals go through [`Event::refused`].
+    pub fn outcome(mut self, outcome: &str) -> Self {
+        self.outcome = outcome.into();
         self
     }
 
@@ -185,6 +190,7 @@ pub async fn record_with(
         let head = ctx.db.audit_head().await?;
         let next = head.append(&text);
         let row = EventRow {
+            actor_email: None,
             seq: next.seq,
             prev: hex::encode(head.hash),
             hash: hex::encode(next.hash),
@@ -243,18 +249,48 @@ pub async fn checkpoint(ctx: &Ctx, head: &Head) {
     }
 }
 
-/// The scheduled checkpoint: the current head, signed now, whether or not anything happened, so
-/// that a cut tail shows as a gap in time.
+/// The scheduled run: the current head signed now, whether or not anything happened, so that a
+/// cut tail shows as a gap in time; then the retention.
 pub async fn scheduled(env: &worker::Env) {
     let result = async {
         let ctx = Ctx::new(env).await?;
         let head = ctx.db.audit_head().await?;
         checkpoint(&ctx, &head).await;
-        ApiResult::Ok(())
+        retain(&ctx).await
     };
     if let Err(err) = result.await {
         console_error!("audit: the scheduled checkpoint failed: {}", err.message);
     }
+}
+
+/// Removes the events older than the policy's retention, but only up to a signed checkpoint, which
+/// stays: the chain then verifies from that checkpoint on, and the removal itself is logged (with
+/// the checkpoint it stopped at) in the same batch.
+async fn retain(ctx: &Ctx) -> ApiResult<()> {
+    let cutoff = ctx
+        .now
+        .saturating_sub(ctx.policy.retention_days * 86_400_000);
+    let Some(boundary) = ctx.db.retention_boundary(cutoff).await? else {
+        return Ok(());
+    };
+    if ctx.db.oldest_event().await? > Some(boundary.seq) {
+        return Ok(());
+    }
+    let event = Event::new("log.retention", Actor::System).detail(serde_json::json!({
+        "removed_through": boundary.seq,
+        "checkpoint": { "seq": boundary.seq, "hash": boundary.hash, "time_ms": boundary.time_ms },
+        "retention_days": ctx.policy.retention_days,
+    }));
+    record_with(
+        ctx,
+        &Origin::default(),
+        event,
+        &|db| db.remove_through(boundary.seq),
+        false,
+        &|_| Ok(Vec::new()),
+    )
+    .await
+    .map(drop)
 }
 
 async fn send_to_witness(url: &str, cp: &Checkpoint, key: &[u8; 32]) -> worker::Result<()> {

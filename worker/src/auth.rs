@@ -79,6 +79,35 @@ pub async fn admin(req: &Request, ctx: &Ctx) -> ApiResult<Staff> {
     }
 }
 
+/// Who a request says it comes from, kept before the request goes to its handler, so that a
+/// refusal can be logged under the account that made it.
+pub struct Caller {
+    session: Option<Key32>,
+    pub sent_upload_token: bool,
+}
+
+impl Caller {
+    pub fn of(req: &Request) -> Caller {
+        Caller {
+            session: session_token(req).ok().flatten(),
+            sent_upload_token: header(req, "Authorization")
+                .ok()
+                .flatten()
+                .is_some_and(|h| h.starts_with("Sealdrop-Upload ")),
+        }
+    }
+
+    /// The account of a session that is still valid, if the request had one.
+    pub async fn staff(&self, ctx: &Ctx) -> Option<Staff> {
+        let token = self.session.as_ref()?;
+        ctx.db
+            .session_account(&hash_hex(token.as_bytes()), ctx.now)
+            .await
+            .ok()
+            .flatten()
+    }
+}
+
 /// The session token of the request's cookie, if it has one.
 pub fn session_token(req: &Request) -> ApiResult<Option<Key32>> {
     let Some(cookies) = header(req, "Cookie")? else {

@@ -1,16 +1,22 @@
-//! What every handler works with: the database, the bucket, the limits and the time.
+//! What every handler works with: the database, the bucket, the policy and its limits, and the
+//! time.
 
 use worker::{Date, Env};
 
 use crate::config::Limits;
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::policy::Policy;
 use crate::storage::Storage;
 
 pub struct Ctx {
     pub db: Db,
     pub storage: Storage,
+    /// What uploads may be now: the ceiling narrowed by the policy.
     pub limits: Limits,
+    /// The worker's configured limits, which no policy can exceed.
+    pub ceiling: Limits,
+    pub policy: Policy,
     /// Milliseconds since the epoch, read once per request.
     pub now: u64,
     /// The Ed25519 key that signs the access log's checkpoints (worker secret).
@@ -23,10 +29,14 @@ impl Ctx {
     pub async fn new(env: &Env) -> ApiResult<Self> {
         let db = Db::from_env(env)?;
         let now = now(env, &db).await?;
+        let ceiling = Limits::from_env(env)?;
+        let policy = Policy::from_rows(&db.policy_rows().await?, &ceiling);
         Ok(Ctx {
             db,
             storage: Storage::from_env(env)?,
-            limits: Limits::from_env(env)?,
+            limits: policy.limits(&ceiling),
+            ceiling,
+            policy,
             now,
             audit_key: crate::config::audit_key(env),
             witness_url: env

@@ -10,11 +10,12 @@ use crate::auth::{self, TICKET_TTL_MS};
 use crate::context::Ctx;
 use crate::db::{event_written, ShareRow};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{header, ok};
+use crate::http::{header, json_body, ok};
 use crate::lifecycle::{
     State, CLIENT_FAILURES_PER_HOUR, HOUR_MS, SHARE_FAILURES_PER_HOUR, SHARE_FAILURES_TO_LOCK,
 };
 use crate::shares::no_such_file;
+use crate::uploads::checked_content_id;
 
 /// A ticket's last use is written at most this often, not on every ranged request.
 const TOUCH_EVERY_MS: u64 = 60 * 1000;
@@ -85,7 +86,8 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let (ticket, ticket_hash) = auth::new_token();
     let event = Event::new("download.granted", Actor::Holder)
         .object(&share.id)
-        .granted();
+        .granted()
+        .detail(serde_json::json!({ "ticket": ticket_ref(&ticket_hash) }));
     let results = audit::record_with(
         ctx,
         from,
@@ -191,6 +193,38 @@ pub async fn contents(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         manifest: share.manifest.unwrap_or_default(),
         files,
     })
+}
+
+/// `POST /api/shares/{id}/files/{j}/receipt`: the downloader's content id for a file it has
+/// received, logged with whether it matches the uploader's. It counts no download; the ticket
+/// only has to be valid.
+pub async fn receipt(mut req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiResult<Response> {
+    let share = ticketed(&req, ctx, id).await?;
+    let ticket = auth::ticket_hash(&req)?;
+    let body: Receipt = json_body(&mut req).await?;
+    let content_id = checked_content_id(&body.content_id)?;
+    let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
+    let matched = file.content_id.as_deref() == Some(content_id.as_str());
+    let event = Event::new("download.receipt", Actor::Holder)
+        .object(&share.id)
+        .content_id(&content_id)
+        .bytes(file.payload_size)
+        .outcome(if matched { "matched" } else { "mismatch" })
+        .detail(serde_json::json!({ "file": j, "ticket": ticket_ref(&ticket) }));
+    audit::record(ctx, &Origin::of(&req), event).await?;
+    ok(&serde_json::json!({ "matched": matched }))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Receipt {
+    content_id: String,
+}
+
+/// A ticket as the log names it, so that a receipt can be matched to its grant: the first 16 hex
+/// digits of the ticket's stored hash (which D1 holds whole anyway), never the ticket.
+fn ticket_ref(ticket_hash: &str) -> &str {
+    &ticket_hash[..ticket_hash.len().min(16)]
 }
 
 pub async fn payload(req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiResult<Response> {

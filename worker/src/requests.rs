@@ -25,6 +25,7 @@ const MAX_REQUEST_FILES: u64 = 1000;
 /// `POST /api/requests`.
 pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let staff = auth::staff(&req, ctx).await?;
+    ctx.policy.check_request(&staff)?;
     let body: CreateRequest = json_body(&mut req).await?;
     let id = Id::parse(&body.id).map_err(|_| {
         ApiError::bad_request(

@@ -48,8 +48,89 @@ pub enum Op {
     UploadRequestPart,
     CompleteRequestFile,
     AbortRequestFile,
+    Receipt,
     LogCheckpoint,
+    LogEvents,
+    LogVerify,
     LogExport,
+    Activity,
+    Overview,
+    Policy,
+    SetPolicy,
+}
+
+impl Op {
+    /// The action the access log records when this call is refused: the action of the event it
+    /// writes on success where it writes one, so that one filter shows both.
+    pub fn action(self) -> &'static str {
+        use Op::*;
+        match self {
+            Limits => "limits.viewed",
+            OpenApi => "openapi.viewed",
+            CreateShare => "share.created",
+            ListShares | AdminShares => "shares.listed",
+            ShareState => "share.state.viewed",
+            UploadPart => "share.part.uploaded",
+            CompleteFile => "share.file.completed",
+            CompleteShare => "share.completed",
+            AbortShare => "share.aborted",
+            OwnerView => "share.viewed",
+            Revoke => "share.revoked",
+            Unlock => "share.unlocked",
+            Proof => "download.proof",
+            Contents => "download.contents",
+            Payload => "download.payload",
+            Receipt => "download.receipt",
+            InviteSelf => "invite.viewed",
+            CreateAccount => "account.created",
+            Accounts => "accounts.listed",
+            ChangeAccount => "account.changed",
+            SignInParams => "signin.params",
+            SignIn => "signin",
+            Session => "session.viewed",
+            SignOut => "signout",
+            ChangePassword => "password.changed",
+            CreateInvite => "invite.created",
+            Invites => "invites.listed",
+            CancelInvite => "invite.cancelled",
+            CreateRequest => "request.created",
+            Requests => "requests.listed",
+            RequestDetail => "request.viewed",
+            DeleteRequest => "request.deleted",
+            RequestPayload => "request.file.payload",
+            MarkRead => "request.file.read",
+            DeleteRequestFile => "request.file.deleted",
+            Intake => "request.intake.viewed",
+            CreateRequestFile => "request.upload.started",
+            UploadRequestPart => "request.upload.part",
+            CompleteRequestFile => "request.upload.completed",
+            AbortRequestFile => "request.upload.aborted",
+            LogCheckpoint | LogEvents => "log.viewed",
+            LogVerify => "log.verified",
+            LogExport => "log.exported",
+            Activity => "activity.viewed",
+            Overview => "overview.viewed",
+            Policy => "policy.viewed",
+            SetPolicy => "policy.changed",
+        }
+    }
+
+    /// Whether a caller of this operation holds (or claims) a share's key: a download.
+    pub fn is_download(self) -> bool {
+        matches!(self, Op::Proof | Op::Contents | Op::Payload | Op::Receipt)
+    }
+
+    /// Whether this operation is a partner's, on a request link.
+    pub fn is_intake(self) -> bool {
+        matches!(
+            self,
+            Op::Intake
+                | Op::CreateRequestFile
+                | Op::UploadRequestPart
+                | Op::CompleteRequestFile
+                | Op::AbortRequestFile
+        )
+    }
 }
 
 pub struct Endpoint {
@@ -88,6 +169,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("POST", "/api/shares/{id}/proof", Op::Proof),
     ep("GET", "/api/shares/{id}/contents", Op::Contents),
     ep("GET", "/api/shares/{id}/files/{j}/payload", Op::Payload),
+    ep("POST", "/api/shares/{id}/files/{j}/receipt", Op::Receipt),
     ep("GET", "/api/invites/self", Op::InviteSelf),
     ep("POST", "/api/accounts", Op::CreateAccount),
     ep("GET", "/api/accounts", Op::Accounts),
@@ -133,14 +215,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Op::AbortRequestFile,
     ),
     ep("GET", "/api/audit/checkpoint", Op::LogCheckpoint),
+    ep("GET", "/api/audit/events", Op::LogEvents),
+    ep("GET", "/api/audit/verify", Op::LogVerify),
     ep("GET", "/api/audit/export", Op::LogExport),
+    ep("GET", "/api/activity", Op::Activity),
+    ep("GET", "/api/admin/overview", Op::Overview),
+    ep("GET", "/api/admin/policy", Op::Policy),
+    ep("PUT", "/api/admin/policy", Op::SetPolicy),
 ];
 
-/// The parameters of a matched path; those its template lacks stay zero.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The parameters of a matched path: those its template has are `Some` (or set, for numbers).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Params {
-    pub id: Id,
-    pub file: Id,
+    pub id: Option<Id>,
+    pub file: Option<Id>,
     pub j: u32,
     pub n: u64,
 }
@@ -174,12 +262,7 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<(Op, Params)> {
         )
         .with_header("Allow", allow.join(", ")));
     };
-    let mut params = Params {
-        id: Id([0; 16]),
-        file: Id([0; 16]),
-        j: 0,
-        n: 0,
-    };
+    let mut params = Params::default();
     for (template, segment) in endpoint
         .path
         .trim_start_matches('/')
@@ -187,8 +270,8 @@ pub fn resolve(method: &str, path: &str) -> ApiResult<(Op, Params)> {
         .zip(&segments)
     {
         match template {
-            "{id}" => params.id = parse_id(segment)?,
-            "{file}" => params.file = parse_id(segment)?,
+            "{id}" => params.id = Some(parse_id(segment)?),
+            "{file}" => params.file = Some(parse_id(segment)?),
             "{j}" => params.j = parse_number(segment, "bad_file_index", "file index")?,
             "{n}" => params.n = parse_number(segment, "bad_part_number", "part number")?,
             _ => {}

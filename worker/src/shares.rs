@@ -25,6 +25,7 @@ const MAX_MANIFEST_LEN: usize = 256 * 1024;
 /// `POST /api/shares`: signed-in staff only; the share belongs to them.
 pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let staff = auth::staff(&req, ctx).await?;
+    ctx.policy.check_share(&staff)?;
     let from = Origin::of(&req);
     let body: CreateShare = json_body(&mut req).await?;
     let id = Id::random();

@@ -23,12 +23,12 @@ checkpoint signature, and that the newest checkpoint is at most N minutes older 
   --key <public key>       the checkpoint public key the console shows: base64url (43
                            characters) or hex (64 digits)
   --max-age-minutes <N>    how much older than the export the newest checkpoint may be before
-                           the tail counts as cut (default 60)
+                           the tail counts as cut (default 15)
 
 Exit status: 0 verified, 1 does not verify, 2 bad usage or unreadable file.";
 
-/// The default for `--max-age-minutes`: a checkpoint comes at least this often, even when idle.
-const DEFAULT_MAX_AGE_MINUTES: u64 = 60;
+/// The default for `--max-age-minutes`: the worker's, a checkpoint interval and a late run.
+const DEFAULT_MAX_AGE_MINUTES: u64 = sealdrop_core::audit::MAX_CHECKPOINT_AGE_MS / 60_000;
 
 /// A parsed `audit verify` command.
 ///
@@ -276,7 +276,7 @@ mod tests {
         let expected = Command::AuditVerify(VerifyArgs {
             path: Some("x.jsonl".into()),
             key: key(),
-            max_age_ms: 60 * 60_000,
+            max_age_ms: 15 * 60_000,
         });
         assert_eq!(
             parse(&args(&["audit", "verify", "x.jsonl", "--key", HEX])),

@@ -203,6 +203,9 @@ pub struct SessionView {
     pub account: Me,
     /// Sent back as `Sealdrop-CSRF` on every state-changing request.
     pub csrf: String,
+    /// Whether the organisation's policy lets this account share files and ask for files.
+    pub may_share: bool,
+    pub may_request: bool,
 }
 
 /// `POST /api/session/params`.

@@ -11,10 +11,11 @@ use crate::error::{ApiError, ApiResult};
 
 mod accounts;
 mod audit;
+mod console;
 mod requests;
 
 pub use accounts::{AccountRow, Created, InviteRow};
-pub use audit::{event_written, Appended, CheckpointRow, EventRow};
+pub use audit::{event_written, Appended, CheckpointRow, EventFilter, EventRow, Order, Scope};
 pub use requests::{RequestFileRow, RequestRow};
 
 pub struct Db(D1Database);

@@ -18,13 +18,20 @@ mod read;
 mod verify;
 
 pub use export::{checkpoint_line, event_line, header_line, ExportHeader};
-pub use verify::{describe_duration, verify_export, Report, VerifyError};
+pub use verify::{describe_duration, verify_export, ExportVerifier, Report, VerifyError};
 
 /// The chain's domain string and its 0x00 separator, so that no other BLAKE3 input of sealdrop
 /// can be mistaken for a link.
 const CHAIN_DOMAIN: &[u8] = b"sealdrop audit v1\0";
 /// The same for the bytes a checkpoint signs.
 const CHECKPOINT_DOMAIN: &[u8] = b"sealdrop audit checkpoint v1\0";
+
+/// T of architecture.md: a checkpoint is signed at least this often, even when nothing happens
+/// (the worker's cron in wrangler.toml runs every 10 minutes).
+pub const CHECKPOINT_INTERVAL_MINUTES: u64 = 10;
+/// How much older than an export (or than now) its newest checkpoint may be before the tail
+/// counts as cut: T, and 5 minutes for a scheduled run that starts late.
+pub const MAX_CHECKPOINT_AGE_MS: u64 = (CHECKPOINT_INTERVAL_MINUTES + 5) * 60 * 1000;
 
 /// `h_0`: the hash "before" the first event, 32 zero bytes.
 pub const GENESIS: [u8; 32] = [0; 32];

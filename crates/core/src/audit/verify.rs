@@ -386,8 +386,8 @@ struct Seen {
 }
 
 /// The state of one pass over an export.
-struct Verifier<'k> {
-    key: &'k VerifyingKey,
+struct Verifier {
+    key: VerifyingKey,
     header: ExportHeader,
     filtered: bool,
     last: Option<Seen>,
@@ -404,8 +404,8 @@ struct Verifier<'k> {
     newest: Option<(usize, Checkpoint)>,
 }
 
-impl<'k> Verifier<'k> {
-    fn new(key: &'k VerifyingKey, header: ExportHeader, text_len: usize) -> Self {
+impl Verifier {
+    fn new(key: VerifyingKey, header: ExportHeader, text_len: usize) -> Self {
         // An event line takes about 170 bytes at the least (two hashes in hex and the keys), so
         // this reserves for the events the text can hold, not for whatever range it claims.
         // number of events without trusting the claimed range.
@@ -521,7 +521,7 @@ impl<'k> Verifier<'k> {
                 to_seq,
             });
         }
-        if !verify_with(self.key, cp.seq, &cp.hash, cp.time_ms, &cp.sig) {
+        if !verify_with(&self.key, cp.seq, &cp.hash, cp.time_ms, &cp.sig) {
             return Err(VerifyError::BadSignature { line, seq: cp.seq });
         }
         if self
@@ -608,43 +608,81 @@ pub fn verify_export(
     public_key: &[u8; 32],
     max_checkpoint_age_ms: u64,
 ) -> Result<Report, VerifyError> {
-    let key = pinned_key(public_key).ok_or(VerifyError::BadKey)?;
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
-    let (_, first) = lines.next().ok_or(VerifyError::Empty)?;
-    let mut buf = hash_buffer();
-    let describe = |message: &str| VerifyError::Malformed {
-        line: 1,
-        seq: None,
-        message: message.into(),
-    };
-    let header = match parse_line(1, first, &mut buf)? {
-        Line::Header(h) => h,
-        _ => {
-            return Err(describe(
-                "the first line must describe the export: {\"export\": {\"from_seq\", \"to_seq\", \"filter\", \"exported_at_ms\"}}",
-            ))
-        }
-    };
-    if header.from_seq == 0 {
-        return Err(describe("from_seq is 0, but seqs begin at 1"));
-    }
-    if header.to_seq < header.from_seq - 1 {
-        return Err(describe("to_seq is before from_seq"));
-    }
-
-    let mut v = Verifier::new(&key, header, text.len());
-    for (n, line) in lines {
-        match parse_line(n, line, &mut buf)? {
-            Line::Event { seq, prev, hash } => v.event(n, seq, prev, hash, &mut buf)?,
-            Line::Checkpoint(cp) => v.checkpoint(n, cp)?,
-            Line::Header(_) => {
-                return Err(VerifyError::Malformed {
-                    line: n,
-                    seq: None,
-                    message: "a second description line; an export has one, first".into(),
-                })
-            }
-        }
+    let mut lines = text.lines();
+    let first = lines.next().ok_or_else(|| {
+        // The key is checked first, whatever the text: a wrong key is the likelier mistake.
+        pinned_key(public_key).map_or(VerifyError::BadKey, |_| VerifyError::Empty)
+    })?;
+    let mut v = ExportVerifier::new(public_key, first, text.len())?;
+    for line in lines {
+        v.line(line)?;
     }
     v.finish(max_checkpoint_age_ms)
+}
+
+/// [`verify_export`] one line at a time, for an export that is never whole in memory (the worker
+/// verifies the stored log page by page, exactly as it would write it out).
+pub struct ExportVerifier {
+    inner: Verifier,
+    buf: Vec<u8>,
+    /// The 1-based number of the last line read.
+    line: usize,
+}
+
+impl ExportVerifier {
+    /// Starts with the description line. `size_hint` is the export's length in bytes, if known,
+    /// to reserve memory for the events it can hold (0 for none).
+    pub fn new(
+        public_key: &[u8; 32],
+        header_line: &str,
+        size_hint: usize,
+    ) -> Result<Self, VerifyError> {
+        let key = pinned_key(public_key).ok_or(VerifyError::BadKey)?;
+        let mut buf = hash_buffer();
+        let describe = |message: &str| VerifyError::Malformed {
+            line: 1,
+            seq: None,
+            message: message.into(),
+        };
+        let header = match parse_line(1, header_line, &mut buf)? {
+            Line::Header(h) => h,
+            _ => {
+                return Err(describe(
+                    "the first line must describe the export: {\"export\": {\"from_seq\", \"to_seq\", \"filter\", \"exported_at_ms\"}}",
+                ))
+            }
+        };
+        if header.from_seq == 0 {
+            return Err(describe("from_seq is 0, but seqs begin at 1"));
+        }
+        if header.to_seq < header.from_seq - 1 {
+            return Err(describe("to_seq is before from_seq"));
+        }
+        Ok(ExportVerifier {
+            inner: Verifier::new(key, header, size_hint),
+            buf,
+            line: 1,
+        })
+    }
+
+    /// Reads the next line (without its line end).
+    pub fn line(&mut self, text: &str) -> Result<(), VerifyError> {
+        self.line += 1;
+        let n = self.line;
+        match parse_line(n, text, &mut self.buf)? {
+            Line::Event { seq, prev, hash } => self.inner.event(n, seq, prev, hash, &mut self.buf),
+            Line::Checkpoint(cp) => self.inner.checkpoint(n, cp),
+            Line::Header(_) => Err(VerifyError::Malformed {
+                line: n,
+                seq: None,
+                message: "a second description line; an export has one, first".into(),
+            }),
+        }
+    }
+
+    /// The checks that need the whole export: checkpoints against the chain, the tail, and the
+    /// newest checkpoint's age.
+    pub fn finish(self, max_checkpoint_age_ms: u64) -> Result<Report, VerifyError> {
+        self.inner.finish(max_checkpoint_age_ms)
+    }
 }

@@ -1,0 +1,240 @@
+//! The organisation's policy, set by admins in the console: the longest expiry, the largest file,
+//! who may share and who may ask for files, and how long the access log keeps events. The
+//! worker's `[vars]` (config.rs) are the ceiling: no setting can go past them. Every change is
+//! written in the same D1 batch as its `policy.changed` event.
+
+use serde::Serialize;
+use worker::{Request, Response};
+
+use crate::audit::{self, Actor, Event, Origin};
+use crate::auth::{self, Staff};
+use crate::config::Limits;
+use crate::context::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json_body, ok};
+
+/// Events the log keeps unless an admin sets otherwise: one year.
+const DEFAULT_RETENTION_DAYS: u64 = 365;
+const RETENTION_DAYS: std::ops::RangeInclusive<u64> = 30..=3650;
+/// An expiry shorter than an hour is no use for a share or a request.
+const MIN_EXPIRY_SECONDS: u64 = 3600;
+
+/// Who may do something.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Who {
+    Everyone,
+    Admins,
+}
+
+impl Who {
+    fn parse(value: &str) -> Option<Who> {
+        match value {
+            "everyone" => Some(Who::Everyone),
+            "admins" => Some(Who::Admins),
+            _ => None,
+        }
+    }
+
+    fn allows(self, admin: bool) -> bool {
+        self == Who::Everyone || admin
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Who::Everyone => "everyone",
+            Who::Admins => "admins",
+        }
+    }
+}
+
+/// The policy in force. Invariant: every limit is within the ceiling it was loaded under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    pub max_expiry_seconds: u64,
+    pub max_file_bytes: u64,
+    pub who_may_share: Who,
+    pub who_may_request: Who,
+    pub retention_days: u64,
+}
+
+impl Policy {
+    /// The stored settings over the defaults, each held to the ceiling. A stored value that no
+    /// longer fits (the operator lowered a `[vars]` limit) yields to the ceiling.
+    pub fn from_rows(rows: &[(String, String)], ceiling: &Limits) -> Policy {
+        let mut policy = Policy {
+            max_expiry_seconds: ceiling.max_expiry_seconds,
+            max_file_bytes: ceiling.max_file_bytes,
+            who_may_share: Who::Everyone,
+            who_may_request: Who::Everyone,
+            retention_days: DEFAULT_RETENTION_DAYS,
+        };
+        for (name, value) in rows {
+            if let Err(err) = policy.set(name, &serde_json::Value::String(value.clone()), ceiling) {
+                worker::console_error!("policy: the stored {name} is ignored: {}", err.message);
+            }
+        }
+        policy.max_expiry_seconds = policy.max_expiry_seconds.min(ceiling.max_expiry_seconds);
+        policy.max_file_bytes = policy.max_file_bytes.min(ceiling.max_file_bytes);
+        policy
+    }
+
+    /// The limits uploads meet: the ceiling narrowed by this policy.
+    pub fn limits(&self, ceiling: &Limits) -> Limits {
+        Limits {
+            max_expiry_seconds: self.max_expiry_seconds,
+            max_file_bytes: self.max_file_bytes,
+            ..*ceiling
+        }
+    }
+
+    pub fn may_share(&self, admin: bool) -> bool {
+        self.who_may_share.allows(admin)
+    }
+
+    pub fn may_request(&self, admin: bool) -> bool {
+        self.who_may_request.allows(admin)
+    }
+
+    /// Refuses a share by someone the policy does not let share.
+    pub fn check_share(&self, staff: &Staff) -> ApiResult<()> {
+        if self.may_share(staff.is_admin()) {
+            Ok(())
+        } else {
+            Err(forbids("share files"))
+        }
+    }
+
+    pub fn check_request(&self, staff: &Staff) -> ApiResult<()> {
+        if self.may_request(staff.is_admin()) {
+            Ok(())
+        } else {
+            Err(forbids("ask for files"))
+        }
+    }
+
+    /// Sets one setting from JSON (a number, a string of digits as stored, or a `Who`).
+    fn set(&mut self, name: &str, value: &serde_json::Value, ceiling: &Limits) -> ApiResult<()> {
+        let number = |min: u64, max: u64, what: &str| -> ApiResult<u64> {
+            let n = match value {
+                serde_json::Value::Number(n) => n.as_u64(),
+                serde_json::Value::String(s) => s.parse().ok(),
+                _ => None,
+            };
+            n.filter(|n| (min..=max).contains(n)).ok_or_else(|| {
+                bad_policy(format!(
+                    "{name} ({what}) must be a whole number from {min} to {max}."
+                ))
+            })
+        };
+        let who = || {
+            value
+                .as_str()
+                .and_then(Who::parse)
+                .ok_or_else(|| bad_policy(format!("{name} must be \"everyone\" or \"admins\".")))
+        };
+        match name {
+            "max_expiry_seconds" => {
+                self.max_expiry_seconds =
+                    number(MIN_EXPIRY_SECONDS, ceiling.max_expiry_seconds, "seconds")?
+            }
+            "max_file_bytes" => self.max_file_bytes = number(1, ceiling.max_file_bytes, "bytes")?,
+            "who_may_share" => self.who_may_share = who()?,
+            "who_may_request" => self.who_may_request = who()?,
+            "retention_days" => {
+                self.retention_days =
+                    number(*RETENTION_DAYS.start(), *RETENTION_DAYS.end(), "days")?
+            }
+            _ => return Err(bad_policy(format!("There is no setting called {name}."))),
+        }
+        Ok(())
+    }
+
+    /// Each setting as stored: its name and its value as text.
+    fn stored(&self) -> [(&'static str, String); 5] {
+        [
+            ("max_expiry_seconds", self.max_expiry_seconds.to_string()),
+            ("max_file_bytes", self.max_file_bytes.to_string()),
+            ("who_may_share", self.who_may_share.name().into()),
+            ("who_may_request", self.who_may_request.name().into()),
+            ("retention_days", self.retention_days.to_string()),
+        ]
+    }
+}
+
+fn forbids(what: &str) -> ApiError {
+    ApiError::new(
+        403,
+        "policy_forbids",
+        format!("Your organisation's policy lets only administrators {what}. Ask an administrator if you need to."),
+    )
+}
+
+fn bad_policy(message: String) -> ApiError {
+    ApiError::bad_request("bad_policy", message)
+}
+
+fn view(policy: &Policy, ctx: &Ctx) -> serde_json::Value {
+    serde_json::json!({
+        "policy": policy,
+        "ceiling": {
+            "max_expiry_seconds": ctx.ceiling.max_expiry_seconds,
+            "max_file_bytes": ctx.ceiling.max_file_bytes,
+        },
+    })
+}
+
+/// `GET /api/admin/policy`.
+pub async fn show(req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    auth::admin(&req, ctx).await?;
+    ok(&view(&ctx.policy, ctx))
+}
+
+/// `PUT /api/admin/policy`: any subset of the settings; all are checked before any is written,
+/// and the changed ones are written with one `policy.changed` event naming each old and new value.
+pub async fn change(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
+    let admin = auth::admin(&req, ctx).await?;
+    let body: serde_json::Map<String, serde_json::Value> = json_body(&mut req).await?;
+    let mut next = ctx.policy;
+    for (name, value) in &body {
+        next.set(name, value, &ctx.ceiling)?;
+    }
+    // (name, from, to) of each setting that changes.
+    let changed: Vec<(&str, String, String)> = ctx
+        .policy
+        .stored()
+        .into_iter()
+        .zip(next.stored())
+        .filter(|(old, new)| old.1 != new.1)
+        .map(|((name, from), (_, to))| (name, from, to))
+        .collect();
+    if changed.is_empty() {
+        return ok(&view(&ctx.policy, ctx));
+    }
+    let detail: serde_json::Map<String, serde_json::Value> = changed
+        .iter()
+        .map(|(name, from, to)| {
+            (
+                name.to_string(),
+                serde_json::json!({ "from": from, "to": to }),
+            )
+        })
+        .collect();
+    let event = Event::new("policy.changed", Actor::Staff(admin.id))
+        .detail(serde_json::Value::Object(detail));
+    audit::record_with(
+        ctx,
+        &Origin::of(&req),
+        event,
+        &|db| {
+            changed
+                .iter()
+                .map(|(name, _, to)| db.set_policy(name, to))
+                .collect()
+        },
+        false,
+        &|_| Ok(Vec::new()),
+    )
+    .await?;
+    ok(&view(&next, ctx))
+}
