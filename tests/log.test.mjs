@@ -4,38 +4,15 @@
 // concurrent writers append without a gap or a fork; checkpoints reach the witness.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, sd, sealShare, uploadShare } from './support/client.mjs';
-import { BASE, STATE_DIR, d1, callFrom } from './support/env.mjs';
-import { ROOT } from './support/stack.mjs';
-import { admin, as } from './support/accounts.mjs';
+import { BASE, STATE_DIR, d1, callFrom, setClock } from './support/env.mjs';
+import { admin, as, asJson } from './support/accounts.mjs';
+import { consoleVerify, exportAndVerify, runScheduled as purge } from './support/log.mjs';
 
 const WORK = join(STATE_DIR, '..');
-/** Runs the scheduled work (the purge, then a checkpoint over the head). */
-const purge = async () => {
-  const res = await call(`${BASE}/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`);
-  assert.equal(res.status, 200);
-};
-
-/** Exports the whole log as the admin and verifies it with `sealdrop audit verify`. */
-async function exportAndVerify(/** @type {string} */ name) {
-  const boss = await admin();
-  const info = await call(`${BASE}/api/audit/checkpoint`, { headers: as(boss) });
-  assert.equal(info.status, 200, JSON.stringify(info.body));
-  const res = await fetch(`${BASE}/api/audit/export`, { headers: as(boss) });
-  assert.equal(res.status, 200);
-  const file = join(WORK, `${name}.jsonl`);
-  writeFileSync(file, Buffer.from(await res.arrayBuffer()));
-  const run = spawnSync(
-    'cargo',
-    ['run', '--locked', '-q', '-p', 'sealdrop-cli', '--', 'audit', 'verify', file, '--key', info.body.public_key],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  return { status: run.status, out: `${run.stdout}${run.stderr}`.trim(), file, key: info.body.public_key };
-}
 
 const rows = () =>
   /** @type {{ seq: number, prev: string, hash: string }[]} */ (
@@ -120,6 +97,69 @@ test('64 concurrent writers: the chain stays gap-free and fork-free, and every g
   assert.ok(existsSync(verified.file));
 });
 
+test('retention removes old events only behind a signed checkpoint, which stays; the log still verifies', async () => {
+  const boss = await admin();
+  const set = await call(`${BASE}/api/admin/policy`, {
+    method: 'PUT',
+    headers: asJson(boss),
+    body: JSON.stringify({ retention_days: 30 }),
+  });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  // A checkpoint partway: the events up to it may go once they are old enough.
+  await purge();
+  const boundary = Number(d1('SELECT MAX(seq) AS seq FROM audit_checkpoints')[0].seq);
+  const firstAfter = d1(`SELECT at FROM audit_events WHERE seq = ${boundary}`)[0];
+  // Newer events, which must stay.
+  for (let i = 0; i < 5; i++) await call(`${BASE}/api/audit/checkpoint`, { headers: as(boss) });
+  const keptFrom = boundary + 1;
+  const newest = Number(d1('SELECT MAX(seq) AS seq FROM audit_events')[0].seq);
+  // 30 days and a minute after the boundary's event: it and everything before it are past the
+  // retention, the events after it are not (they were made after it, at least a millisecond).
+  const day = 86_400_000;
+  const now = Number(firstAfter.at) + 30 * day + 1;
+  const before = Number(
+    d1(`SELECT COUNT(*) AS n FROM audit_events WHERE at < ${now - 30 * day} AND seq > ${boundary}`)[0].n,
+  );
+  setClock(now);
+  try {
+    await purge();
+  } finally {
+    setClock(null);
+  }
+  const oldest = Number(d1('SELECT MIN(seq) AS seq FROM audit_events')[0].seq);
+  const removed = JSON.parse(
+    String(d1("SELECT event FROM audit_events WHERE action = 'log.retention' ORDER BY seq DESC LIMIT 1")[0].event),
+  );
+  // The scheduled run signs the head first; retention then stops at the newest checkpoint whose
+  // events are all past the retention: ours, unless later events were already that old too.
+  assert.ok(removed.detail.removed_through >= boundary, JSON.stringify(removed));
+  if (before === 0) assert.equal(removed.detail.removed_through, boundary);
+  assert.equal(oldest, removed.detail.removed_through + 1, 'events up to the checkpoint are gone, the rest kept');
+  assert.ok(oldest <= keptFrom || before > 0);
+  assert.ok(Number(d1(`SELECT COUNT(*) AS n FROM audit_events WHERE seq <= ${newest}`)[0].n) > 0);
+  assert.equal(
+    Number(d1(`SELECT COUNT(*) AS n FROM audit_checkpoints WHERE seq = ${removed.detail.removed_through}`)[0].n) >= 1,
+    true,
+    'the checkpoint the removal stopped at stays',
+  );
+  assert.equal(
+    Number(d1(`SELECT COUNT(*) AS n FROM audit_checkpoints WHERE seq < ${removed.detail.removed_through}`)[0].n),
+    0,
+  );
+  assert.equal(removed.actor, 'system');
+  const verified = await exportAndVerify('retained');
+  assert.equal(verified.status, 0, verified.out);
+  assert.match(verified.out, new RegExp(`Chain intact from ${oldest.toLocaleString('en-US')} to`));
+  const inD1 = await consoleVerify();
+  assert.equal(inD1.intact, true, inD1.summary);
+  const back = await call(`${BASE}/api/admin/policy`, {
+    method: 'PUT',
+    headers: asJson(boss),
+    body: JSON.stringify({ retention_days: 365 }),
+  });
+  assert.equal(back.status, 200);
+});
+
 test('an edited, a deleted and a cut-off event are each caught and named by the verifier', async () => {
   const all = rows();
   const target = all[Math.floor(all.length / 2)].seq;
@@ -131,23 +171,38 @@ test('an edited, a deleted and a cut-off event are each caught and named by the 
     );
   };
 
+  // Each damage is caught twice: by the console's verification of the stored log, and by the
+  // native verifier on an export.
   d1(`UPDATE audit_events SET event = replace(event, '"outcome":"', '"outcome":"x') WHERE seq = ${target}`);
+  const editedInD1 = await consoleVerify();
+  assert.deepEqual([editedInD1.intact, editedInD1.first_bad_seq], [false, target], editedInD1.summary);
+  assert.match(editedInD1.summary, new RegExp(`first bad seq is ${target}\\b.*hash does not match`));
   const edited = await exportAndVerify('edited');
   assert.equal(edited.status, 1, edited.out);
   assert.match(edited.out, new RegExp(`seq ${target}\\b.*hash does not match`));
   restore();
 
   d1(`DELETE FROM audit_events WHERE seq = ${target}`);
+  const deletedInD1 = await consoleVerify();
+  assert.deepEqual([deletedInD1.intact, deletedInD1.first_bad_seq], [false, target], deletedInD1.summary);
+  assert.match(deletedInD1.summary, new RegExp(`seq ${target} is missing`, 'i'));
   const deleted = await exportAndVerify('deleted');
   assert.equal(deleted.status, 1, deleted.out);
   assert.match(deleted.out, new RegExp(`seq ${target} is missing`));
   restore();
   assert.equal((await exportAndVerify('restored')).status, 0, 'restored, the chain verifies again');
+  const restored = await consoleVerify();
+  assert.equal(restored.intact, true, restored.summary);
+  assert.match(restored.summary, /^Chain intact from \d/);
 
   // A cut tail: the newest events go, and the checkpoint over them gives it away.
   await purge();
   const head = rows().at(-1)?.seq ?? 0;
   d1(`DELETE FROM audit_events WHERE seq > ${head - 3}`);
+  const cutInD1 = await consoleVerify();
+  assert.equal(cutInD1.intact, false, cutInD1.summary);
+  assert.equal(cutInD1.first_bad_seq, head, 'the checkpoint over the cut events is named');
+  assert.match(cutInD1.summary, /checkpoint/);
   const cut = await exportAndVerify('cut');
   assert.equal(cut.status, 1, cut.out);
   assert.match(cut.out, /checkpoint/i);

@@ -20,6 +20,7 @@ const SUITES = [
   'pages-links.test.mjs',
   'pages-accounts.test.mjs',
   'pages-requests.test.mjs',
+  'console.test.mjs',
   'log.test.mjs',
   'persisted.test.mjs',
 ];

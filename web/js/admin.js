@@ -1,7 +1,7 @@
 // The admin console (/admin, administrators; others see a sentence): invitations (make one, see
 // the pending ones, cancel), accounts (role, disable or enable after a confirmation in the row),
-// every share (revoke after a confirmation). The access log gets its own section (#access-log)
-// when it exists.
+// every share (revoke after a confirmation). The overview cards, the policy form and the access
+// log (#access-log) are js/admin-log.js's, started once the console shows.
 //
 // body data-state: loading, ready, forbidden (not an administrator), error (the lists could not
 // be loaded).
@@ -15,6 +15,7 @@ import { byId, cell, confirmGroup, el, setPageState, setStatus, timeEl } from '.
 import { formatSize, plural } from './format.js';
 import { clearFieldErrors, copyLink, fieldError, looksLikeEmail } from './forms.js';
 import { goToSignIn, isSignedOut, renderNav, requireSession } from './session.js';
+import { startAccessLog } from './admin-log.js';
 import { STATE_WORDS, toSummary } from './share-summary.js';
 
 /** @typedef {import('./share-summary.js').ShareSummary} ShareSummary */
@@ -68,6 +69,8 @@ inviteCopy.addEventListener('click', () => copyLink(inviteLink, inviteCopy, 'inv
 start();
 
 async function start() {
+  /** @type {AccountSummary[]} */
+  let people = [];
   try {
     const { account } = await requireSession();
     selfId = account.id;
@@ -78,7 +81,8 @@ async function start() {
       apiJson('/api/invites'),
       apiJson('/api/admin/shares'),
     ]);
-    showAccounts((Array.isArray(accounts?.accounts) ? accounts.accounts : []).map(toAccount));
+    people = (Array.isArray(accounts?.accounts) ? accounts.accounts : []).map(toAccount);
+    showAccounts(people);
     showInvites((Array.isArray(invites?.invites) ? invites.invites : []).map(toInvite));
     showShares((Array.isArray(shares?.shares) ? shares.shares : []).map(toSummary));
   } catch (err) {
@@ -91,6 +95,7 @@ async function start() {
   consoleBox.hidden = false;
   setPageState('ready');
   setStatus('');
+  startAccessLog(people);
 }
 
 function showForbidden() {

@@ -152,8 +152,8 @@ pub fn checked_expiry(expires_at: i64, ctx: &Ctx) -> ApiResult<u64> {
         _ => Err(ApiError::bad_request(
             "bad_expiry",
             format!(
-                "expires_at must be a time in the future, at most {} days from now.",
-                ctx.limits.max_expiry_seconds / 86_400
+                "expires_at must be a time in the future, at most {} from now.",
+                sealdrop_core::audit::describe_duration(ctx.limits.max_expiry_seconds * 1000)
             ),
         )),
     }
