@@ -216,7 +216,14 @@ export function createLogTable({ prefix, section: sectionId = prefix, path, noun
     const fields = [
       ['seq', 'Seq', [String(ev.seq)]],
       ['time', 'Time', [exactTime(ev.at)]],
-      ['actor', 'Actor', [actorWords(ev), ...(ev.actor.includes(':') ? [el('span', { className: 'detail block mono', text: ev.actor })] : [])]],
+      [
+        'actor',
+        'Actor',
+        [
+          actorWords(ev),
+          ...(ev.actor.includes(':') ? [el('span', { className: 'detail block mono', text: ev.actor })] : []),
+        ],
+      ],
       ['client', 'Client address', [ev.client || 'Not recorded'], 'mono'],
       ['user_agent', 'User agent', [ev.user_agent || 'Not recorded'], 'mono'],
       ['action', 'Action', [ev.action], 'mono'],

@@ -22,7 +22,10 @@ import { el } from './dom.js';
  * @property {string} prev
  */
 
-/** The actions the log knows (the contract's list), grouped by prefix for filter selects. */
+/**
+ * The actions the log knows, grouped by prefix for filter selects: the contract's list, with the
+ * worker's download.proof (refused keys), policy.viewed, overview.viewed and activity.viewed.
+ */
 export const ACTION_GROUPS = [
   {
     label: 'Accounts',
@@ -53,7 +56,7 @@ export const ACTION_GROUPS = [
   {
     label: 'Downloads',
     prefixes: [['download.', 'All download actions']],
-    actions: ['download.granted', 'download.receipt'],
+    actions: ['download.proof', 'download.granted', 'download.receipt'],
   },
   {
     label: 'File requests',
@@ -73,11 +76,11 @@ export const ACTION_GROUPS = [
       'request.file.deleted',
     ],
   },
-  { label: 'Policy', prefixes: [], actions: ['policy.changed'] },
+  { label: 'Policy', prefixes: [['policy.', 'All policy actions']], actions: ['policy.changed', 'policy.viewed'] },
   {
-    label: 'Access log',
+    label: 'Access log and console',
     prefixes: [['log.', 'All access log actions']],
-    actions: ['log.viewed', 'log.exported', 'log.verified', 'log.retention'],
+    actions: ['log.viewed', 'log.exported', 'log.verified', 'log.retention', 'overview.viewed', 'activity.viewed'],
   },
 ];
 

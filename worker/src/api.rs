@@ -8,7 +8,9 @@ use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::http::ok;
 use crate::routes::{resolve, Op, Params};
-use crate::{accounts, auth, console, download, intake, log_api, policy, requests, shares};
+use crate::{
+    accounts, auth, console, download, intake, log_api, log_export, policy, requests, shares,
+};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -111,7 +113,7 @@ async fn dispatch(op: Op, p: Params, req: Request, ctx: &Ctx, env: &Env) -> ApiR
         Op::LogCheckpoint => log_api::checkpoint(req, ctx).await,
         Op::LogEvents => log_api::events(req, ctx, log_api::Reader::Admin).await,
         Op::LogVerify => log_api::verify(req, ctx).await,
-        Op::LogExport => log_api::export(req, ctx, env).await,
+        Op::LogExport => log_export::export(req, ctx, env).await,
         Op::Activity => log_api::events(req, ctx, log_api::Reader::Owner).await,
         Op::Overview => console::overview(req, ctx).await,
         Op::Policy => policy::show(req, ctx).await,

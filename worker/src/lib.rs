@@ -19,6 +19,7 @@ mod http;
 mod intake;
 mod lifecycle;
 mod log_api;
+mod log_export;
 mod policy;
 mod purge;
 mod requests;

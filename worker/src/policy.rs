@@ -238,3 +238,78 @@ pub async fn change(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     .await?;
     ok(&view(&next, ctx))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ceiling() -> Limits {
+        Limits {
+            max_file_bytes: 10_000,
+            max_files: 100,
+            log2_chunk: 16,
+            max_expiry_seconds: 30 * 86_400,
+            max_download_limit: 1000,
+        }
+    }
+
+    fn stored(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_the_ceiling_and_everyone() {
+        let policy = Policy::from_rows(&[], &ceiling());
+        assert_eq!(policy.max_file_bytes, 10_000);
+        assert_eq!(policy.max_expiry_seconds, 30 * 86_400);
+        assert_eq!(policy.retention_days, 365);
+        assert!(policy.may_share(false) && policy.may_request(false));
+    }
+
+    #[test]
+    fn stored_settings_narrow_the_limits() {
+        let rows = stored(&[
+            ("max_file_bytes", "500"),
+            ("who_may_share", "admins"),
+            ("max_expiry_seconds", "3600"),
+        ]);
+        let policy = Policy::from_rows(&rows, &ceiling());
+        let limits = policy.limits(&ceiling());
+        assert_eq!(
+            (limits.max_file_bytes, limits.max_expiry_seconds),
+            (500, 3600)
+        );
+        assert_eq!(limits.max_files, 100);
+        assert!(!policy.may_share(false) && policy.may_share(true));
+        assert!(policy.may_request(false));
+    }
+
+    #[test]
+    fn every_setting_is_bounded() {
+        let mut policy = Policy::from_rows(&[], &ceiling());
+        let before = policy;
+        for (name, value) in [
+            ("max_file_bytes", serde_json::json!(0)),
+            ("max_file_bytes", serde_json::json!(10_001)),
+            ("max_file_bytes", serde_json::json!(-1)),
+            ("max_file_bytes", serde_json::json!(1.5)),
+            ("max_expiry_seconds", serde_json::json!(3599)),
+            ("retention_days", serde_json::json!(29)),
+            ("retention_days", serde_json::json!(3651)),
+            ("who_may_share", serde_json::json!("nobody")),
+            ("who_may_request", serde_json::json!(true)),
+            ("colour", serde_json::json!("blue")),
+        ] {
+            let err = policy.set(name, &value, &ceiling()).unwrap_err();
+            assert_eq!(err.code, "bad_policy", "{name} = {value}");
+        }
+        assert_eq!(policy, before);
+        policy
+            .set("retention_days", &serde_json::json!(30), &ceiling())
+            .unwrap();
+        assert_eq!(policy.retention_days, 30);
+    }
+}

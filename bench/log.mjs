@@ -1,0 +1,760 @@
+// The access-log benchmark on a fresh local stack (wrangler dev, its own state in a temporary
+// directory, port 8789): what one append costs (GET /api/audit/checkpoint appends one log.viewed
+// event; GET /api/limits, which appends nothing, is the baseline), alone and with 16 writers
+// contending for the next seq; then, with --events (default 100,000) valid events seeded straight
+// into the local D1 behind the chain's head, the table's pages and filters, the console's
+// verification, the whole export and the native verifier on it. Prints figures; asserts nothing
+// about time. The worker must already be built (worker/build); the native CLI is built here.
+//
+//   node bench/log.mjs [--events 100000] [--appends 500] [--reps 20]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { ROOT, startStack } from '../tests/support/stack.mjs';
+import { call, hex, sd } from '../tests/support/client.mjs';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '100000' },
+    appends: { type: 'string', default: '500' },
+    reps: { type: 'string', default: '20' },
+  },
+});
+const EVENTS = Number(values.events);
+const APPENDS = Number(values.appends);
+const REPS = Number(values.reps);
+const PORT = 8789;
+const CONCURRENCY = 16;
+/** Rows per INSERT statement while seeding. */
+const ROWS_PER_INSERT = 2_000;
+
+const dir = mkdtempSync(join(tmpdir(), 'sealdrop-bench-log-'));
+const stateDir = join(dir, 'state');
+// The test helpers keep the secrets they make beside the state they are told of (env.mjs): here,
+// in the temporary directory, not beside the suite's stack.
+process.env.SEALDROP_URL = `http://127.0.0.1:${PORT}`;
+process.env.SEALDROP_STATE = stateDir;
+const { admin, as } = await import('../tests/support/accounts.mjs');
+const { d1, filesUnder } = await import('../tests/support/env.mjs');
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+/**
+ * The nearest-rank percentile `p` (0..100) of `xs`.
+ * @param {number[]} xs
+ * @param {number} p
+ */
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
+}
+const mean = (/** @type {number[]} */ xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const ms = (/** @type {number} */ x) => x.toFixed(1);
+const grouped = (/** @type {number} */ n) => n.toLocaleString('en-US');
+
+/**
+ * Prints a table: the first column left-aligned, the others right-aligned.
+ * @param {string[]} head
+ * @param {string[][]} rows
+ */
+function printTable(head, rows) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const row of [head, widths.map((w) => '-'.repeat(w)), ...rows]) {
+    console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  }
+}
+
+/** Everything the API did that it should not have: printed at the end, never hidden. */
+const problems = /** @type {string[]} */ ([]);
+/**
+ * @param {string} what
+ * @param {{ status: number, body: any }} res
+ */
+function problem(what, res) {
+  const body = res.body instanceof Uint8Array ? Buffer.from(res.body).toString('utf8') : JSON.stringify(res.body);
+  problems.push(`${what}: HTTP ${res.status} ${body.slice(0, 300)}`);
+}
+
+/**
+ * One timed GET; a non-200 answer is recorded as a problem.
+ * @param {string} what
+ * @param {string} url
+ * @param {Record<string, string>} headers
+ */
+async function timedGet(what, url, headers) {
+  const t0 = performance.now();
+  const res = await call(url, { headers });
+  const took = performance.now() - t0;
+  if (res.status !== 200) problem(what, res);
+  return { took, res };
+}
+
+/**
+ * Runs `count` GETs of `url` with `concurrency` in flight; returns each one's latency (ms), the
+ * wall time and the statuses seen.
+ * @param {string} what
+ * @param {string} url
+ * @param {Record<string, string>} headers
+ * @param {number} count
+ * @param {number} concurrency
+ */
+async function load(what, url, headers, count, concurrency) {
+  const times = /** @type {number[]} */ ([]);
+  const statuses = /** @type {Record<string, number>} */ ({});
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next++;
+        const { took, res } = await timedGet(what, url, headers);
+        times.push(took);
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      }
+    }),
+  );
+  return { times, wall: performance.now() - t0, statuses };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The local D1
+
+/** The stack's D1 sqlite file: the one under the state's d1 folder that holds the log. */
+function d1File() {
+  const files = filesUnder(join(stateDir, 'v3', 'd1')).filter((f) => f.endsWith('.sqlite'));
+  const found = files.find((f) => sqlite(f, "SELECT name FROM sqlite_master WHERE name = 'audit_events'").length);
+  if (!found) throw new Error(`no D1 file with audit_events among ${files.join(', ')}`);
+  return found;
+}
+
+const HAVE_SQLITE3 = spawnSync('sh', ['-c', 'command -v sqlite3'], { encoding: 'utf8' }).status === 0;
+
+/**
+ * Runs SQL on the local D1: with the sqlite3 CLI straight on its file when there is one, else as
+ * the tests do, through `wrangler d1 execute --local` (tests/support/env.mjs).
+ * @param {string | null} file the sqlite file (with sqlite3 only)
+ * @param {string} sql
+ * @returns {Record<string, unknown>[]}
+ */
+function sqlite(file, sql) {
+  if (!HAVE_SQLITE3 || !file) return d1(sql, stateDir);
+  const out = execFileSync('sqlite3', ['-json', '-cmd', '.timeout 10000', file], {
+    input: sql,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return out.trim() ? JSON.parse(out) : [];
+}
+
+/**
+ * Runs a long script of statements on the local D1 (seeding): sqlite3 in one transaction, or
+ * `wrangler d1 execute --file` (which runs the file as one batch; D1 takes no BEGIN).
+ * @param {string | null} file
+ * @param {string[]} statements
+ */
+function runScript(file, statements) {
+  if (HAVE_SQLITE3 && file) {
+    execFileSync('sqlite3', ['-bail', '-cmd', '.timeout 10000', file], {
+      input: ['BEGIN IMMEDIATE;', ...statements, 'COMMIT;'].join('\n'),
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    return;
+  }
+  const script = join(dir, 'seed.sql');
+  writeFileSync(script, statements.join('\n'));
+  execFileSync(
+    join(ROOT, 'node_modules/.bin/wrangler'),
+    ['d1', 'execute', 'sealdrop', '--local', '--persist-to', stateDir, '--file', script, '--yes'],
+    { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  rmSync(script);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeded events, as the worker writes them (worker/src/audit.rs, `Stored`)
+
+/** mulberry32: varied but reproducible events. */
+let state = 0x9e3779b9;
+function random() {
+  state = (state + 0x6d2b79f5) | 0;
+  let t = Math.imul(state ^ (state >>> 15), 1 | state);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+}
+const pick = (/** @type {any[]} */ xs) => xs[Math.floor(random() * xs.length)];
+/** Mostly the first few of `xs`: a few ids recur often, most rarely. */
+const skewed = (/** @type {string[]} */ xs) => xs[Math.floor(random() ** 3 * xs.length)];
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const newId = () => Array.from({ length: 22 }, () => B64[Math.floor(random() * 64)]).join('');
+const newHex = (/** @type {number} */ n) =>
+  Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(random() * 16)]).join('');
+
+const STAFF = Array.from({ length: 24 }, newId);
+const SHARES = Array.from({ length: 4_000 }, newId);
+const REQUESTS = Array.from({ length: 800 }, newId);
+const FILES = Array.from({ length: 1_500 }, newId);
+const CLIENTS = [
+  ...Array.from({ length: 40 }, (_, i) => `203.0.113.${10 + i * 5}`),
+  ...Array.from({ length: 20 }, (_, i) => `198.51.100.${i * 11 + 3}`),
+  ...Array.from({ length: 10 }, (_, i) => `2001:db8:4f2::${(i * 37 + 11).toString(16)}`),
+];
+const USER_AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0',
+  'curl/8.11.0',
+];
+
+/**
+ * JSON text as serde_json writes it: serde_json's maps (every `detail`) keep their keys sorted.
+ * @param {any} value
+ * @returns {any}
+ */
+const sorted = (value) =>
+  value && typeof value === 'object' && !Array.isArray(value)
+    ? Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((k) => [k, sorted(value[k])]),
+      )
+    : value;
+
+/**
+ * @typedef {{ actor: string, action: string, object?: string | null, outcome?: string,
+ *   bytes?: number | null, content_id?: string | null, detail?: any }} Made
+ */
+
+/** The mix of actions, by weight: downloads dominate, admin work is rare. */
+const MIX = /** @type {[number, (at: number) => Made][]} */ ([
+  [
+    30,
+    () => ({
+      actor: 'holder',
+      action: 'download.granted',
+      object: skewed(SHARES),
+      outcome: 'granted',
+      detail: { ticket: newHex(16) },
+    }),
+  ],
+  [
+    18,
+    () => ({
+      actor: 'holder',
+      action: 'download.receipt',
+      object: skewed(SHARES),
+      outcome: random() < 0.97 ? 'matched' : 'mismatch',
+      bytes: Math.floor(random() * 2e9),
+      content_id: newHex(64),
+    }),
+  ],
+  [6, () => ({ actor: 'holder', action: 'download.proof', object: skewed(SHARES), outcome: 'refused:wrong_key' })],
+  [1, () => ({ actor: 'holder', action: 'download.contents', object: skewed(SHARES), outcome: 'refused:purged' })],
+  [
+    6,
+    (at) => ({
+      actor: `staff:${pick(STAFF)}`,
+      action: 'share.created',
+      object: pick(SHARES),
+      bytes: Math.floor(random() * 5e9),
+      detail: {
+        files: 1 + Math.floor(random() * 4),
+        expires_at: at + 7 * 86_400_000,
+        max_downloads: random() < 0.5 ? null : 5,
+        password: random() < 0.3,
+      },
+    }),
+  ],
+  [5.5, () => ({ actor: `staff:${pick(STAFF)}`, action: 'share.completed', object: pick(SHARES) })],
+  [0.3, () => ({ actor: `staff:${pick(STAFF)}`, action: 'share.aborted', object: pick(SHARES) })],
+  [0.5, () => ({ actor: `staff:${pick(STAFF)}`, action: 'share.revoked', object: pick(SHARES) })],
+  [0.2, () => ({ actor: `staff:${pick(STAFF)}`, action: 'share.unlocked', object: pick(SHARES) })],
+  [2, () => ({ actor: 'system', action: 'share.expired', object: pick(SHARES) })],
+  [0.5, () => ({ actor: 'system', action: 'share.exhausted', object: pick(SHARES) })],
+  [2.5, () => ({ actor: 'system', action: 'share.purged', object: pick(SHARES), detail: { ended_as: 'expired' } })],
+  [5, () => ((id) => ({ actor: `staff:${id}`, action: 'signin', object: id }))(pick(STAFF))],
+  [1.5, () => ({ actor: 'anonymous', action: 'signin', outcome: 'refused:bad_credential' })],
+  [2, () => ((id) => ({ actor: `staff:${id}`, action: 'signout', object: id }))(pick(STAFF))],
+  [1, () => ({ actor: 'anonymous', action: 'shares.listed', outcome: 'refused:sign_in_required' })],
+  [
+    1.5,
+    (at) => ({
+      actor: `staff:${pick(STAFF)}`,
+      action: 'request.created',
+      object: pick(REQUESTS),
+      detail: { expires_at: at + 14 * 86_400_000, max_files: 10, max_bytes: 10_737_418_240 },
+    }),
+  ],
+  [
+    3,
+    () =>
+      ((id) => ({
+        actor: `partner:${id}`,
+        action: 'request.upload.started',
+        object: id,
+        bytes: Math.floor(random() * 1e9),
+        detail: { file: pick(FILES) },
+      }))(skewed(REQUESTS)),
+  ],
+  [
+    3,
+    () =>
+      ((id) => ({
+        actor: `partner:${id}`,
+        action: 'request.upload.completed',
+        object: id,
+        bytes: Math.floor(random() * 1e9),
+        content_id: newHex(64),
+        detail: { file: pick(FILES) },
+      }))(skewed(REQUESTS)),
+  ],
+  [
+    0.4,
+    () =>
+      ((id) => ({
+        actor: `partner:${id}`,
+        action: 'request.upload.aborted',
+        object: id,
+        detail: { file: pick(FILES) },
+      }))(skewed(REQUESTS)),
+  ],
+  [
+    0.3,
+    () => ({
+      actor: 'system',
+      action: 'request.upload.abandoned',
+      object: pick(REQUESTS),
+      detail: { file: pick(FILES) },
+    }),
+  ],
+  [
+    2,
+    () => ({
+      actor: `staff:${pick(STAFF)}`,
+      action: 'request.file.read',
+      object: skewed(REQUESTS),
+      bytes: Math.floor(random() * 1e9),
+      content_id: newHex(64),
+      detail: { file: pick(FILES) },
+    }),
+  ],
+  [
+    0.5,
+    () => ({
+      actor: `staff:${pick(STAFF)}`,
+      action: 'request.file.deleted',
+      object: skewed(REQUESTS),
+      detail: { file: pick(FILES) },
+    }),
+  ],
+  [0.5, () => ({ actor: `staff:${pick(STAFF)}`, action: 'request.deleted', object: pick(REQUESTS) })],
+  [
+    2.5,
+    () => ({
+      actor: `staff:${STAFF[0]}`,
+      action: 'log.viewed',
+      detail: { filter: random() < 0.5 ? {} : { outcome: 'refused' } },
+    }),
+  ],
+  [
+    0.1,
+    () => ({
+      actor: `staff:${STAFF[0]}`,
+      action: 'log.exported',
+      detail: { filter: null, format: 'jsonl', from: 1, to: 1 },
+    }),
+  ],
+  [0.3, () => ({ actor: `staff:${pick(STAFF)}`, action: 'accounts.listed', outcome: 'refused:admin_only' })],
+  [
+    0.2,
+    (at) => ({
+      actor: `staff:${STAFF[0]}`,
+      action: 'invite.created',
+      object: newId(),
+      detail: { email: `person${Math.floor(random() * 1000)}@example.org`, role: 'staff', expires_at: at + 86_400_000 },
+    }),
+  ],
+  [
+    0.1,
+    () => ({
+      actor: `staff:${STAFF[0]}`,
+      action: 'account.changed',
+      object: pick(STAFF),
+      detail: { role: 'staff', disabled: null },
+    }),
+  ],
+  [
+    0.1,
+    () =>
+      ((id) => ({ actor: `staff:${id}`, action: 'password.changed', object: id, detail: { requests_rewrapped: 2 } }))(
+        pick(STAFF),
+      ),
+  ],
+  [
+    0.05,
+    () => ({
+      actor: `staff:${STAFF[0]}`,
+      action: 'policy.changed',
+      detail: { max_expiry_seconds: { from: '2592000', to: '1209600' } },
+    }),
+  ],
+]);
+const TOTAL_WEIGHT = MIX.reduce((n, [w]) => n + w, 0);
+
+/**
+ * e_n for an event made at `at`, exactly as the worker serialises `Stored`.
+ * @param {number} at
+ */
+function eventText(at) {
+  let r = random() * TOTAL_WEIGHT;
+  let make = MIX[0][1];
+  for (const [weight, f] of MIX) {
+    make = f;
+    if ((r -= weight) < 0) break;
+  }
+  const e = make(at);
+  const system = e.actor === 'system';
+  const stored = {
+    at,
+    actor: e.actor,
+    client: system ? '' : pick(CLIENTS),
+    user_agent: system ? '' : pick(USER_AGENTS),
+    action: e.action,
+    object: e.object ?? null,
+    outcome: e.outcome ?? 'ok',
+    bytes: e.bytes ?? null,
+    content_id: e.content_id ?? null,
+    detail: e.detail === undefined ? null : sorted(e.detail),
+  };
+  return { text: JSON.stringify(stored), stored };
+}
+
+const DOMAIN = new TextEncoder().encode('sealdrop audit v1\0');
+const utf8 = new TextEncoder();
+const fromHex = (/** @type {string} */ h) => Uint8Array.from(Buffer.from(h, 'hex'));
+
+/**
+ * h_n = BLAKE3("sealdrop audit v1" || 0x00 || u64be(n) || h_(n-1) || e_n).
+ * @param {number} n
+ * @param {Uint8Array} prev
+ * @param {string} text
+ */
+function chainHash(n, prev, text) {
+  const e = utf8.encode(text);
+  const input = new Uint8Array(DOMAIN.length + 8 + 32 + e.length);
+  input.set(DOMAIN, 0);
+  new DataView(input.buffer).setBigUint64(DOMAIN.length, BigInt(n));
+  input.set(prev, DOMAIN.length + 8);
+  input.set(e, DOMAIN.length + 40);
+  return sd.blake3(input);
+}
+
+const quote = (/** @type {string | null} */ s) => (s === null ? 'NULL' : `'${s.replace(/'/g, "''")}'`);
+
+/**
+ * Appends `count` events behind the head stored in D1, their times rising from just after the
+ * head's up to now (so that, as in the worker's log, time never goes back along the chain).
+ * Returns what the filters below look for.
+ * @param {string | null} file
+ * @param {number} count
+ */
+function seed(file, count) {
+  const [head] = /** @type {{ seq: number, hash: string, at: number }[]} */ (
+    sqlite(file, 'SELECT seq, hash, at FROM audit_events ORDER BY seq DESC LIMIT 1')
+  );
+  const from = Number(head.at) + 1;
+  const step = Math.max(1, (Date.now() - from) / count);
+  let prev = /** @type {Uint8Array} */ (fromHex(head.hash));
+  const statements = [];
+  let rows = [];
+  const tally = /** @type {Record<'actions' | 'actors' | 'objects', Record<string, number>>} */ ({
+    actions: {},
+    actors: {},
+    objects: {},
+  });
+  const times = /** @type {number[]} */ ([]);
+  for (let i = 1; i <= count; i++) {
+    const seq = Number(head.seq) + i;
+    const at = Math.floor(from + (i - 1) * step);
+    const { text, stored } = eventText(at);
+    const hash = chainHash(seq, prev, text);
+    rows.push(
+      `(${seq},'${hex(prev)}','${hex(hash)}',${quote(text)},${at},${quote(stored.actor)},${quote(stored.action)},${quote(stored.object)},${quote(stored.outcome)})`,
+    );
+    prev = hash;
+    times.push(at);
+    for (const [key, value] of /** @type {[keyof typeof tally, string | null][]} */ ([
+      ['actions', stored.action],
+      ['actors', stored.actor],
+      ['objects', stored.object],
+    ])) {
+      if (value !== null) tally[key][value] = (tally[key][value] ?? 0) + 1;
+    }
+    if (rows.length === ROWS_PER_INSERT || i === count) {
+      statements.push(
+        `INSERT INTO audit_events (seq, prev, hash, event, at, actor, action, object, outcome) VALUES ${rows.join(',')};`,
+      );
+      rows = [];
+    }
+  }
+  runScript(file, statements);
+  return { first: Number(head.seq) + 1, last: Number(head.seq) + count, times, tally };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+const stack = await startStack({ port: PORT, stateDir, logFile: join(dir, 'wrangler.log') });
+const where = { base: stack.url, stateDir };
+try {
+  const boss = await admin(where);
+  const headers = as(boss);
+  const base = stack.url;
+  const summary = /** @type {string[]} */ ([]);
+
+  // 1. Appends.
+  console.log(`\nAccess log on the local stack (wrangler dev, ${base}), state in ${dir}\n`);
+  const headOf = async () => {
+    const res = await call(`${base}/api/audit/checkpoint`, { headers });
+    if (res.status !== 200) problem('GET /api/audit/checkpoint', res);
+    return /** @type {number} */ (res.body?.head?.seq);
+  };
+  // Warm both paths first (the first requests compile, open D1, ...).
+  for (let i = 0; i < 20; i++) {
+    await call(`${base}/api/limits`);
+    await call(`${base}/api/audit/checkpoint`, { headers });
+  }
+  const appendRows = /** @type {string[][]} */ ([]);
+  for (const [label, path, auth, concurrency, appends] of /** @type {const} */ ([
+    ['GET /api/limits (no append)', '/api/limits', false, 1, false],
+    ['GET /api/audit/checkpoint (1 append)', '/api/audit/checkpoint', true, 1, true],
+    ['GET /api/limits (no append)', '/api/limits', false, CONCURRENCY, false],
+    ['GET /api/audit/checkpoint (1 append)', '/api/audit/checkpoint', true, CONCURRENCY, true],
+  ])) {
+    const before = appends ? await headOf() : 0;
+    const run = await load(label, `${base}${path}`, auth ? headers : {}, APPENDS, concurrency);
+    // The answer's head is read before its own append: the next call's head counts it too.
+    const after = appends ? await headOf() : 0;
+    appendRows.push([
+      label,
+      String(concurrency),
+      ms(percentile(run.times, 50)),
+      ms(percentile(run.times, 99)),
+      ms(mean(run.times)),
+      (APPENDS / (run.wall / 1000)).toFixed(0),
+      Object.entries(run.statuses)
+        .map(([s, n]) => `${n}x${s}`)
+        .join(' '),
+      appends ? `${grouped(after - before - 1)} / ${APPENDS}` : '-',
+    ]);
+  }
+  console.log(`Appends: ${APPENDS} requests each, sequential and ${CONCURRENCY} in flight (latency in ms)\n`);
+  printTable(['request', 'in flight', 'median', 'p99', 'mean', 'req/s', 'statuses', 'events appended'], appendRows);
+  const cost = (/** @type {number} */ i, /** @type {number} */ col) =>
+    Number(appendRows[i + 1][col]) - Number(appendRows[i][col]);
+  console.log(
+    `\nThe append's own cost (checkpoint minus limits): median ${ms(cost(0, 2))} ms, mean ${ms(cost(0, 4))} ms alone;` +
+      ` median ${ms(cost(2, 2))} ms, mean ${ms(cost(2, 4))} ms with ${CONCURRENCY} writers.`,
+  );
+  console.log('(The checkpoint call also reads the newest checkpoint and the head: a little more than the append.)');
+
+  // 2. Seeding.
+  const file = HAVE_SQLITE3 ? d1File() : null;
+  const seedStart = performance.now();
+  const seeded = seed(file, EVENTS);
+  const seedMs = performance.now() - seedStart;
+  const scheduled = await call(`${base}/__scheduled?cron=*/10+*+*+*+*`);
+  if (scheduled.status !== 200) problem('GET /__scheduled', scheduled);
+  const info = await call(`${base}/api/audit/checkpoint`, { headers });
+  if (info.status !== 200) problem('GET /api/audit/checkpoint', info);
+  const key = /** @type {string} */ (info.body.public_key);
+  console.log(
+    `\nSeeded ${grouped(EVENTS)} events (seq ${grouped(seeded.first)} to ${grouped(seeded.last)}) in ` +
+      `${(seedMs / 1000).toFixed(1)} s with ${file ? `sqlite3 on ${file.slice(stateDir.length + 1)}` : 'wrangler d1 execute --file'}` +
+      `; head now ${grouped(info.body.head?.seq)}, newest checkpoint at seq ${grouped(info.body.checkpoint?.seq)}.`,
+  );
+  if (info.body.checkpoint?.seq < seeded.last) {
+    problems.push(`the scheduled run did not sign a checkpoint over the seeded head: ${JSON.stringify(info.body)}`);
+  }
+
+  // 3. The table.
+  const events = `${base}/api/audit/events`;
+  /**
+   * Checks an answer's shape and returns its events.
+   * @param {string} what
+   * @param {{ status: number, body: any }} res
+   */
+  const page = (what, res) => {
+    const b = res.body;
+    const ok =
+      res.status === 200 &&
+      Array.isArray(b?.events) &&
+      typeof b.head === 'number' &&
+      (b.older === null || typeof b.older === 'number') &&
+      (b.newer === null || typeof b.newer === 'number') &&
+      b.events.every(
+        (/** @type {any} */ e, /** @type {number} */ i) =>
+          typeof e.seq === 'number' &&
+          /^[0-9a-f]{64}$/.test(e.hash) &&
+          /^[0-9a-f]{64}$/.test(e.prev) &&
+          typeof e.action === 'string' &&
+          (i === 0 || e.seq < b.events[i - 1].seq),
+      );
+    if (!ok && res.status === 200) problems.push(`${what}: unexpected shape ${JSON.stringify(b).slice(0, 300)}`);
+    return ok ? /** @type {any[]} */ (b.events) : [];
+  };
+  const rare = 'policy.changed';
+  const staffActor = `staff:${STAFF[3]}`;
+  // An id that recurs, but not the most frequent one.
+  const objects = Object.entries(seeded.tally.objects).sort((a, b) => b[1] - a[1]);
+  const [object, objectCount] = objects[Math.min(40, objects.length - 1)];
+  const mid = Math.floor(seeded.times.length / 2);
+  const span = Math.max(1, Math.floor(seeded.times.length / 200));
+  const since = seeded.times[mid - span];
+  const until = seeded.times[mid + span];
+  const inRange = seeded.times.filter((t) => t >= since && t < until).length;
+  const head = /** @type {number} */ (info.body.head.seq);
+  const refusals = Number(
+    sqlite(file, "SELECT count(*) AS n FROM audit_events WHERE outcome >= 'refused:' AND outcome < 'refused;'")[0].n,
+  );
+  const queries = /** @type {[string, Record<string, string | number>, string][]} */ ([
+    ['first page', { limit: 50 }, `${grouped(head)} events`],
+    [`deep page (before ${grouped(head - 80_000)})`, { limit: 50, before: head - 80_000 }, ''],
+    [`action=${rare} (rare)`, { action: rare }, `${grouped(seeded.tally.actions[rare] ?? 0)} seeded`],
+    ['action=share. (prefix)', { action: 'share.' }, ''],
+    ['outcome=refused', { outcome: 'refused' }, `${grouped(refusals)} in the log`],
+    [`actor=${staffActor}`, { actor: staffActor }, `${grouped(seeded.tally.actors[staffActor] ?? 0)} seeded`],
+    [`object=${object}`, { object }, `${grouped(objectCount)} seeded`],
+    ['since..until (middle 1%)', { since, until }, `${grouped(inRange)} seeded`],
+  ]);
+  const tableRows = [];
+  for (const [label, query, matches] of queries) {
+    const url = `${events}?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`;
+    for (let i = 0; i < 2; i++) await call(url, { headers }); // warm
+    const times = [];
+    let got = /** @type {any[]} */ ([]);
+    for (let i = 0; i < REPS; i++) {
+      const { took, res } = await timedGet(`GET /api/audit/events ${label}`, url, headers);
+      times.push(took);
+      got = page(label, res);
+    }
+    tableRows.push([
+      label,
+      ms(percentile(times, 50)),
+      ms(percentile(times, 99)),
+      String(got.length),
+      got.length ? `${got[0].seq}..${got.at(-1).seq}` : '-',
+      matches,
+    ]);
+  }
+  // Paging: the first page, then `older` 20 times.
+  const pageTimes = [];
+  const walks = [];
+  let deepest = 0;
+  for (let r = 0; r < REPS; r++) {
+    const first = await call(`${events}?limit=50`, { headers });
+    let older = first.body?.older;
+    const t0 = performance.now();
+    for (let p = 0; p < 20 && typeof older === 'number'; p++) {
+      const { took, res } = await timedGet(
+        'GET /api/audit/events paging',
+        `${events}?limit=50&before=${older}`,
+        headers,
+      );
+      pageTimes.push(took);
+      const got = page('paging', res);
+      older = res.body?.older;
+      deepest = got.at(-1)?.seq ?? deepest;
+    }
+    walks.push(performance.now() - t0);
+  }
+  tableRows.push([
+    '20 pages older, following older',
+    ms(percentile(pageTimes, 50)),
+    ms(percentile(pageTimes, 99)),
+    '50 each',
+    `down to ${deepest}`,
+    `walk: median ${ms(percentile(walks, 50))} ms`,
+  ]);
+  console.log(`\nGET /api/audit/events as the admin, limit 50 unless said, each ${REPS} times (ms)\n`);
+  printTable(['query', 'median', 'p99', 'rows', 'seqs', 'matches'], tableRows);
+
+  // 4. Verification in the worker.
+  const verifyRows = [];
+  for (let i = 0; i < 3; i++) {
+    const { took, res } = await timedGet('GET /api/audit/verify', `${base}/api/audit/verify`, headers);
+    verifyRows.push([
+      `run ${i + 1}`,
+      ms(took),
+      String(res.body?.intact),
+      String(res.body?.head),
+      String(res.body?.summary ?? JSON.stringify(res.body)),
+    ]);
+    if (res.status === 200 && res.body.intact !== true) problems.push(`verify: ${JSON.stringify(res.body)}`);
+  }
+  console.log('\nGET /api/audit/verify (the stored chain, in the worker)\n');
+  printTable(['', 'ms', 'intact', 'head', 'summary'], verifyRows);
+
+  // 5. The export and the native verifier.
+  const exportFile = join(dir, 'export.jsonl');
+  const t0 = performance.now();
+  const res = await fetch(`${base}/api/audit/export`, { headers });
+  if (res.status !== 200 || !res.body) {
+    problem('GET /api/audit/export', { status: res.status, body: await res.text() });
+  } else {
+    await pipeline(Readable.fromWeb(/** @type {any} */ (res.body)), createWriteStream(exportFile));
+  }
+  const exportMs = performance.now() - t0;
+  const bytes = statSync(exportFile, { throwIfNoEntry: false })?.size ?? 0;
+  const lines = bytes ? readFileSync(exportFile, 'utf8').trimEnd().split('\n') : [];
+  const exported = lines.filter((l) => l.startsWith('{"seq"')).length;
+  const checkpoints = lines.filter((l) => l.startsWith('{"checkpoint"')).length;
+  summary.push(
+    `GET /api/audit/export: ${grouped(exported)} events and ${checkpoints} checkpoints, ` +
+      `${(bytes / 1e6).toFixed(1)} MB in ${(exportMs / 1000).toFixed(2)} s = ${(bytes / 1e6 / (exportMs / 1000)).toFixed(1)} MB/s ` +
+      `(${grouped(Math.round(exported / (exportMs / 1000)))} events/s)`,
+  );
+  // The native verifier: `cargo run --release -q -p sealdrop-cli -- audit verify`, built once and
+  // then timed without cargo's own start-up.
+  const build = execFileSync(
+    'cargo',
+    ['build', '--release', '--locked', '-q', '-p', 'sealdrop-cli', '--message-format=json'],
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 },
+  );
+  const cli = build
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+    .find((m) => m.reason === 'compiler-artifact' && m.target?.name === 'sealdrop' && m.executable)?.executable;
+  if (!cli) throw new Error('cargo built no sealdrop executable');
+  const runs = [];
+  let out = '';
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    const run = spawnSync(cli, ['audit', 'verify', exportFile, '--key', key], { encoding: 'utf8' });
+    runs.push(performance.now() - start);
+    out = `${run.stdout}${run.stderr}`.trim();
+    if (run.status !== 0) problems.push(`sealdrop audit verify exited ${run.status}: ${out}`);
+  }
+  const best = Math.min(...runs);
+  summary.push(
+    `sealdrop audit verify (native, whole process): ${runs.map((r) => ms(r)).join(' / ')} ms, best ` +
+      `${grouped(Math.round(exported / (best / 1000)))} events/s, ${(bytes / 1e6 / (best / 1000)).toFixed(0)} MB/s`,
+    `  it said: ${out.replace(/\n/g, ' | ')}`,
+  );
+  console.log('\nExport and native verification\n');
+  for (const line of summary) console.log(line);
+} finally {
+  await stack.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(problems.length ? `\nThe API misbehaved ${problems.length} time(s):` : '\nNo errors or malformed answers.');
+for (const p of problems.slice(0, 40)) console.log(`  ${p}`);
+if (problems.length > 40) console.log(`  ... and ${problems.length - 40} more`);
