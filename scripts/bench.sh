@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmarks: native core vs OpenSSL; the browser engine vs WebCrypto, libsodium and RFC 8188
-# in headless Chromium; and a 1 GiB transfer through the pages on a fresh local stack beside
-# curl. Prints tables; asserts nothing about speed.
+# in headless Chromium; a 1 GiB transfer through the pages on a fresh local stack beside curl;
+# and the access log (appends, pages, filters, verification, export) with 100,000 events on
+# another. Prints tables; asserts nothing about speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -28,3 +29,6 @@ say "pages: building the local stack"
 build_stack
 say "pages: 1 GiB through the share and download pages, beside curl"
 node bench/transfer.mjs --mib 1024
+
+say "access log: appends, then 100,000 events on a fresh local stack"
+node bench/log.mjs

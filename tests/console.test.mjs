@@ -392,27 +392,31 @@ test('downloads made by the end-to-end tests appear with matching receipts', asy
       (r) => JSON.parse(String(r.event)).detail.ticket,
     ),
   );
+  // Each receipt names the grant it came under, and says rightly whether what arrived is what
+  // the uploader recorded (a test that tampers with a stored file gets a mismatch, as it should).
+  let checked = 0;
   for (const receipt of receipts) {
-    assert.equal(receipt.outcome, 'matched', JSON.stringify(receipt));
     assert.ok(tickets.has(receipt.detail.ticket), 'each receipt names the grant it came under');
     const uploaded = d1(
       `SELECT content_id FROM files WHERE share_id = '${receipt.object}' AND j = ${Number(receipt.detail.file)}`,
     )[0];
-    assert.equal(receipt.content_id, uploaded.content_id);
+    if (uploaded === undefined) continue; // the share was aborted or purged by its test since
+    checked += 1;
+    const matched = receipt.content_id === uploaded.content_id;
+    assert.equal(receipt.outcome, matched ? 'matched' : 'mismatch', JSON.stringify(receipt));
   }
+  assert.ok(checked >= receipts.length / 2, `${checked} of ${receipts.length} receipts checked`);
   const ours = receipts.filter((r) => r.object === id);
   assert.deepEqual(
     ours.map((r) => [r.detail.file, r.content_id]),
     down.files.map((f, j) => [j, f.contentId]),
   );
   // The page suites downloaded in Chromium; the API suites with the client.
+  const fromPages = receipts.filter((r) => r.outcome === 'matched' && /HeadlessChrome\//.test(r.user_agent));
+  assert.ok(fromPages.length >= 4, `${fromPages.length} matching receipts from the download page in Chromium`);
   assert.ok(
-    receipts.some((r) => /HeadlessChrome|Chrome\//.test(r.user_agent)),
-    'receipts from the download page',
-  );
-  assert.ok(
-    receipts.some((r) => r.user_agent === 'node'),
-    'receipts from the client',
+    receipts.some((r) => r.outcome === 'matched' && r.user_agent === 'node'),
+    'matching receipts from the client',
   );
 
   // A receipt that does not match is logged as such; bad ones are refused.

@@ -21,6 +21,7 @@ const SUITES = [
   'pages-accounts.test.mjs',
   'pages-requests.test.mjs',
   'console.test.mjs',
+  'pages-admin-log.test.mjs',
   'log.test.mjs',
   'persisted.test.mjs',
 ];

@@ -5,7 +5,8 @@
 // Hooks: section#checkpoint with data-state loading | ready | unsigned (no key configured) |
 // error; input#checkpoint-key (hex) with button#checkpoint-key-copy; dd#checkpoint-head (the
 // head seq), dd#checkpoint-seq, #checkpoint-time, #checkpoint-hash, #checkpoint-sig;
-// input#checkpoint-line (the checkpoint as one JSON line) with button#checkpoint-copy.
+// input#checkpoint-line (the checkpoint as one JSON line, {"checkpoint":{seq,hash,time_ms,sig}} as
+// in exports) with button#checkpoint-copy.
 import { apiJson, apiSentence } from './api.js';
 import { byId, showStatus, timeEl } from './dom.js';
 import { formatCount } from './format.js';
@@ -62,7 +63,8 @@ export async function startCheckpoint() {
     time.replaceChildren(Number.isFinite(checkpoint.time_ms) ? timeEl(checkpoint.time_ms) : 'Not known');
     hash.textContent = checkpoint.hash;
     sig.textContent = checkpoint.sig;
-    lineInput.value = JSON.stringify(checkpoint);
+    // The line as exports carry it, so that a saved copy reads like one.
+    lineInput.value = JSON.stringify({ checkpoint });
     lineCopy.disabled = false;
   } else {
     for (const dd of [seq, time, hash, sig]) dd.textContent = 'None yet';

@@ -419,25 +419,18 @@ async function runBatch(items, sinkFor) {
  */
 async function downloadOne(share, item, sinkFor) {
   const sd = await wasm;
-  // The content id is computed over the bytes received and handed to checkManifestEntry, which
-  // either vouches for it or throws (the file then counts as tampered): it is caught on its way
-  // there, so that the receipt carries what this page computed, whether it matched or not.
+  // What this page computed over the bytes received, for the receipt, whether it matched or not.
   /** @type {string | null} */
   let computed = null;
-  /** @type {typeof sd} */
-  const watched = {
-    ...sd,
-    checkManifestEntry: (manifest, j, contentId, sealedMetadata) => {
-      computed = contentId;
-      return sd.checkManifestEntry(manifest, j, contentId, sealedMetadata);
-    },
-  };
   try {
     const outcome = await downloadInto(item, {
       name: item.name,
       logId: String(item.j),
       job: {
-        sd: watched,
+        sd,
+        onContentId: (/** @type {string} */ contentId) => {
+          computed = contentId;
+        },
         shareId: share.id,
         ticket: share.ticket,
         fileSecret: item.fileSecret,

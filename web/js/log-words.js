@@ -23,8 +23,8 @@ import { el } from './dom.js';
  */
 
 /**
- * The actions the log knows, grouped by prefix for filter selects: the contract's list, with the
- * worker's download.proof (refused keys), policy.viewed, overview.viewed and activity.viewed.
+ * The actions the log knows, grouped by prefix for filter selects. A refused call is logged under
+ * the action it would have been (download.proof for a wrong key), so one filter shows both.
  */
 export const ACTION_GROUPS = [
   {
@@ -50,7 +50,6 @@ export const ACTION_GROUPS = [
       'share.expired',
       'share.exhausted',
       'share.purged',
-      'share.proof',
     ],
   },
   {

@@ -47,6 +47,8 @@ export class TamperedError extends Error {
  * @param {import('./save.js').Sink} job.sink
  * @param {(received: number) => void} job.onProgress payload bytes received so far
  * @param {(waitMs: number) => void} job.onRetry the connection dropped; another try follows
+ * @param {(contentId: string) => void} [job.onContentId] the content id computed over every byte
+ *   received, told before it is checked (a download receipt reports it, matched or not)
  * @returns {Promise<string>} the verified content id
  */
 export async function downloadFile(job) {
@@ -110,6 +112,7 @@ export async function downloadFile(job) {
       await write(await session.push(part));
     }
     const last = await session.finish();
+    job.onContentId?.(last.contentId);
     await write(last.plaintext);
     if (written !== job.size) throw new TamperedError(`${written} bytes opened, the metadata says ${job.size}`);
     if (job.manifest !== undefined) {
