@@ -165,6 +165,10 @@ fn a_good_unfiltered_export_verifies() {
         r.to_string(),
         "Chain intact from 1 to 250; 3 checkpoints; newest checkpoint 1 minute before the export."
     );
+    assert_eq!(
+        r.as_of_now(),
+        "Chain intact from 1 to 250; last checkpoint 1 minute ago (seq 250)."
+    );
     // CRLF line ends and no final line end read the same.
     let crlf = lines.join("\r\n");
     assert_eq!(verify_export(&crlf, &public(), 30 * MINUTE).unwrap(), r);

@@ -326,6 +326,30 @@ impl fmt::Display for Report {
     }
 }
 
+impl Report {
+    /// The sentence of a verification made now (the console's, where `exported_at_ms` is the
+    /// time of the check): "Chain intact from 1 to 104,233; last checkpoint 4 minutes ago."
+    pub fn as_of_now(&self) -> String {
+        let range = if self.events == 0 {
+            "Chain intact, with no events kept".to_string()
+        } else {
+            format!(
+                "Chain intact from {} to {}",
+                group_thousands(self.from_seq),
+                group_thousands(self.to_seq)
+            )
+        };
+        let age = self
+            .exported_at_ms
+            .saturating_sub(self.newest_checkpoint.time_ms);
+        format!(
+            "{range}; last checkpoint {} ago (seq {}).",
+            describe_duration(age),
+            group_thousands(self.newest_checkpoint.seq)
+        )
+    }
+}
+
 fn plural(n: u64, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
