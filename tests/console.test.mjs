@@ -135,6 +135,18 @@ test('the table: filters hold on every row, keyset paging is newest first with n
   const stored = d1(`SELECT prev, hash, event FROM audit_events WHERE seq = ${mine.events[0].seq}`)[0];
   assert.deepEqual([mine.events[0].hash, mine.events[0].prev], [stored.hash, stored.prev]);
   assert.equal(JSON.parse(String(stored.event)).user_agent, mine.events[0].user_agent);
+  // A failed sign-in names the account it tried (the caller learns nothing of that).
+  const wrong = await callFrom('127.0.8.8', `${BASE}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: a.email, login_key: sd.b64Encode(randomBytes(32)) }),
+  });
+  refusedWith(wrong, 401, 'wrong_credentials');
+  const tried = await page({ action: 'signin', outcome: 'refused:wrong_credentials', limit: 1 });
+  assert.deepEqual(
+    [tried.events[0].object, tried.events[0].actor, tried.events[0].client],
+    [a.accountId, 'anonymous', '127.0.8.8'],
+  );
   const ofShare = await walk({ object: share.id });
   assert.deepEqual(ofShare.map((e) => e.action).reverse(), ['share.created', 'share.completed']);
   const window = await page({ since: ofShare[1].at, until: ofShare[0].at + 1, object: share.id });

@@ -191,22 +191,26 @@ pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respon
     // An unknown email is compared against a stand-in, so both take the same path.
     let stored = account.as_ref().map_or("", |a| a.login_hash.as_str());
     let matches = ct_eq(presented.as_bytes(), stored.as_bytes()) && account.is_some();
+    // The log names the account a failed sign-in tried, where the email is one; the caller
+    // learns nothing of that.
+    let tried = account.as_ref().map(|a| a.id.clone());
     let Some(account) = account.filter(|_| matches) else {
         ctx.db
             .record_sign_in_failure(&email, &client, ctx.now, since)
             .await?;
-        return Err(ApiError::new(
-            401,
-            "wrong_credentials",
-            "Wrong email or password.",
-        ));
+        let wrong = ApiError::new(401, "wrong_credentials", "Wrong email or password.");
+        return Err(match tried {
+            Some(id) => wrong.about(id),
+            None => wrong,
+        });
     };
     if account.disabled_at.is_some() {
         return Err(ApiError::new(
             403,
             "account_disabled",
             "This account is disabled. Ask an admin if this is a mistake.",
-        ));
+        )
+        .about(&account.id));
     }
     let (token, token_hash) = auth::new_token();
     ctx.db

@@ -27,7 +27,7 @@ pub async fn handle(req: Request, env: &Env) -> ApiResult<Response> {
     if let Err(err) = &answer {
         // Every refusal is logged, with its reason; failures of our own (503) are not refusals.
         if err.status < 500 {
-            log_refusal(ctx, &from, &caller, op, p, err.code).await;
+            log_refusal(ctx, &from, &caller, op, p, err).await;
         }
     }
     answer
@@ -42,7 +42,7 @@ async fn log_refusal(
     caller: &auth::Caller,
     op: Op,
     p: Params,
-    code: &str,
+    err: &ApiError,
 ) {
     let actor = match caller.staff(ctx).await {
         Some(staff) => Actor::Staff(staff.id),
@@ -54,9 +54,9 @@ async fn log_refusal(
             _ => Actor::Anonymous,
         },
     };
-    let mut event = Event::new(op.action(), actor).refused(code);
-    if let Some(id) = p.id {
-        event = event.object(id);
+    let mut event = Event::new(op.action(), actor).refused(err.code);
+    if let Some(object) = err.about.clone().or(p.id.map(|id| id.to_string())) {
+        event = event.object(object);
     }
     if let Err(log) = audit::record(ctx, from, event).await {
         worker::console_error!("audit: a refusal went unlogged: {}", log.message);

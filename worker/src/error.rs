@@ -13,6 +13,9 @@ pub struct ApiError {
     pub message: String,
     /// Sent as `Allow` (405) or `Content-Range` (416) where the status calls for one.
     pub header: Option<(&'static str, String)>,
+    /// What the refused call was about when its path does not say (the account a failed sign-in
+    /// tried): the access log's object for the refusal. Never sent to the caller.
+    pub about: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -24,6 +27,7 @@ impl ApiError {
             code,
             message: message.into(),
             header: None,
+            about: None,
         }
     }
 
@@ -37,6 +41,11 @@ impl ApiError {
 
     pub fn not_found() -> Self {
         ApiError::new(404, "not_found", "No share with this id exists.")
+    }
+
+    pub fn about(mut self, id: impl ToString) -> Self {
+        self.about = Some(id.to_string());
+        self
     }
 
     pub fn with_header(mut self, name: &'static str, value: String) -> Self {
