@@ -154,6 +154,18 @@ pub async fn part(req: Request, ctx: &Ctx, id: &Id, file: &Id, n: u64) -> ApiRes
     uploads::store_part(req, ctx, &file.upload(), n).await
 }
 
+/// `GET /api/requests/{id}/uploads/{file}`: the parts of the file the server holds, complete or
+/// not, so that a partner's page resumes where the upload stopped.
+pub async fn stored_parts(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
+    let request = linked(&req, ctx, id).await?;
+    let file = ctx
+        .db
+        .request_file(&request.id, &file.to_string())
+        .await?
+        .ok_or_else(no_such_file)?;
+    uploads::stored_parts(ctx, &file.upload(), file.content_id.as_deref()).await
+}
+
 /// `POST /api/requests/{id}/uploads/{file}/complete`: idempotent.
 pub async fn complete(mut req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
     let request = linked(&req, ctx, id).await?;

@@ -15,6 +15,7 @@ pub enum Op {
     AdminShares,
     ShareState,
     UploadPart,
+    StoredParts,
     CompleteFile,
     CompleteShare,
     AbortShare,
@@ -46,6 +47,7 @@ pub enum Op {
     Intake,
     CreateRequestFile,
     UploadRequestPart,
+    StoredRequestParts,
     CompleteRequestFile,
     AbortRequestFile,
     Receipt,
@@ -71,6 +73,7 @@ impl Op {
             ListShares | AdminShares => "shares.listed",
             ShareState => "share.state.viewed",
             UploadPart => "share.part.uploaded",
+            StoredParts => "share.parts.viewed",
             CompleteFile => "share.file.completed",
             CompleteShare => "share.completed",
             AbortShare => "share.aborted",
@@ -103,6 +106,7 @@ impl Op {
             Intake => "request.intake.viewed",
             CreateRequestFile => "request.upload.started",
             UploadRequestPart => "request.upload.part",
+            StoredRequestParts => "request.upload.viewed",
             CompleteRequestFile => "request.upload.completed",
             AbortRequestFile => "request.upload.aborted",
             LogCheckpoint | LogEvents => "log.viewed",
@@ -126,6 +130,7 @@ impl Op {
             self,
             Op::Intake
                 | Op::CreateRequestFile
+                | Op::StoredRequestParts
                 | Op::UploadRequestPart
                 | Op::CompleteRequestFile
                 | Op::AbortRequestFile
@@ -156,6 +161,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/shares/{id}/files/{j}/parts/{n}",
         Op::UploadPart,
     ),
+    ep("GET", "/api/shares/{id}/files/{j}/parts", Op::StoredParts),
     ep(
         "POST",
         "/api/shares/{id}/files/{j}/complete",
@@ -199,6 +205,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep("GET", "/api/requests/{id}/intake", Op::Intake),
     ep("POST", "/api/requests/{id}/uploads", Op::CreateRequestFile),
+    ep(
+        "GET",
+        "/api/requests/{id}/uploads/{file}",
+        Op::StoredRequestParts,
+    ),
     ep(
         "PUT",
         "/api/requests/{id}/uploads/{file}/parts/{n}",

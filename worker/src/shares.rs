@@ -266,6 +266,13 @@ pub async fn upload_part(req: Request, ctx: &Ctx, id: &Id, j: u32, n: u64) -> Ap
     uploads::store_part(req, ctx, &file.upload(), n).await
 }
 
+/// `GET /api/shares/{id}/files/{j}/parts`: the parts of file `j` the server holds.
+pub async fn stored_parts(req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiResult<Response> {
+    let share = owned_uploading(&req, ctx, id).await?;
+    let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
+    uploads::stored_parts(ctx, &file.upload(), file.content_id.as_deref()).await
+}
+
 impl FileRow {
     pub fn upload(&self) -> Upload<'_> {
         Upload {

@@ -279,3 +279,25 @@ fn no_upload() -> ApiError {
         "This file's upload was not started; abort and start again.",
     )
 }
+
+/// What the server holds of one file's upload: the parts stored (not those merely claimed), and
+/// whether the file is complete. A resumed upload sends only what is missing (issue 7).
+pub async fn stored_parts(
+    ctx: &Ctx,
+    upload: &Upload<'_>,
+    content_id: Option<&str>,
+) -> ApiResult<Response> {
+    let parts: Vec<serde_json::Value> = ctx
+        .db
+        .parts(upload.object_key)
+        .await?
+        .into_iter()
+        .filter(|p| p.etag.is_some())
+        .map(|p| serde_json::json!({ "n": p.n, "size": p.size, "blake3": p.blake3 }))
+        .collect();
+    ok(&serde_json::json!({
+        "parts": parts,
+        "complete": upload.complete,
+        "content_id": content_id,
+    }))
+}

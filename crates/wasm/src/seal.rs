@@ -77,8 +77,11 @@ impl Stream for SealState {
 
 /// Seals one file's payload, pushed in any slicing, and computes its content id.
 ///
-/// Invariant: one session per `(fs, salt)`; the salt is random, so every session seals a new
-/// file. After `finish` or an error the session refuses further calls.
+/// Invariant: one plaintext per `(fs, salt)`. `create` draws a new salt, so its session seals a
+/// new file; `resume` takes the salt of a file begun before, and its caller must prove, part by
+/// part, that it seals the same plaintext again before any of its output leaves the browser
+/// (format-v1.md, One plaintext per key). After `finish` or an error the session refuses further
+/// calls.
 #[wasm_bindgen]
 pub struct SealSession {
     header: [u8; 56],
@@ -99,6 +102,21 @@ impl SealSession {
         let salt: [u8; 16] = sealdrop_core::random();
         let keys = FileKeys::derive(&fs, &salt);
         let header = Header::new(log2_chunk, salt, &keys)?;
+        SealSession::start(&header, &keys, backend).await
+    }
+
+    /// A session that seals again, under its own salt and keys, the file that `header` began
+    /// under `fileSecret`: for a resumed upload, whose parts come out byte for byte as before
+    /// when the plaintext is the same. Rejects a header that was not made under this secret.
+    pub async fn resume(
+        file_secret: Vec<u8>,
+        header: Vec<u8>,
+        backend: Backend,
+    ) -> Result<SealSession, SealdropError> {
+        let file_secret = Zeroizing::new(file_secret);
+        let fs = FileSecret(key(&file_secret, "the file secret")?);
+        let header = Header::parse(&header)?;
+        let keys = header.verify(&fs)?;
         SealSession::start(&header, &keys, backend).await
     }
 

@@ -197,3 +197,40 @@ async fn an_opener_rewinds_after_a_lost_connection() {
         }
     }
 }
+
+/// A resumed session seals the same plaintext to the same bytes as the first one did, on either
+/// engine, and refuses a header made under another file secret.
+#[wasm_bindgen_test]
+async fn a_resumed_session_seals_the_same_bytes_again() {
+    let plaintext: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let seal_all = |s: SealSession| {
+        let plaintext = plaintext.clone();
+        async move {
+            let mut out = bytes(
+                &wait(s.push(Uint8Array::from(plaintext.as_slice())))
+                    .await
+                    .unwrap(),
+            );
+            let done = wait(s.finish()).await.unwrap();
+            out.extend(bytes(&field(&done, "ciphertext")));
+            (out, field(&done, "contentId").as_string().unwrap())
+        }
+    };
+    let first = SealSession::create(vec![3; 32], 16, Backend::WebCrypto)
+        .await
+        .unwrap();
+    let header = first.header();
+    let sealed = seal_all(first).await;
+    for backend in BACKENDS {
+        let again = SealSession::resume(vec![3; 32], header.clone(), backend)
+            .await
+            .unwrap();
+        assert_eq!(again.header(), header);
+        assert!(seal_all(again).await == sealed, "{backend:?}: other bytes");
+    }
+    let err = SealSession::resume(vec![4; 32], header, Backend::Software)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.kind(), "wrong key");
+}

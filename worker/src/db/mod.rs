@@ -511,7 +511,8 @@ impl Db {
     }
 
     /// Up to `limit` shares whose storage may go: revoked ones, expired ones, used-up ones whose
-    /// last ticket has expired, and uploads abandoned before `abandoned_before`.
+    /// last ticket has expired, and uploads abandoned before `abandoned_before` (begun before it,
+    /// and no part sent since: an upload being resumed is not abandoned).
     pub async fn ended(
         &self,
         now: u64,
@@ -527,7 +528,9 @@ impl Db {
                          ELSE 'exhausted' END AS reason
              FROM shares
              WHERE state = 'revoked'
-                OR (state = 'uploading' AND created_at <= ?3)
+                OR (state = 'uploading' AND created_at <= ?3
+                    AND COALESCE((SELECT MAX(p.claimed_at) FROM upload_parts p JOIN files f ON f.object_key = p.object_key
+                                  WHERE f.share_id = shares.id), 0) <= ?3)
                 OR (state = 'active' AND (expires_at <= ?1
                     OR (max_downloads IS NOT NULL AND downloads >= max_downloads
                         AND COALESCE((SELECT MAX(last_used_at) FROM tickets WHERE share_id = shares.id), 0) <= ?2)))

@@ -269,7 +269,7 @@ impl Db {
         limit: u64,
     ) -> ApiResult<Vec<RequestFileRow>> {
         self.all(
-            &format!("SELECT {FILE_COLUMNS} FROM request_files WHERE content_id IS NULL AND created_at <= ?1 ORDER BY created_at LIMIT ?2"),
+            &format!("SELECT {FILE_COLUMNS} FROM request_files WHERE content_id IS NULL AND created_at <= ?1 AND COALESCE((SELECT MAX(claimed_at) FROM upload_parts WHERE upload_parts.object_key = request_files.object_key), 0) <= ?1 ORDER BY created_at LIMIT ?2"),
             &[num(abandoned_before), num(limit)],
         )
         .await
