@@ -1,6 +1,7 @@
 // Dropping files on the upload pages (share, request): the zone lights up while files are
 // dragged over it, and what was dropped is read into files, folders walked where the page takes
 // them.
+import { setStatus } from './dom.js';
 
 /** @typedef {{ file: File, name: string }} Dropped a file and the name it goes by */
 
@@ -87,4 +88,23 @@ export async function walkFolder(dir, prefix = `${dir.name}/`) {
     }
   }
   return out;
+}
+
+/**
+ * Hands the dropped files to `add`, a folder's files named by their path in it, once every
+ * dropped folder was walked (or, if one cannot be read, the loose files alone, and says so).
+ * Must run while the drop event does.
+ * @param {DataTransfer} data
+ * @param {(files: Dropped[]) => void} add
+ */
+export function readDrop(data, add) {
+  const { files, folders } = splitDrop(data);
+  if (folders.length === 0) return add(files);
+  setStatus('Reading the folder…');
+  Promise.all(folders.map((dir) => walkFolder(dir)))
+    .then((found) => add([...files, ...found.flat()]))
+    .catch(() => {
+      add(files);
+      setStatus('A dropped folder could not be read. Choose its files with Choose files instead.', 'error');
+    });
 }

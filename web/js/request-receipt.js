@@ -25,9 +25,10 @@ export function receiptCount() {
  * @param {string} name
  * @param {number} size
  * @param {string} contentId
+ * @param {number} [at] when it was delivered (a resumed batch's files sent before); now if not given
  */
-export function addReceipt(name, size, contentId) {
-  const receipt = { name, size, contentId, at: Date.now() };
+export function addReceipt(name, size, contentId, at) {
+  const receipt = { name, size, contentId, at: at ?? Date.now() };
   receipts.push(receipt);
   receiptList.append(receiptRow(receipt));
   receiptSection.hidden = false;

@@ -6,27 +6,44 @@
 // body data-state: loading; bad-link (the link is malformed or cut), not-found (no such request,
 // or it was deleted: 404), wrong-token (the link's secret does not match the request: 403),
 // expired (410, or past its expiry), full (no files or bytes left); idle (ready for files),
-// working (sending), done (every file of the batch was sent), error (something failed: Try again
-// sends the rest). Expired, not-found and wrong-token can also follow a batch that the server
-// stopped half way; the rows and the receipt then stay on the page.
+// working (sending), paused (the last retry failed: the batch is kept, and #resume-now resumes it
+// with the same files), done (every file of the batch was sent), error (something failed: Try
+// again sends the rest). Expired, not-found and wrong-token can also follow a batch that the
+// server stopped half way; the rows and the receipt then stay on the page.
+// A batch cut off (a lost connection, a closed tab) is kept in this browser (js/upload-state.js):
+// on the next visit #resume offers it (js/upload-offer.js) until the same files are chosen again
+// or it is discarded; body data-state is then idle, and no new files are taken meanwhile.
 // Hooks: #file-input, #folder-input (its button #folder-button only where folders can be picked),
-// #upload-button, #cancel, #fingerprint, file rows li[data-file="<name>"][data-state] with the
-// states ready, waiting, uploading, sent, failed; the receipt's hooks are js/request-receipt.js's.
-// Rows and progress are js/upload-rows.js's, dropped folders are read by js/drop-zone.js.
-import { apiJson, ApiError, apiSentence, withRetry } from './api.js';
+// #upload-button, #cancel, #resume-now, #fingerprint, file rows li[data-file="<name>"][data-state]
+// with the states ready, waiting, checking, uploading, paused, sent, failed; the receipt's hooks
+// are js/request-receipt.js's. Rows and progress are js/upload-rows.js's, dropped folders are
+// read by js/drop-zone.js, the intake is shown by js/request-intake.js.
+import { ApiError, apiSentence } from './api.js';
 import { loadWasm } from './wasm.js';
-import { byId, el, setStatus, setPageState, timeEl } from './dom.js';
+import { byId, el, setStatus, setPageState } from './dom.js';
 import { formatSize, plural } from './format.js';
 import { DEFAULT_LIMITS, fetchLimits } from './limits.js';
-import { setupDropZone, splitDrop, walkFolder } from './drop-zone.js';
+import { readDrop, setupDropZone } from './drop-zone.js';
 import { Uploader, guardUnload, isEditable, makeUploadRow } from './upload-rows.js';
 import { addReceipt, receiptCount, saveReceipt } from './request-receipt.js';
+import {
+  batchSentence,
+  cancelledSentence,
+  closedSentence,
+  closedState,
+  fetchIntake,
+  fitFiles,
+  linkParts,
+  openLink,
+  refusedSentence,
+  showIntake,
+  showLimits,
+} from './request-intake.js';
+import { ResumeOffer, deliveredOf, discardBatch, findInterrupted, keepUnfinished } from './upload-offer.js';
+import { deleteBatch, wipeBatch } from './upload-state.js';
 
-/**
- * What the intake answer says, checked.
- * @typedef {{ fromName: string, fromEmail: string, message: string, expiresAt: number,
- *   maxFiles: number, maxBytes: number, filesLeft: number, bytesLeft: number, state: string }} Intake
- */
+/** @typedef {import('./request-intake.js').Intake} Intake */
+/** @typedef {import('./upload-state.js').Batch} Batch */
 /**
  * A file's row; a folder's files carry their path in its name, the name sealed with them.
  * @typedef {import('./upload-rows.js').UploadRow} Row
@@ -36,31 +53,21 @@ import { addReceipt, receiptCount, saveReceipt } from './request-receipt.js';
 const MAX_REFUSALS_SHOWN = 10;
 const WORKING = 'Encrypting and sending. Keep this tab open until every file shows Sent.';
 
-const title = byId('title', HTMLElement);
-const ask = byId('ask', HTMLElement);
-const askFrom = byId('ask-from', HTMLElement);
-const askMessageBox = byId('ask-message-box', HTMLElement);
-const askMessage = byId('ask-message', HTMLElement);
-const limitFiles = byId('limit-files', HTMLElement);
-const limitBytes = byId('limit-bytes', HTMLElement);
-const limitUntil = byId('limit-until', HTMLElement);
 const pick = byId('pick', HTMLElement);
 const dropZone = byId('drop-zone', HTMLElement);
 const chooseButton = byId('choose-button', HTMLButtonElement);
 const folderButton = byId('folder-button', HTMLButtonElement);
 const fileInput = byId('file-input', HTMLInputElement);
 const folderInput = byId('folder-input', HTMLInputElement);
-const limitsHint = byId('limits-hint', HTMLElement);
 const refusedList = byId('refused', HTMLUListElement);
 const filesSection = byId('files', HTMLElement);
 const fileList = byId('file-list', HTMLUListElement);
 const uploadButton = byId('upload-button', HTMLButtonElement);
 const cancelButton = byId('cancel', HTMLButtonElement);
+const resumeNowButton = byId('resume-now', HTMLButtonElement);
 const receiptHeading = byId('receipt-heading', HTMLElement);
 const saveReceiptButton = byId('save-receipt', HTMLButtonElement);
 const moreButton = byId('more-button', HTMLButtonElement);
-const fingerprintNote = byId('fingerprint-note', HTMLElement);
-const fingerprintEl = byId('fingerprint', HTMLElement);
 
 let limits = DEFAULT_LIMITS;
 /** @type {{ id: string, publicKey: string, requestSecret: string, token: string } | null} */
@@ -72,10 +79,27 @@ let fingerprint = '';
 let rows = [];
 /** @type {Row[]} the rows the running (or last) batch sends, by the worker's index */
 let batch = [];
+const offer = new ResumeOffer({
+  onFiles: resumeOffered,
+  onDiscarded: async () => {
+    // The discarded file no longer counts against what the request takes.
+    intake = await fetchIntake(link?.id ?? '', uploadAuth()).catch(() => intake);
+    if (intake) showLimits(intake, limits.max_file_bytes);
+    const state = closedState(intake);
+    if (state) return closed(state);
+    render();
+    setStatus('The interrupted upload was discarded. Choose the files to send, or drop them on the box below.');
+    chooseButton.focus();
+  },
+  uploadAuth,
+});
 const uploader = new Uploader(cancelButton, {
   working: WORKING,
   lost: 'Connection lost. Sending resumes by itself when it is back; keep this tab open.',
   back: `Connection back. ${WORKING}`,
+  unkept:
+    'This browser no longer holds the interrupted upload, so it cannot be resumed. Files marked Sent were delivered; choose Try again to send the rest.',
+  uploadAuth,
   onLoadError: () =>
     fail(
       'The encryption module could not be loaded. Nothing was sent; your files are unchanged. Reload the page and try again.',
@@ -98,9 +122,15 @@ for (const input of [fileInput, folderInput]) {
     input.value = '';
   });
 }
-setupDropZone(dropZone, isEditable, addDropped);
+// Files as they are; a folder's files named by their path in it.
+setupDropZone(dropZone, isEditable, (data) => readDrop(data, addFiles));
 uploadButton.addEventListener('click', startSend);
 cancelButton.addEventListener('click', () => uploader.cancel());
+resumeNowButton.addEventListener('click', () => {
+  if (document.body.dataset.state !== 'paused') return;
+  showWorking();
+  uploader.resumePaused(batch, { request: workerLink() });
+});
 saveReceiptButton.addEventListener('click', () =>
   saveReceipt({
     to: [intake?.fromName, intake?.fromEmail ? `<${intake.fromEmail}>` : ''].filter(Boolean).join(' '),
@@ -113,10 +143,8 @@ guardUnload();
 main();
 
 async function main() {
-  const path = /^\/r\/([A-Za-z0-9_-]{22})\/?$/.exec(location.pathname);
-  // Two 32-byte keys: 43 base64url characters each, joined by a dot.
-  const fragment = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/.exec(location.hash.slice(1));
-  if (!path || !fragment) return badLink();
+  const parts = linkParts(location);
+  if (!parts) return badLink();
   /** @type {typeof import('../pkg/sealdrop_wasm.js')} */
   let sd;
   try {
@@ -125,43 +153,42 @@ async function main() {
     return fail('The encryption module could not be loaded. Nothing was sent. Reload the page to try again.');
   }
   try {
-    // Strict decoding: a link with a non-canonical character was changed on its way here.
-    sd.b64Decode(path[1]);
-    const pk = sd.b64Decode(fragment[1]);
-    const rs = sd.b64Decode(fragment[2]);
-    fingerprint = sd.fingerprint(pk);
-    const ut = sd.requestUploadToken(rs);
-    link = { id: path[1], publicKey: fragment[1], requestSecret: fragment[2], token: sd.b64Encode(ut) };
-    rs.fill(0);
-    ut.fill(0);
+    ({ link, fingerprint } = openLink(sd, parts));
   } catch {
     return badLink();
   }
   loadLimits();
+  const interrupted = findInterrupted('request', link.id);
   try {
-    intake = await fetchIntake();
+    intake = await fetchIntake(link.id, uploadAuth());
   } catch (err) {
+    // A request that no longer exists takes nothing more: what this browser kept of it goes.
+    const gone = err instanceof ApiError && err.status === 404;
+    const kept = await interrupted;
+    if (gone && kept) await deleteBatch(kept.key).catch(() => {});
+    wipeBatch(kept);
     return refuse(err);
   }
-  showIntake();
-}
-
-/** @returns {Promise<Intake>} */
-async function fetchIntake() {
-  const got = await withRetry(() => apiJson(`/api/requests/${link?.id}/intake`, { headers: uploadAuth() }), {
-    tries: 3,
-  });
-  return {
-    fromName: String(got.from?.name ?? ''),
-    fromEmail: String(got.from?.email ?? ''),
-    message: typeof got.message === 'string' ? got.message : '',
-    expiresAt: Number(got.expires_at),
-    maxFiles: Number(got.max_files),
-    maxBytes: Number(got.max_bytes),
-    filesLeft: Math.max(0, Number(got.files_left) || 0),
-    bytesLeft: Math.max(0, Number(got.bytes_left) || 0),
-    state: String(got.state),
-  };
+  showIntake(intake, fingerprint, limits.max_file_bytes);
+  const kept = await interrupted;
+  if (kept?.kind === 'request') {
+    // Delivered already, whatever happens to the rest.
+    for (const r of deliveredOf(kept)) addReceipt(r.name, r.size, r.contentId, r.at);
+    if (closedState(intake) !== 'expired') {
+      offer.show(kept);
+      setPageState('idle');
+      render();
+      setStatus('Sending files was interrupted. Choose the same files again to continue, or discard them.');
+      return;
+    }
+    // An expired request takes no more parts: the unfinished files go.
+    await discardBatch(kept, uploadAuth());
+  }
+  const state = closedState(intake);
+  if (state) return closed(state);
+  setPageState('idle');
+  render();
+  setStatus('Choose the files to send, or drop them on the box below.');
 }
 
 function uploadAuth() {
@@ -174,62 +201,7 @@ async function loadLimits() {
   } catch {
     // The defaults stand; the server refuses a file that is too large when it is sent.
   }
-  if (intake) showLimits();
-}
-
-/** The person who asked, for sentences: their name, else their address, else "the person who asked". */
-function asker() {
-  return intake?.fromName || intake?.fromEmail || 'the person who sent you the link';
-}
-
-function showIntake() {
-  if (!intake) return;
-  const name = intake.fromName || intake.fromEmail;
-  title.textContent = name ? `Send files to ${name}` : 'Send files';
-  askFrom.replaceChildren();
-  if (name) {
-    askFrom.append(el('strong', { text: name }));
-    if (intake.fromName && intake.fromEmail) askFrom.append(` (${intake.fromEmail})`);
-    askFrom.append(' asks you for files.');
-  } else {
-    askFrom.textContent = 'Someone asks you for files.';
-  }
-  askMessage.textContent = intake.message;
-  askMessageBox.hidden = intake.message.trim() === '';
-  ask.hidden = false;
-  fingerprintEl.textContent = fingerprint;
-  fingerprintNote.hidden = false;
-  showLimits();
-  const state = closedState();
-  if (state) return closed(state);
-  setPageState('idle');
-  render();
-  setStatus('Choose the files to send, or drop them on the box below.');
-}
-
-/** Whether the request takes no more files: 'expired', 'full' or null. */
-function closedState() {
-  if (!intake) return null;
-  if (intake.state === 'expired' || intake.expiresAt <= Date.now()) return 'expired';
-  if (intake.state === 'full' || intake.filesLeft <= 0 || intake.bytesLeft <= 0) return 'full';
-  return null;
-}
-
-function showLimits() {
-  if (!intake) return;
-  const { filesLeft, bytesLeft, maxFiles, maxBytes } = intake;
-  limitFiles.textContent =
-    filesLeft === maxFiles ? `Up to ${plural(maxFiles, 'file')}` : `${plural(filesLeft, 'more file')} (of ${maxFiles})`;
-  limitBytes.textContent =
-    bytesLeft === maxBytes
-      ? `${formatSize(maxBytes)} in all`
-      : `${formatSize(bytesLeft)} more (of ${formatSize(maxBytes)})`;
-  limitUntil.replaceChildren(
-    ...(Number.isFinite(intake.expiresAt) && intake.expiresAt > 0
-      ? [intake.expiresAt > Date.now() ? 'Closes ' : 'Closed ', timeEl(intake.expiresAt)]
-      : []),
-  );
-  limitsHint.textContent = `Each file can be up to ${formatSize(Math.min(limits.max_file_bytes, bytesLeft))}.`;
+  if (intake) showLimits(intake, limits.max_file_bytes);
 }
 
 /**
@@ -239,12 +211,7 @@ function showLimits() {
 function closed(state) {
   setPageState(state);
   render();
-  setStatus(
-    state === 'expired'
-      ? `This request has expired, so no more files can be sent with this link. ${receiptCount() ? 'The files listed in the receipt were delivered. ' : 'Nothing was sent. '}Ask ${asker()} for a new link if you still need to send files.`
-      : `This request has received all the files it allows, so no more can be sent. ${receiptCount() ? 'The files listed in the receipt were delivered. ' : 'Files sent earlier were delivered. '}If you have more to send, ask ${asker()} for a new link.`,
-    receiptCount() ? 'info' : 'error',
-  );
+  setStatus(closedSentence(state, intake, receiptCount() > 0), receiptCount() ? 'info' : 'error');
 }
 
 function badLink() {
@@ -260,18 +227,10 @@ function refuse(err) {
   const sent = receiptCount() ? ' The files listed in the receipt were delivered.' : ' Nothing was sent.';
   const code = err instanceof ApiError ? err.code : null;
   const status = err instanceof ApiError ? err.status : 0;
-  if (status === 404 || code === 'not_found') {
-    setPageState('not-found');
-    setStatus(
-      `No request with this link exists: it may have been mistyped, or the person who asked deleted it.${sent} Ask them for a new link.`,
-      'error',
-    );
-  } else if (status === 403 || code === 'wrong_upload_token') {
-    setPageState('wrong-token');
-    setStatus(
-      `This link’s key does not match the request: part of it was changed or cut off on its way to you.${sent} Ask the person who sent it for the whole link again.`,
-      'error',
-    );
+  if (status === 404 || code === 'not_found' || status === 403 || code === 'wrong_upload_token') {
+    const state = status === 404 || code === 'not_found' ? 'not-found' : 'wrong-token';
+    setPageState(state);
+    setStatus(refusedSentence(state, sent), 'error');
   } else if (status === 410 || code === 'request_expired') {
     if (intake) intake.state = 'expired';
     return closed('expired');
@@ -290,22 +249,6 @@ function fail(message) {
   setStatus(message, 'error');
 }
 
-/**
- * Files as they are; a folder's files named by their path in it.
- * @param {DataTransfer} data
- */
-function addDropped(data) {
-  const { files, folders } = splitDrop(data);
-  if (folders.length === 0) return addFiles(files);
-  setStatus('Reading the folder…');
-  Promise.all(folders.map((dir) => walkFolder(dir)))
-    .then((found) => addFiles([...files, ...found.flat()]))
-    .catch(() => {
-      addFiles(files);
-      setStatus('A dropped folder could not be read. Choose its files with Choose files instead.', 'error');
-    });
-}
-
 /** Rows that are still to be sent. */
 function unsent() {
   return rows.filter((r) => r.li.dataset.state !== 'sent');
@@ -313,31 +256,10 @@ function unsent() {
 
 /** @param {{ file: File, name: string }[]} chosen */
 function addFiles(chosen) {
-  if (!isEditable() || !intake) return;
+  if (!isEditable() || !intake || offer.batch) return;
   refusedList.replaceChildren();
-  /** @type {string[]} */
-  const refused = [];
-  const queued = unsent();
-  let count = queued.length;
-  let bytes = queued.reduce((sum, r) => sum + r.file.size, 0);
-  const maxFile = Math.min(limits.max_file_bytes, intake.bytesLeft);
-  for (const { file, name } of chosen) {
-    if (file.size > maxFile) {
-      refused.push(
-        `“${name}” was not added: it is ${formatSize(file.size)}, and files can be at most ${formatSize(maxFile)} here.`,
-      );
-    } else if (count >= intake.filesLeft) {
-      refused.push(`“${name}” was not added: this request takes ${plural(intake.filesLeft, 'more file')}.`);
-    } else if (bytes + file.size > intake.bytesLeft) {
-      refused.push(
-        `“${name}” was not added: with it, the files would come to more than the ${formatSize(intake.bytesLeft)} this request still takes.`,
-      );
-    } else {
-      rows.push(makeRow(file, name));
-      count++;
-      bytes += file.size;
-    }
-  }
+  const { fit, refused } = fitFiles(chosen, unsent(), intake, limits.max_file_bytes);
+  rows.push(...fit.map(({ file, name }) => makeRow(file, name)));
   const shown = refused.slice(0, MAX_REFUSALS_SHOWN);
   if (refused.length > shown.length) shown.push(`And ${plural(refused.length - shown.length, 'more file')}.`);
   for (const sentence of shown) refusedList.append(el('li', { text: sentence }));
@@ -380,7 +302,8 @@ function readySummary() {
 function render() {
   const state = document.body.dataset.state ?? '';
   const working = state === 'working';
-  const editable = isEditable();
+  const paused = state === 'paused';
+  const editable = isEditable() && !offer.batch;
   const queued = unsent();
   fileList.replaceChildren(...rows.map((r) => r.li));
   for (const r of rows) r.remove.hidden = !editable || r.li.dataset.state === 'sent';
@@ -390,7 +313,8 @@ function render() {
   uploadButton.disabled = queued.length === 0;
   uploadButton.textContent =
     state === 'error' && queued.some((r) => r.li.dataset.state === 'failed') ? 'Try again' : 'Send files';
-  cancelButton.hidden = !working;
+  cancelButton.hidden = !(working || paused);
+  resumeNowButton.hidden = !paused;
   moreButton.hidden = state !== 'done';
 }
 
@@ -406,9 +330,14 @@ function startSend() {
     files: batch.map((r) => r.file),
     names: batch.map((r) => r.name),
     log2Chunk: limits.log2_chunk,
-    request: { id: link.id, publicKey: link.publicKey, requestSecret: link.requestSecret },
+    request: workerLink(),
   });
   render();
+}
+
+/** The link's parts the worker needs. */
+function workerLink() {
+  return { id: link?.id, publicKey: link?.publicKey, requestSecret: link?.requestSecret };
 }
 
 /**
@@ -434,18 +363,19 @@ function onWorkerMessage(msg) {
       for (const r of batch) if (r.li.dataset.state !== 'sent') resetRow(r);
       setPageState('idle');
       render();
-      const sent = batch.filter((r) => r.li.dataset.state === 'sent').length;
-      setStatus(
-        sent
-          ? `Sending cancelled. ${plural(sent, 'file')} had already been delivered (see the receipt); the unfinished one was deleted.`
-          : 'Sending cancelled. Nothing was sent, and the partial upload was deleted.',
-      );
+      setStatus(cancelledSentence(batch.filter((r) => r.li.dataset.state === 'sent').length));
       uploadButton.focus();
       break;
     }
+    case 'paused':
+      setPageState('paused');
+      render();
+      setStatus(String(msg.message), 'error');
+      resumeNowButton.focus();
+      break;
     case 'error':
       for (const r of batch) {
-        if (r.li.dataset.state === 'waiting' || r.li.dataset.state === 'uploading') {
+        if (['waiting', 'checking', 'uploading'].includes(r.li.dataset.state ?? '')) {
           r.li.dataset.state = 'failed';
           r.bar.hidden = true;
           r.detail.textContent = 'Not sent';
@@ -480,30 +410,17 @@ async function finish(failed) {
   const sent = batch.length - failed;
   // What the server now says is left: a request that filled up (or closed) takes nothing more.
   try {
-    intake = await fetchIntake();
+    intake = await fetchIntake(link?.id ?? '', uploadAuth());
   } catch {
     // The counts kept here stand.
   }
-  const nowClosed = closedState();
+  const nowClosed = closedState(intake);
   if (failed && nowClosed) return closed(nowClosed);
   setPageState(failed ? 'error' : 'done');
   render();
-  showLimits();
-  if (failed) {
-    setStatus(
-      sent === 0
-        ? `${failed === 1 ? 'The file was not sent' : 'None of the files were sent'}: see why in the list above.`
-        : `${sent} of ${plural(batch.length, 'file')} sent; ${failed} not: see why in the list above. The others were delivered.`,
-      'error',
-    );
-    return;
-  }
-  const full = nowClosed === 'full' ? ' The request is now full: it takes no more files.' : '';
-  const ended = nowClosed === 'expired' ? ' The request has now closed.' : '';
-  setStatus(
-    `${plural(sent, 'file')} sent to ${asker()}, encrypted so that only they can open ${sent === 1 ? 'it' : 'them'}. Your receipt is below.${full}${ended}`,
-    'success',
-  );
+  if (intake) showLimits(intake, limits.max_file_bytes);
+  setStatus(batchSentence(sent, failed, nowClosed, intake), failed ? 'error' : 'success');
+  if (failed) return;
   moreButton.hidden = nowClosed !== null;
   receiptHeading.focus();
 }
@@ -524,4 +441,25 @@ function resetRow(r) {
   r.li.dataset.state = 'ready';
   r.bar.hidden = true;
   r.detail.textContent = '';
+}
+
+/**
+ * The same files were chosen again for the batch offered: the rest goes on where it stopped.
+ * @param {Batch} kept
+ * @param {(File | null)[]} files
+ */
+function resumeOffered(kept, files) {
+  rows = keepUnfinished(kept, files).map(({ file, name }) => makeRow(file, name));
+  batch = rows;
+  showWorking();
+  uploader.resume(batch, kept, { request: workerLink() });
+}
+
+/** The page while a batch goes up again. */
+function showWorking() {
+  setPageState('working');
+  refusedList.hidden = true;
+  render();
+  cancelButton.disabled = false;
+  cancelButton.focus();
 }

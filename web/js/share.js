@@ -7,15 +7,22 @@
 // the page was open comes back from the server as 403 policy_forbids, whose sentence the status
 // line then shows, with the chosen files and options left as they were.
 //
-// body data-state: loading (the session is being checked), idle, working, done, error,
-// not-allowed (the policy does not let this account share).
+// An upload cut off (a lost connection, a server restart, a closed tab) is kept in this browser
+// (js/upload-state.js) and resumes: after the worker's last retry the page is paused and #resume-now
+// resumes it with the same files; after a reload #resume offers it (js/upload-offer.js) until the
+// same files are chosen again or it is discarded, and no new share starts meanwhile.
+//
+// body data-state: loading (the session is being checked), idle (also while #resume is offered),
+// working, paused, done, error, not-allowed (the policy does not let this account share).
 import { apiSentence, withRetry } from './api.js';
 import { formatSize, plural } from './format.js';
 import { byId, el, setStatus, setPageState, timeEl } from './dom.js';
 import { copyLink } from './forms.js';
 import { DEFAULT_LIMITS, fetchLimits } from './limits.js';
 import { setupDropZone } from './drop-zone.js';
-import { Uploader, guardUnload, isEditable, makeUploadRow } from './upload-rows.js';
+import { Uploader, guardUnload, isEditable, makeUploadRow, showSent } from './upload-rows.js';
+import { ResumeOffer, findInterrupted } from './upload-offer.js';
+import { wipeBatch } from './upload-state.js';
 import { setPolicy, onOptionsChange, readOptions, focusProblem, clearPassword } from './share-options.js';
 import { requireSession, renderNav } from './session.js';
 
@@ -34,6 +41,7 @@ const filesSection = byId('files', HTMLElement);
 const fileList = byId('file-list', HTMLUListElement);
 const shareButton = byId('share-button', HTMLButtonElement);
 const cancelButton = byId('cancel-button', HTMLButtonElement);
+const resumeNowButton = byId('resume-now', HTMLButtonElement);
 const result = byId('result', HTMLElement);
 const resultHeading = byId('result-heading', HTMLElement);
 const linkField = byId('share-link', HTMLInputElement);
@@ -49,10 +57,23 @@ let limits = DEFAULT_LIMITS;
 let rows = [];
 // Set while the worker derives the password's key, so the status goes back to WORKING after.
 let protecting = false;
+/** @type {string | null} the password of the share on its way, for one that must start again */
+let password = null;
+const offer = new ResumeOffer({
+  onFiles: resumeOffered,
+  onDiscarded: () => {
+    render();
+    setStatus(`The interrupted upload was discarded. ${readySummary()}`);
+    chooseButton.focus();
+    offerInterrupted();
+  },
+});
 const uploader = new Uploader(cancelButton, {
   working: WORKING,
   lost: 'Connection lost. The upload resumes by itself when it is back; keep this tab open.',
   back: 'Connection back. Encrypting and uploading; keep this tab open until the link appears.',
+  unkept:
+    'This browser no longer holds the interrupted upload, so it cannot be resumed. Nothing was shared; choose Share to send the files again.',
   onLoadError: () =>
     fail(
       'The encryption module could not be loaded. Nothing was shared; your files are unchanged. Reload the page and try again.',
@@ -64,8 +85,11 @@ const uploader = new Uploader(cancelButton, {
 // checked; the drop zone shows once both are known, so that its hints and expiries are the policy's.
 const limitsLoaded = loadLimits();
 // Staff only: nothing below runs before the session is known (the CSRF token goes to the worker).
+// Looked up meanwhile, so that the drop zone does not show for a moment before the offer.
+const interrupted = findInterrupted('share');
 const session = await start(limitsLoaded);
 onOptionsChange(render);
+showInterrupted(await interrupted);
 render();
 chooseButton.addEventListener('click', () => fileInput.click());
 fileInput.addEventListener('change', () => {
@@ -76,6 +100,11 @@ fileInput.addEventListener('change', () => {
 setupDropZone(dropZone, isEditable, addDropped);
 shareButton.addEventListener('click', startShare);
 cancelButton.addEventListener('click', () => uploader.cancel());
+resumeNowButton.addEventListener('click', () => {
+  if (document.body.dataset.state !== 'paused') return;
+  showWorking();
+  uploader.resumePaused(rows, { password, csrf: session.csrf });
+});
 copyButton.addEventListener('click', () => copyLink(linkField, copyButton));
 againButton.addEventListener('click', reset);
 guardUnload();
@@ -149,7 +178,7 @@ function addDropped(data) {
  * @param {string[]} folders names of dropped folders, which cannot be sent as they are
  */
 function addFiles(chosen, folders) {
-  if (!isEditable()) return;
+  if (!isEditable() || offer.batch) return;
   refusedList.replaceChildren();
   /** @type {string[]} */
   const refused = folders.map(
@@ -201,15 +230,17 @@ function readySummary() {
 function render() {
   const state = document.body.dataset.state;
   const working = state === 'working';
+  const paused = state === 'paused';
   const done = state === 'done';
   fileList.replaceChildren(...rows.map((r) => r.li));
-  for (const r of rows) r.remove.hidden = working || done;
-  pick.hidden = working || done;
+  for (const r of rows) r.remove.hidden = working || paused || done;
+  pick.hidden = working || paused || done || offer.batch !== null;
   filesSection.hidden = rows.length === 0;
-  shareButton.hidden = working || done;
+  shareButton.hidden = working || paused || done;
   shareButton.disabled = rows.length === 0 || readOptions().error !== null;
   shareButton.textContent = state === 'error' ? 'Try again' : 'Share';
-  cancelButton.hidden = !working;
+  resumeNowButton.hidden = !paused;
+  cancelButton.hidden = !(working || paused);
   result.hidden = !done;
 }
 
@@ -226,6 +257,7 @@ function startShare() {
   setPageState('working');
   refusedList.hidden = true;
   protecting = false;
+  password = chosen.options.password;
   uploader.start(rows, {
     type: 'start',
     files: rows.map((r) => r.file),
@@ -255,15 +287,59 @@ function onWorkerMessage(msg) {
       break;
     case 'cancelled':
       for (const r of rows) resetRow(r);
+      password = null;
       setPageState('idle');
       render();
       setStatus('Upload cancelled. Nothing was shared, and the partial upload was deleted.');
       shareButton.focus();
       break;
+    case 'paused':
+      setPageState('paused');
+      render();
+      setStatus(String(msg.message), 'error');
+      resumeNowButton.focus();
+      break;
     case 'error':
       fail(msg.message);
       break;
   }
+}
+
+/** Offers an upload of this browser that was cut off, if there is one. */
+async function offerInterrupted() {
+  showInterrupted(await findInterrupted('share'));
+}
+
+/** @param {import('./upload-state.js').Batch | null} batch */
+function showInterrupted(batch) {
+  if (!batch || document.body.dataset.state !== 'idle' || rows.length > 0 || offer.batch) return wipeBatch(batch);
+  offer.show(batch);
+  render();
+  setStatus('An upload was interrupted. Choose the same files again to continue it, or discard it.');
+}
+
+/**
+ * The same files were chosen again: the rows are the batch's, as far as it got.
+ * @param {import('./upload-state.js').Batch} batch
+ * @param {(File | null)[]} files
+ */
+function resumeOffered(batch, files) {
+  if (batch.kind !== 'share') return;
+  rows = files.map((file) => makeRow(/** @type {File} */ (file)));
+  batch.files.forEach((f, j) => f.complete && showSent(rows[j]));
+  password = null;
+  showWorking();
+  uploader.resume(rows, batch, { password, csrf: session.csrf });
+}
+
+/** The page while a batch goes up (again). */
+function showWorking() {
+  setPageState('working');
+  refusedList.hidden = true;
+  protecting = false;
+  render();
+  cancelButton.disabled = false;
+  cancelButton.focus();
 }
 
 /**
@@ -278,6 +354,7 @@ function finish(done) {
   shareLimit.textContent =
     done.maxDownloads === null ? 'Unlimited downloads until then' : plural(done.maxDownloads, 'download');
   passwordReminder.hidden = !done.password;
+  password = null;
   resultLede.textContent = done.password
     ? 'Anyone with this link and the password can download the files. Send the link to the people who should have them.'
     : 'Anyone with this link can download the files. Send it to the people who should have them.';
@@ -318,4 +395,5 @@ function reset() {
   render();
   setStatus('Ready for new files.');
   chooseButton.focus();
+  offerInterrupted();
 }

@@ -3,12 +3,16 @@
 // per file and in total. The worker's messages are listed at the top of upload-worker.js; the
 // page adds what only it does with them (a share's link, a request's receipt).
 //
-// body data-state while files go up: working. Rows carry data-state waiting, uploading, sent (and
-// the page's own states besides).
+// body data-state while files go up: working; paused after the worker's last retry failed (the
+// upload is kept, and resumes: js/upload-offer.js, js/upload-state.js). Rows carry data-state
+// waiting, checking (a resumed file is sealed again and checked against what was sent before),
+// uploading, paused, sent (and the page's own states besides).
 // Both pages name the total's elements alike: #total, #total-bar, #total-detail.
 import { byId, el, setStatus } from './dom.js';
 import { formatSize } from './format.js';
 import { RateMeter, progressLine, setBar } from './progress.js';
+import { getBatch, wipeBatch } from './upload-state.js';
+import { discardBatch } from './upload-offer.js';
 
 /**
  * @typedef {Object} UploadRow
@@ -57,13 +61,28 @@ export function makeUploadRow(file, name, attrs, onRemove) {
   return row;
 }
 
+/**
+ * Shows a row as sent: on the worker's file-done, and for a resumed batch's files sent before.
+ * @param {UploadRow} r
+ */
+export function showSent(r) {
+  r.li.dataset.state = 'sent';
+  r.sent = r.payloadSize;
+  r.bar.hidden = false;
+  setBar(r.bar, 1, 1);
+  r.detail.textContent = `Sent · ${formatSize(r.file.size)}`;
+}
+
 /** Whether the page takes files: ready for them, or after a failure (Try again). */
 export function isEditable() {
   const state = document.body.dataset.state;
   return state === 'idle' || state === 'error';
 }
 
-/** Asks before the tab closes while files go up: closing it would stop them. */
+/**
+ * Asks before the tab closes while files go up: closing it would stop them (the record of the
+ * upload lets it resume on the next visit, but only if this browser could keep one).
+ */
 export function guardUnload() {
   window.addEventListener('beforeunload', (event) => {
     if (document.body.dataset.state === 'working') {
@@ -80,9 +99,12 @@ export function guardUnload() {
  * @property {string} working the status line while files go up
  * @property {string} lost said once when the connection drops; the worker retries by itself
  * @property {string} back said when it is back
+ * @property {string} unkept said (as an 'error') when Resume finds the paused batch's record gone
+ * @property {() => Record<string, string>} [uploadAuth] a request's upload token header, to
+ *   delete the unfinished file of a paused batch that is cancelled
  * @property {() => void} onLoadError the worker could not run (its module did not load)
  * @property {(msg: any) => void} onMessage each message of the worker, after the rows show it;
- *   by 'done', 'cancelled' and 'error' the worker is already stopped
+ *   by 'done', 'cancelled', 'paused' and 'error' the worker is already stopped
  */
 
 /** Runs one batch of rows through js/upload-worker.js at a time. */
@@ -104,17 +126,21 @@ export class Uploader {
     this.totalMeter = new RateMeter();
     // Set while the worker retries after a lost connection, so the status says so once.
     this.retrying = false;
+    /** @type {string | null} the record of the batch paused after the worker's last retry */
+    this.pausedKey = null;
   }
 
   /**
    * @param {UploadRow[]} rows
    * @param {{ type: 'start', files: File[], [key: string]: unknown }} start the worker's start
-   *   message, its files in the rows' order
+   *   message, its files in the rows' order; a resume's (start.resume) keeps the rows already
+   *   sent or refused as they are
    */
   start(rows, start) {
     this.rows = rows;
     this.totalMeter.reset();
     for (const r of rows) {
+      if (start.resume && (r.li.dataset.state === 'sent' || r.li.dataset.state === 'failed')) continue;
       r.sent = 0;
       r.payloadSize = 0;
       r.meter.reset();
@@ -143,8 +169,43 @@ export class Uploader {
     worker.postMessage(start);
   }
 
-  cancel() {
+  /**
+   * Resumes a batch from its record (js/upload-state.js), with the same files.
+   * @param {UploadRow[]} rows by the record's files
+   * @param {import('./upload-state.js').Batch} batch
+   * @param {Record<string, unknown>} extra what else the worker's start message needs
+   */
+  resume(rows, batch, extra) {
+    this.pausedKey = null;
+    this.start(rows, { type: 'start', resume: batch, files: rows.map((r) => r.file), ...extra });
+    // The worker has its copy.
+    wipeBatch(batch);
+  }
+
+  /**
+   * Resumes the paused batch.
+   * @param {UploadRow[]} rows the paused batch's
+   * @param {Record<string, unknown>} extra
+   */
+  async resumePaused(rows, extra) {
+    const batch = this.pausedKey ? await getBatch(this.pausedKey).catch(() => null) : null;
+    if (batch) return this.resume(rows, batch, extra);
+    this.pausedKey = null;
+    this.#handle({ type: 'error', message: this.hooks.unkept, code: null });
+  }
+
+  /** Stops the batch on its way up, or deletes the paused one; either ends in 'cancelled'. */
+  async cancel() {
     const worker = this.worker;
+    if (!worker && this.pausedKey) {
+      this.cancelButton.disabled = true;
+      setStatus('Cancelling…');
+      const batch = await getBatch(this.pausedKey).catch(() => null);
+      if (batch) await discardBatch(batch, this.hooks.uploadAuth?.());
+      this.pausedKey = null;
+      this.#handle({ type: 'cancelled' });
+      return;
+    }
     if (!worker) return;
     this.cancelButton.disabled = true;
     setStatus('Cancelling…');
@@ -184,14 +245,39 @@ export class Uploader {
         if (!this.retrying) setStatus(this.hooks.lost);
         this.retrying = true;
         break;
-      case 'file-done': {
+      case 'file-done':
+        showSent(this.rows[msg.j]);
+        break;
+      case 'resume-check': {
         const r = this.rows[msg.j];
-        r.li.dataset.state = 'sent';
-        r.sent = r.payloadSize;
-        setBar(r.bar, 1, 1);
-        r.detail.textContent = `Sent · ${formatSize(r.file.size)}`;
+        r.li.dataset.state = 'checking';
+        const plain = (/** @type {number} */ bytes) => formatSize(plainShare(r, bytes));
+        r.detail.textContent = `Checking what was already sent… ${plain(msg.checked)} of ${plain(msg.total)}`;
         break;
       }
+      case 'resume-checked':
+        // The figure of the check, for whoever measures resumes (the object, and in words).
+        console.info(
+          `sealdrop resume-checked: ${formatSize(msg.bytes)} sent before of “${this.rows[msg.j]?.name}” sealed again and matched in ${msg.ms} ms`,
+          { type: 'resume-checked', j: msg.j, ms: msg.ms, bytes: msg.bytes },
+        );
+        break;
+      case 'restarted':
+        for (const [j, r] of this.rows.entries()) {
+          if (msg.scope === 'share' || j === msg.j) this.#resetRow(r);
+        }
+        setStatus(String(msg.message));
+        break;
+      case 'paused':
+        this.stop();
+        this.pausedKey = String(msg.key);
+        for (const r of this.rows) {
+          const state = r.li.dataset.state;
+          if (state === 'sent' || state === 'failed') continue;
+          r.li.dataset.state = 'paused';
+          r.detail.textContent = `Paused · ${formatSize(plainShare(r, r.sent))} of ${formatSize(r.file.size)} sent`;
+        }
+        break;
       case 'done':
       case 'cancelled':
       case 'error':
@@ -199,6 +285,16 @@ export class Uploader {
         break;
     }
     this.hooks.onMessage(msg);
+  }
+
+  /** @param {UploadRow} r a row that starts again from nothing */
+  #resetRow(r) {
+    r.sent = 0;
+    r.meter.reset();
+    r.li.dataset.state = 'waiting';
+    r.bar.hidden = false;
+    setBar(r.bar, 0, 1);
+    r.detail.textContent = 'Waiting';
   }
 
   /** @param {number[]} sent ciphertext bytes stored so far, per file of the batch */
