@@ -16,6 +16,7 @@ const SUITES = [
   'headers.test.mjs',
   'links.test.mjs',
   'purge.test.mjs',
+  'faults.test.mjs',
   'pages.test.mjs',
   'pages-links.test.mjs',
   'pages-accounts.test.mjs',

@@ -126,9 +126,10 @@ export function newFileBody(/** @type {Awaited<ReturnType<typeof sealForRequest>
  * comes back as `{ planted: true }`.
  * @param {import('./accounts.mjs').Staff} staff
  * @param {string} id
+ * @param {{ base?: string }} [options] base: a stack other than the suite's
  */
-export async function openInbox(staff, id) {
-  const detail = await call(`${BASE}/api/requests/${id}`, { headers: as(staff) });
+export async function openInbox(staff, id, { base = BASE } = {}) {
+  const detail = await call(`${base}/api/requests/${id}`, { headers: as(staff) });
   if (detail.status !== 200) throw new Error(`inbox: ${detail.status} ${JSON.stringify(detail.body)}`);
   const idBytes = sd.b64Decode(id);
   const rs = sd.unwrapRequestSecret(staff.vault, idBytes, sd.b64Decode(detail.body.request.wrapped_rs));
@@ -143,7 +144,7 @@ export async function openInbox(staff, id) {
       continue;
     }
     const metadata = sd.openMetadata(fs, header, sd.b64Decode(file.metadata));
-    const payload = await call(`${BASE}/api/requests/${id}/files/${file.id}/payload`, { headers: as(staff) });
+    const payload = await call(`${base}/api/requests/${id}/files/${file.id}/payload`, { headers: as(staff) });
     const session = await sd.OpenSession.create(fs, header, 'software');
     const pieces = await session.push(payload.body);
     const end = await session.finish();

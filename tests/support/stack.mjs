@@ -1,5 +1,6 @@
 // Starts the real local stack (wrangler dev: workerd with local R2 and D1) on a fresh state
-// directory, with the migrations applied, and stops it. Used by tests/run.mjs and the benchmark.
+// directory, with the migrations applied, stops it, and restarts it on the same state (the fault
+// tests). Used by tests/run.mjs and the benchmark.
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, createWriteStream } from 'node:fs';
@@ -46,17 +47,32 @@ function answers(url) {
 }
 
 /**
+ * Whether something listens on `port` of the loopback address.
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
+function listening(port) {
+  return new Promise((done) => {
+    const socket = connect(port, '127.0.0.1', () => done(socket.end() && true)).on('error', () => done(false));
+  });
+}
+
+/**
+ * A stack as tests hold it. `stop` ends wrangler dev; `restart` (stopping it first if it runs)
+ * starts it again on the same port, state directory and variables (the pepper included), from the
+ * same built worker: no migrations, no wipe, no build.
+ * @typedef {{ url: string, stateDir: string, stop: () => Promise<void>, restart: () => Promise<void> }} Stack
+ */
+
+/**
  * @param {{ port: number, stateDir: string, logFile: string, https?: boolean, witness?: string }} options
  *   https serves the stack over TLS with wrangler's self-signed certificate; witness is the URL
  *   each checkpoint is also sent to
- * @returns {Promise<{ url: string, stateDir: string, stop: () => Promise<void> }>}
+ * @returns {Promise<Stack>}
  */
 export async function startStack({ port, stateDir, logFile, https = false, witness }) {
   const url = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
-  const taken = await new Promise((done) => {
-    const socket = connect(port, '127.0.0.1', () => done(socket.end() && true)).on('error', () => done(false));
-  });
-  if (taken) {
+  if (await listening(port)) {
     throw new Error(`something already listens on ${url}; stop it first`);
   }
   rmSync(stateDir, { recursive: true, force: true });
@@ -68,35 +84,78 @@ export async function startStack({ port, stateDir, logFile, https = false, witne
     env: ENV,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const log = createWriteStream(logFile);
-  const child = spawn(
-    WRANGLER,
-    [
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--persist-to',
-      stateDir,
-      '--show-interactive-dev-session=false',
-      '--log-level',
-      'log',
-      '--local-protocol',
-      https ? 'https' : 'http',
-      // Test configuration only: the clock tests may set (worker/src/context.rs), and
-      // GET /__scheduled to run the purge.
-      '--var',
-      'SEALDROP_TEST_CLOCK:d1',
-      '--var',
-      `SEALDROP_PEPPER:${randomBytes(32).toString('hex')}`,
-      '--var',
-      `SEALDROP_AUDIT_KEY:${AUDIT_KEY}`,
-      ...(witness ? ['--var', `SEALDROP_WITNESS_URL:${witness}`] : []),
-      '--test-scheduled',
-    ],
-    { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
+  // Drawn once per stack: a restart keeps it, as it keeps the state it peppered.
+  const pepper = randomBytes(32).toString('hex');
+  const args = [
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--persist-to',
+    stateDir,
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    'log',
+    '--local-protocol',
+    https ? 'https' : 'http',
+    // Test configuration only: the clock tests may set (worker/src/context.rs), and
+    // GET /__scheduled to run the purge.
+    '--var',
+    'SEALDROP_TEST_CLOCK:d1',
+    '--var',
+    `SEALDROP_PEPPER:${pepper}`,
+    '--var',
+    `SEALDROP_AUDIT_KEY:${AUDIT_KEY}`,
+    ...(witness ? ['--var', `SEALDROP_WITNESS_URL:${witness}`] : []),
+    '--test-scheduled',
+  ];
+  let running = await runDev(args, url, logFile, 'w');
+
+  const stop = async () => {
+    const { child, log } = running;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      const signal = (/** @type {NodeJS.Signals} */ name) => {
+        try {
+          process.kill(-(/** @type {number} */ (child.pid)), name);
+        } catch {
+          // the group is gone already
+        }
+      };
+      signal('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null && child.signalCode === null) {
+        signal('SIGKILL');
+        await exited;
+      }
+    }
+    log.end();
+  };
+  const restart = async () => {
+    await stop();
+    // workerd may hold the port a moment longer than wrangler lives.
+    const deadline = Date.now() + 15_000;
+    while (await listening(port)) {
+      if (Date.now() > deadline) throw new Error(`${url} is still taken after the stop`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    running = await runDev(args, url, logFile, 'a');
+  };
+  return { url, stateDir, stop, restart };
+}
+
+/**
+ * Spawns `wrangler dev` with `args` (in a process group of its own, so that a stop reaches
+ * workerd too) and waits until it answers.
+ * @param {string[]} args
+ * @param {string} url
+ * @param {string} logFile
+ * @param {'w' | 'a'} flags a restart appends to the first run's log
+ */
+async function runDev(args, url, logFile, flags) {
+  const log = createWriteStream(logFile, { flags });
+  const child = spawn(WRANGLER, args, { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const deadline = Date.now() + 60_000;
@@ -106,20 +165,5 @@ export async function startStack({ port, stateDir, logFile, https = false, witne
     if (Date.now() > deadline) throw new Error(`wrangler dev did not start; see ${logFile}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    const signal = (/** @type {NodeJS.Signals} */ name) => {
-      try {
-        process.kill(-(/** @type {number} */ (child.pid)), name);
-      } catch {
-        // the group is gone already
-      }
-    };
-    signal('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (child.exitCode === null) signal('SIGKILL');
-    log.end();
-  };
-  return { url, stateDir, stop };
+  return { child, log };
 }
