@@ -117,6 +117,11 @@ pub enum Claim {
 /// A claim on a part that is still unconfirmed after this long is taken to be from a request
 /// that died, and may be taken over.
 const STALE_CLAIM_MS: u64 = 10 * 60 * 1000;
+/// The same bytes (the same BLAKE3) sent again after this long are the uploader's retry of a
+/// request that died (a server restart ends every request in flight; issue 7): the retry takes
+/// the claim over at once instead of waiting [`STALE_CLAIM_MS`]. Were the first request still
+/// alive, both would store identical bytes under the same part number.
+const RETRY_TAKEOVER_MS: u64 = 20 * 1000;
 
 fn num(value: u64) -> JsValue {
     // Every number stored is below 2^53 (sizes are capped far lower), so this is exact.
@@ -297,7 +302,8 @@ impl Db {
     }
 
     /// Reserves part `n` for one request, so that two uploads of the same part never race in
-    /// storage. A claim left unconfirmed for [`STALE_CLAIM_MS`] is taken over.
+    /// storage. A claim left unconfirmed for [`STALE_CLAIM_MS`] is taken over, or after
+    /// [`RETRY_TAKEOVER_MS`] by the same bytes again.
     pub async fn claim_part(
         &self,
         object_key: &str,
@@ -310,7 +316,8 @@ impl Db {
             .run(
                 "INSERT INTO upload_parts (object_key, n, size, blake3, etag, claimed_at) VALUES (?1, ?2, ?3, ?4, NULL, ?5)
                  ON CONFLICT (object_key, n) DO UPDATE SET size = excluded.size, blake3 = excluded.blake3, claimed_at = excluded.claimed_at
-                 WHERE upload_parts.etag IS NULL AND upload_parts.claimed_at < ?6",
+                 WHERE upload_parts.etag IS NULL AND (upload_parts.claimed_at < ?6
+                   OR (upload_parts.blake3 = excluded.blake3 AND upload_parts.claimed_at < ?7))",
                 &[
                     text(object_key),
                     num(n),
@@ -318,6 +325,7 @@ impl Db {
                     text(blake3),
                     num(now),
                     num(now.saturating_sub(STALE_CLAIM_MS)),
+                    num(now.saturating_sub(RETRY_TAKEOVER_MS)),
                 ],
             )
             .await?;
