@@ -70,6 +70,79 @@ test('the share page uploads several files and gives one link', async () => {
   await context.close();
 });
 
+test('an expired upload record is deleted and never offered; a live one is', async () => {
+  const { context, page, problems } = await freshPage(browser, { staff: await admin() });
+  await page.goto(`${BASE}/`);
+  await page.waitForSelector('body[data-state="idle"]');
+  const names = { expired: 'expired.bin', legacy: 'legacy.bin', live: 'live.bin' };
+  await page.evaluate(async (names) => {
+    const url = '/js/upload-state.js';
+    const state = await import(url);
+    const DAY = state.ABANDONED_AFTER_MS;
+    const week = Date.now() + 7 * DAY;
+    /** @param {string} key @param {string} name @param {number} expiresAt */
+    const record = (key, name, expiresAt) => ({
+      key,
+      kind: 'share',
+      v: 1,
+      updatedAt: 0,
+      expiresAt,
+      endsAt: week,
+      shareId: 'A'.repeat(22),
+      ownerToken: 'not-a-token',
+      linkSecret: new Uint8Array(32).fill(7),
+      shareExpiresAt: week,
+      password: false,
+      options: { expiry: { afterMs: 7 * DAY }, maxDownloads: null, clockOffsetMs: 0 },
+      log2: 16,
+      files: [{ j: 0, name, size: 1, lastModified: 1, header: '', metadataHash: '', parts: {}, complete: false }],
+    });
+    await state.putBatch(record('expired', names.expired, Date.now() - 1000));
+    await state.putBatch(record('live', names.live, Date.now() + DAY));
+    // As written before records expired: expiresAt was the share's, and its last part 25 h ago.
+    /** @type {Record<string, unknown>} */
+    const legacy = { ...record('legacy', names.legacy, week), updatedAt: Date.now() - 25 * 60 * 60 * 1000 };
+    delete legacy.endsAt;
+    delete legacy.shareExpiresAt;
+    /** @type {IDBDatabase} */
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open('sealdrop-uploads', 1);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction('batches', 'readwrite');
+      tx.objectStore('batches').put(legacy);
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  }, names);
+  await page.reload();
+  await page.waitForSelector(`#resume[data-state="offer"] li[data-file="${names.live}"]`);
+  assert.equal(await page.locator(`#resume-list li[data-file="${names.expired}"]`).count(), 0);
+  assert.equal(await page.locator(`#resume-list li[data-file="${names.legacy}"]`).count(), 0);
+  const kept = await page.evaluate(async () => {
+    /** @type {IDBDatabase} */
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open('sealdrop-uploads', 1);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    /** @type {IDBValidKey[]} */
+    const keys = await new Promise((resolve, reject) => {
+      const req = db.transaction('batches').objectStore('batches').getAllKeys();
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    db.close();
+    return keys;
+  });
+  assert.deepEqual(kept, ['live'], 'the expired records were deleted, the live one kept');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('before the click only the state is fetched; the proof follows the click', async () => {
   const { context, page, problems } = await freshPage(browser, { init: OPFS_PICKER });
   /** @type {string[]} */

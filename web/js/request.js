@@ -70,6 +70,8 @@ const saveReceiptButton = byId('save-receipt', HTMLButtonElement);
 const moreButton = byId('more-button', HTMLButtonElement);
 
 let limits = DEFAULT_LIMITS;
+/** The server's clock minus this one's, as far as known (js/limits.js). */
+let clockOffsetMs = 0;
 /** @type {{ id: string, publicKey: string, requestSecret: string, token: string } | null} */
 let link = null;
 /** @type {Intake | null} */
@@ -197,7 +199,7 @@ function uploadAuth() {
 
 async function loadLimits() {
   try {
-    limits = (await fetchLimits()).limits;
+    ({ limits, clockOffsetMs } = await fetchLimits());
   } catch {
     // The defaults stand; the server refuses a file that is too large when it is sent.
   }
@@ -335,9 +337,13 @@ function startSend() {
   render();
 }
 
-/** The link's parts the worker needs. */
+/**
+ * The link's parts the worker needs, and the request's expiry on this browser's clock: the
+ * batch's record in this browser goes then at the latest (js/upload-state.js).
+ */
 function workerLink() {
-  return { id: link?.id, publicKey: link?.publicKey, requestSecret: link?.requestSecret };
+  const expiresAt = intake && Number.isFinite(intake.expiresAt) ? intake.expiresAt - clockOffsetMs : null;
+  return { id: link?.id, publicKey: link?.publicKey, requestSecret: link?.requestSecret, expiresAt };
 }
 
 /**

@@ -149,7 +149,8 @@ export class ResumeOffer {
 
 /**
  * The first batch of this kind (and request) that no tab is uploading, newest first; null when
- * there is none, or this browser keeps none.
+ * there is none, or this browser keeps none. Expired records are never offered: listing the
+ * records deletes them (js/upload-state.js).
  * @param {'share' | 'request'} kind
  * @param {string} [requestId]
  * @returns {Promise<Batch | null>}

@@ -32,7 +32,8 @@ const PROGRESS_INTERVAL_MS = 100;
  * @property {Record<string, string>} recorded the record's part hashes: checked on a resume, and
  *   each new part's added here before save() and before the part is sent
  * @property {Map<number, string>} stored the parts the server holds (n to hex BLAKE3), on a resume
- * @property {() => Promise<void>} save makes `recorded` durable
+ * @property {() => Promise<void>} save makes `recorded` durable, a new part's hash with the
+ *   record's new expiry (Journal.touch)
  * @property {(n: number) => void} onStored part n is on the server (what the record shows of
  *   progress; nothing waits for it)
  * @property {Progress} progress

@@ -8,7 +8,7 @@ import { apiJson, apiFetch, ApiError, withRetry, isAbort } from './api.js';
 import { loadWasm } from './wasm.js';
 import { FileError, Progress, checkLayout, completeFile, plainLayout, uploadFile } from './upload-parts.js';
 import { ChangedError, fetchStored } from './upload-resume.js';
-import { Journal } from './upload-state.js';
+import { Journal, expiryAfter } from './upload-state.js';
 import {
   describeFileRefusal,
   describePause,
@@ -35,7 +35,10 @@ export async function sendToRequest(msg, key, controller, post) {
   const signal = controller.signal;
   /** @type {File[]} */
   const files = msg.files;
-  /** @type {{ id: string, publicKey: string, requestSecret: string }} from the link, base64url */
+  /**
+   * From the link, base64url; expiresAt is the request's expiry on this browser's clock, if known.
+   * @type {{ id: string, publicKey: string, requestSecret: string, expiresAt?: number | null }}
+   */
   const request = msg.request;
   /** @type {Journal | null} */
   let journal = null;
@@ -53,8 +56,15 @@ export async function sendToRequest(msg, key, controller, post) {
     secrets.push(rs, ut);
     const headers = { Authorization: `Sealdrop-Upload ${sd.b64Encode(ut)}` };
     const uploads = `/api/requests/${request.id}/uploads`;
+    const endsAt =
+      typeof request.expiresAt === 'number' && Number.isFinite(request.expiresAt) ? request.expiresAt : null;
     /** @type {RequestBatch} */
-    const batch = msg.resume ?? newBatch(key, request.id, files, msg.names ?? [], log2);
+    const batch = msg.resume ?? newBatch(key, request.id, files, msg.names ?? [], log2, endsAt);
+    // The page's word is the newest (a record written before records expired has none).
+    if (endsAt !== null) {
+      batch.endsAt = endsAt;
+      batch.expiresAt = Math.min(batch.expiresAt, endsAt);
+    }
     for (const f of batch.files) if (f.fileSecret) secrets.push(f.fileSecret);
     const journalOf = new Journal(batch, Boolean(msg.resume));
     journal = journalOf;
@@ -84,7 +94,7 @@ export async function sendToRequest(msg, key, controller, post) {
         log2,
         recorded: f.parts,
         stored,
-        save: () => journalOf.save(),
+        save: () => journalOf.touch(),
         onStored: (n) => journalOf.noteStored(f, n),
         progress,
         signal,
@@ -135,7 +145,8 @@ export async function sendToRequest(msg, key, controller, post) {
         layout: layouts[j],
         parts: {},
       });
-      await journalOf.save();
+      // The server keeps a new upload a day without a part, and the record as long.
+      await journalOf.touch();
       return upload(f, j, current, session, new Map());
     };
 
@@ -237,15 +248,17 @@ export async function sendToRequest(msg, key, controller, post) {
  * @param {File[]} files
  * @param {string[]} names the names to seal, parallel to files (a folder's files carry their path)
  * @param {number} log2
+ * @param {number | null} endsAt the request's expiry on this browser's clock, if known
  * @returns {RequestBatch}
  */
-function newBatch(key, requestId, files, names, log2) {
+function newBatch(key, requestId, files, names, log2, endsAt) {
   return {
     key,
     kind: 'request',
     v: 1,
-    createdAt: Date.now(),
     updatedAt: 0,
+    expiresAt: expiryAfter(endsAt),
+    endsAt,
     requestId,
     log2,
     files: files.map((file, j) => ({

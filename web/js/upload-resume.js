@@ -150,11 +150,15 @@ export class ResumeCheck {
 export const MOVED_ON =
   'This upload was continued in another tab or window meanwhile. Nothing was sent from here; reload this page to see where it stands.';
 
+/** Said when the batch's record expired between the page reading it and this worker. */
+export const TOO_OLD =
+  'This interrupted upload can no longer be continued: it was left too long, or its link has expired. Nothing more was sent; choose the files again to send them anew.';
+
 /**
  * The record as this browser holds it now, under the batch's lock, in place of the copy the page
  * read before: another tab may have recorded parts since, and a resume must check every part
  * ever recorded. Null when the batch moved on elsewhere (completed, discarded, or its uploads
- * started again): nothing of it is then this worker's to send.
+ * started again) or its record expired: nothing of it is then this worker's to send.
  * @param {Batch} copy the page's (its request files may have been cut to those unfinished)
  * @returns {Promise<Batch | null>}
  */
@@ -183,6 +187,9 @@ export async function reconcile(copy) {
     f.parts = { ...now.parts };
     f.sent = now.sent;
   }
+  // Moved on with the parts recorded since.
+  copy.expiresAt = held.expiresAt;
+  copy.endsAt = held.endsAt;
   wipeBatch(held);
   return copy;
 }

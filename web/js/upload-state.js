@@ -5,14 +5,32 @@
 // part's BLAKE3 before that part is sent (format-v1.md, One plaintext per key), as files
 // complete; and deletes it once the whole batch is complete, or cancelled, or failed for good.
 //
-// The record holds secrets (a share's link and share secrets, a request file's file secret) as
-// Uint8Arrays, so that whoever holds a copy can wipe it (wipeBatch); they live in this browser's
-// storage only while the upload is unfinished. A batch being uploaded is locked (Web Locks,
-// name batchLockName(key)) by the worker that runs it, so that another tab does not offer it.
+// A record holds only what resuming needs, and only for as long as a resume can succeed: its
+// `expiresAt` (this browser's clock) is the share's or request's expiry, or ABANDONED_AFTER_MS
+// after its last recorded part (or the creation of its latest upload), whichever comes first;
+// the server purges an upload left that long without a part, and a part is recorded before it
+// is sent, so the record never outlives what it describes. Listing or opening the records
+// (listBatches, getBatch) deletes the expired ones, so an expired record is never offered.
+//
+// The secrets it holds, as Uint8Arrays so that whoever holds a copy can wipe it (wipeBatch):
+// - a share's link secret: the link given once the share is complete is made of it, and it
+//   cannot be made again;
+// - a password share's share secret (Argon2id of the password and the link secret): the file
+//   secrets and the manifest come from it, and the page that resumes may not know the password.
+//   A share without a password keeps none: its share secret is derived from the link secret;
+// - a request file's file secret, while that file is being uploaded: it is sealed again from its
+//   start under it (its stanza is on the server already). Never the request secret or upload
+//   token: those come from the request's link, which the page that resumes has.
+// And a share's owner token (a string): the parts, the manifest and an abort are authorised by
+// it. A batch being uploaded is locked (Web Locks, name batchLockName(key)) by the worker that
+// runs it, so that another tab does not offer it.
 
 const DB_NAME = 'sealdrop-uploads';
 const STORE = 'batches';
 const VERSION = 1;
+
+/** How long the server keeps an upload that gets no part (worker/src/lifecycle.rs). */
+export const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
 
 /**
  * A file's upload geometry (the wasm module's uploadLayout).
@@ -27,7 +45,6 @@ const VERSION = 1;
  * @property {string} name
  * @property {number} size
  * @property {number} lastModified
- * @property {string} type
  * @property {string} header base64url, 56 bytes
  * @property {string} metadataHash hex BLAKE3 of the sealed metadata, for the manifest
  * @property {Layout} layout
@@ -38,20 +55,26 @@ const VERSION = 1;
  */
 
 /**
+ * What every record carries besides its kind's fields: when it goes (see the top of this file).
+ * @typedef {Object} BatchExpiry
+ * @property {number} updatedAt when it was last written (the newest is offered first)
+ * @property {number} expiresAt when it goes: min(endsAt, last part recorded + ABANDONED_AFTER_MS)
+ * @property {number | null} endsAt the share's or request's expiry, on this browser's clock
+ */
+
+/**
  * A share on its way up. `options` are the share page's (without the password), kept so that a
- * share restarted under a new key (a file changed) gets the same ones.
- * @typedef {Object} ShareBatch
+ * share restarted under a new key (a file changed) gets the same ones. `shareExpiresAt` (the
+ * server's clock) and `password` are for the page that shows the link at the end.
+ * @typedef {Object} ShareBatchFields
  * @property {string} key
  * @property {'share'} kind
  * @property {number} v 1
- * @property {number} createdAt
- * @property {number} updatedAt
  * @property {string} shareId
  * @property {string} ownerToken
  * @property {Uint8Array} linkSecret
- * @property {Uint8Array} shareSecret
- * @property {number} expiresAt
- * @property {number | null} maxDownloads
+ * @property {Uint8Array} [shareSecret] only where the share has a password
+ * @property {number} shareExpiresAt
  * @property {boolean} password
  * @property {{ expiry: { afterMs: number } | { atMs: number }, maxDownloads: number | null,
  *   clockOffsetMs: number }} options
@@ -59,10 +82,13 @@ const VERSION = 1;
  * @property {ShareBatchFile[]} files
  */
 
+/** @typedef {ShareBatchFields & BatchExpiry} ShareBatch */
+
 /**
  * A file of a request batch: waiting (nothing on the server yet), uploading (its upload exists:
  * fileSecret, fileId, header, layout and parts are set), sent (contentId) or failed (message).
- * `name` is the name sealed with it (a folder's files carry their path), `fileName` the File's.
+ * `name` is the name sealed with it (a folder's files carry their path), `fileName` the File's;
+ * name, size, lastModified and type are sealed in its metadata, and match the file chosen again.
  * @typedef {Object} RequestBatchFile
  * @property {string} name
  * @property {string} fileName
@@ -84,17 +110,17 @@ const VERSION = 1;
 /**
  * Files sent into a request. `receipt` lists files of the batch delivered before the page that
  * resumed it was loaded (the page shows them in its receipt).
- * @typedef {Object} RequestBatch
+ * @typedef {Object} RequestBatchFields
  * @property {string} key
  * @property {'request'} kind
  * @property {number} v 1
- * @property {number} createdAt
- * @property {number} updatedAt
  * @property {string} requestId
  * @property {number} log2
  * @property {RequestBatchFile[]} files
  * @property {{ name: string, size: number, contentId: string, at?: number }[]} receipt
  */
+
+/** @typedef {RequestBatchFields & BatchExpiry} RequestBatch */
 
 /** @typedef {ShareBatch | RequestBatch} Batch */
 
@@ -152,21 +178,84 @@ export async function putBatch(batch) {
 }
 
 /**
+ * The record, or null when there is none, or it expired (it is then deleted).
  * @param {string} key
  * @returns {Promise<Batch | null>}
  */
 export async function getBatch(key) {
   const got = await run('readonly', (store) => store.get(key));
-  return isBatch(got) ? got : null;
+  if (!isBatch(got)) return null;
+  const [kept] = await dropExpired([upgrade(got)]);
+  return kept ?? null;
 }
 
 /**
- * Every batch of this browser, newest first.
+ * Every batch of this browser that has not expired, newest first; the expired ones are deleted.
  * @returns {Promise<Batch[]>}
  */
 export async function listBatches() {
   const all = (await run('readonly', (store) => store.getAll())) ?? [];
-  return all.filter(isBatch).sort((a, b) => b.updatedAt - a.updatedAt);
+  const kept = await dropExpired(all.filter(isBatch).map(upgrade));
+  return kept.sort((a, b) => b.updatedAt - a.updatedAt);
+}
+
+/**
+ * Deletes the expired records among these and wipes their copies' secrets; the others.
+ * @param {Batch[]} batches
+ * @returns {Promise<Batch[]>}
+ */
+async function dropExpired(batches) {
+  const now = Date.now();
+  const gone = batches.filter((b) => isExpired(b, now));
+  if (gone.length) {
+    try {
+      await run('readwrite', (store) => {
+        for (const b of gone) store.delete(b.key);
+      });
+    } catch {
+      // Left for the next listing; it is not offered meanwhile.
+    }
+    for (const b of gone) wipeBatch(b);
+  }
+  return batches.filter((b) => !gone.includes(b));
+}
+
+/**
+ * A record as written before records expired: a share's `expiresAt` was the share's expiry (the
+ * server's clock), and a request's had none. It lasts ABANDONED_AFTER_MS from its last write.
+ * @param {Batch} batch
+ * @returns {Batch}
+ */
+function upgrade(batch) {
+  const b = /** @type {any} */ (batch);
+  if (b.kind === 'share' && b.shareExpiresAt === undefined) {
+    b.shareExpiresAt = b.expiresAt;
+    b.endsAt = Number(b.expiresAt) - (Number(b.options?.clockOffsetMs) || 0);
+    b.expiresAt = expiryAfter(b.endsAt, b.updatedAt);
+  } else if (b.expiresAt === undefined) {
+    b.endsAt = null;
+    b.expiresAt = expiryAfter(null, b.updatedAt);
+  }
+  return batch;
+}
+
+/**
+ * Whether a record is past its expiry, by this browser's clock (a record without one is).
+ * @param {Batch} batch
+ * @param {number} [now]
+ */
+export function isExpired(batch, now = Date.now()) {
+  return !(batch.expiresAt > now);
+}
+
+/**
+ * When a record goes if its last part (or its latest upload) is recorded at `at`.
+ * @param {number | null | undefined} endsAt the share's or request's expiry, this browser's clock
+ * @param {number} [at]
+ */
+export function expiryAfter(endsAt, at = Date.now()) {
+  const abandoned = at + ABANDONED_AFTER_MS;
+  return typeof endsAt === 'number' && Number.isFinite(endsAt) ? Math.min(endsAt, abandoned) : abandoned;
 }
 
 /** @param {string} key */
@@ -256,6 +345,16 @@ export class Journal {
     this.tail = Promise.resolve();
     /** @type {Promise<void> | null} a write not begun yet, which will carry every change so far */
     this.queued = null;
+  }
+
+  /**
+   * A part is recorded, or an upload created: the server keeps the upload ABANDONED_AFTER_MS
+   * from now, and the record as long (never past the share's or request's expiry). Saves.
+   * @returns {Promise<void>}
+   */
+  touch() {
+    this.record.expiresAt = expiryAfter(this.record.endsAt);
+    return this.save();
   }
 
   /** @returns {Promise<void>} */

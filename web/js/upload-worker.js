@@ -34,8 +34,8 @@
 import { apiJson, apiFetch, ApiError, withRetry, isAbort, setCsrf } from './api.js';
 import { loadWasm, toHex } from './wasm.js';
 import { Progress, checkLayout, completeFile, plainLayout, uploadFile } from './upload-parts.js';
-import { ChangedError, MOVED_ON, Restart, fetchStored, reconcile, shareState } from './upload-resume.js';
-import { Journal, batchLockName, newBatchKey } from './upload-state.js';
+import { ChangedError, MOVED_ON, Restart, TOO_OLD, fetchStored, reconcile, shareState } from './upload-resume.js';
+import { Journal, batchLockName, expiryAfter, isExpired, newBatchKey } from './upload-state.js';
 import {
   describe,
   describeNeedsPassword,
@@ -71,7 +71,10 @@ scope.addEventListener('message', (event) => {
     const key = msg.resume ? String(msg.resume.key) : newBatchKey();
     running = locked(key, async () => {
       if (msg.resume) {
-        msg.resume = await reconcile(msg.resume);
+        const copy = msg.resume;
+        msg.resume = await reconcile(copy);
+        // Expired meanwhile, and this browser deleted its record: the server gives up on it too.
+        if (!msg.resume && isExpired(copy)) return post({ type: 'error', message: TOO_OLD, code: null });
         if (!msg.resume) return post({ type: 'error', message: MOVED_ON, code: 'upload_busy' });
       }
       await (kind === 'request' ? sendToRequest(msg, key, c, post) : share(msg, key, c));
@@ -106,8 +109,10 @@ async function locked(key, run) {
 }
 
 /**
- * A share and the sessions it was made with (a new share), or its record alone (a resumed one).
- * @typedef {{ batch: ShareBatch, journal: Journal, sessions: SealSession[] | null }} ShareRun
+ * A share and the sessions it was made with (a new share), or its record alone (a resumed one),
+ * with its share secret (the record keeps it only where the share has a password).
+ * @typedef {{ batch: ShareBatch, journal: Journal, sessions: SealSession[] | null,
+ *   shareSecret: Uint8Array }} ShareRun
  */
 
 /**
@@ -130,8 +135,17 @@ async function share(msg, key, controller) {
     const log2 = msg.resume ? msg.resume.log2 : (msg.log2Chunk ?? sd.defaultLog2Chunk());
     if (msg.resume) {
       const batch = /** @type {ShareBatch} */ (msg.resume);
-      secrets.push(batch.linkSecret, batch.shareSecret);
-      run = { batch, journal: new Journal(batch, true), sessions: null };
+      // Without a password the link secret alone gives the share secret; a record written when
+      // records kept it anyway loses it with its next write.
+      const ss = batch.password ? batch.shareSecret : sd.shareSecretFromLink(batch.linkSecret);
+      if (!batch.password && batch.shareSecret) {
+        secrets.push(batch.shareSecret);
+        delete batch.shareSecret;
+      }
+      secrets.push(batch.linkSecret);
+      if (!ss) throw new Error('The record of this upload lacks its share secret.');
+      secrets.push(ss);
+      run = { batch, journal: new Journal(batch, true), sessions: null, shareSecret: ss };
     }
     for (;;) {
       run ??= await createShare(sd, files, log2, options, key, signal, secrets);
@@ -232,7 +246,6 @@ async function createShare(sd, files, log2, options, key, signal, secrets) {
       name: file.name,
       size: file.size,
       lastModified: file.lastModified,
-      type: file.type,
       header: sd.b64Encode(header),
       metadataHash: toHex(sd.blake3(metadata)),
       layout,
@@ -269,25 +282,27 @@ async function createShare(sd, files, log2, options, key, signal, secrets) {
     },
     { signal },
   );
+  // The share's expiry on this browser's clock: the record goes then at the latest.
+  const endsAt = expiresAt - options.clockOffsetMs;
   /** @type {ShareBatch} */
   const batch = {
     key,
     kind: 'share',
     v: 1,
-    createdAt: Date.now(),
     updatedAt: 0,
+    expiresAt: expiryAfter(endsAt),
+    endsAt,
     shareId: String(created.id),
     ownerToken: String(created.owner_token),
     linkSecret: ls,
-    shareSecret: ss,
-    expiresAt,
-    maxDownloads: options.maxDownloads,
+    ...(passwordParams !== null ? { shareSecret: ss } : {}),
+    shareExpiresAt: expiresAt,
     password: passwordParams !== null,
     options: { expiry: options.expiry, maxDownloads: options.maxDownloads, clockOffsetMs: options.clockOffsetMs },
     log2,
     files: batchFiles,
   };
-  const run = { batch, journal: new Journal(batch), sessions };
+  const run = { batch, journal: new Journal(batch), sessions, shareSecret: ss };
   try {
     batchFiles.forEach((f, j) =>
       checkLayout(
@@ -354,7 +369,7 @@ async function sendShare(sd, run, files, signal) {
       stored = held.stored;
       f.sent = [...stored.keys()];
       progress.set(j, held.bytes);
-      const fs = sd.shareFileSecret(batch.shareSecret, j);
+      const fs = sd.shareFileSecret(run.shareSecret, j);
       try {
         session = await sd.SealSession.resume(fs, sd.b64Decode(f.header), 'auto');
       } catch {
@@ -373,7 +388,7 @@ async function sendShare(sd, run, files, signal) {
       log2: batch.log2,
       recorded: f.parts,
       stored,
-      save: () => journal.save(),
+      save: () => journal.touch(),
       onStored: (n) => journal.noteStored(f, n),
       progress,
       signal,
@@ -383,7 +398,7 @@ async function sendShare(sd, run, files, signal) {
     await fileDone(journal, f, j, contentId, progress);
   }
 
-  const manifest = sd.sealManifest(batch.shareSecret, sd.b64Decode(batch.shareId), {
+  const manifest = sd.sealManifest(run.shareSecret, sd.b64Decode(batch.shareId), {
     files: batch.files.map((f) => ({ j: f.j, content_id: f.contentId, metadata_hash: f.metadataHash })),
   });
   try {
@@ -437,8 +452,8 @@ async function shareDone(sd, run) {
     link: `${scope.location.origin}/d/${batch.shareId}#${sd.b64Encode(batch.linkSecret)}`,
     id: batch.shareId,
     ownerToken: batch.ownerToken,
-    expiresAt: batch.expiresAt,
-    maxDownloads: batch.maxDownloads,
+    expiresAt: batch.shareExpiresAt,
+    maxDownloads: batch.options.maxDownloads,
     password: batch.password,
   });
 }
