@@ -14,10 +14,12 @@ use sealdrop_core::keys::ct_eq;
 use sealdrop_core::Key32;
 use worker::{Env, Request, Response};
 
-use crate::audit::{self, Actor, Event, Origin};
+use crate::attempts::{address_group, wait, SIGN_INS};
+use crate::audit::{self, Actor, Change, Event, Origin};
 use crate::auth::{self, Staff, SESSION_TTL_MS};
 use crate::config::pepper;
 use crate::context::Ctx;
+use crate::db::attempts::{open_session, Guess};
 use crate::db::{AccountRow, Created, InviteRow};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_body, json_response, ok};
@@ -30,10 +32,6 @@ const ARGON2: Argon2Settings = Argon2Settings {
 };
 /// A wrapped 32-byte key: nonce, key, tag.
 const WRAPPED_KEY_LEN: usize = 12 + 32 + 16;
-/// Failed sign-ins allowed per email, and per client address, within [`FAILURE_WINDOW_MS`].
-const FAILURES_PER_EMAIL: u64 = 5;
-const FAILURES_PER_CLIENT: u64 = 20;
-const FAILURE_WINDOW_MS: u64 = 15 * 60 * 1000;
 /// The longest an invite may be valid: 30 days.
 const MAX_INVITE_HOURS: u64 = 720;
 
@@ -157,34 +155,13 @@ pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respon
     let body: SignIn = json_body(&mut req).await?;
     let email = checked_email(&body.email)?;
     let login_key = key32(&body.login_key, "bad_login_key", "login_key")?;
-    let client = auth::client_address(&req);
-    let since = ctx.now.saturating_sub(FAILURE_WINDOW_MS);
-    let failures = ctx.db.sign_in_failures(&email, &client, since).await?;
-    let limited = [
-        (
-            failures.email_count >= FAILURES_PER_EMAIL,
-            failures.email_oldest,
-        ),
-        (
-            failures.client_count >= FAILURES_PER_CLIENT,
-            failures.client_oldest,
-        ),
-    ]
-    .into_iter()
-    .filter(|(over, _)| *over)
-    .map(|(_, oldest)| oldest.unwrap_or(ctx.now) + FAILURE_WINDOW_MS)
-    .max();
-    if let Some(until) = limited {
-        let seconds = until.saturating_sub(ctx.now).div_ceil(1000).max(1);
-        return Err(ApiError::new(
-            429,
-            "too_many_attempts",
-            format!(
-                "Too many failed sign-ins. Try again in {} minutes.",
-                seconds.div_ceil(60)
-            ),
-        )
-        .with_header("Retry-After", seconds.to_string()));
+    let address = address_group(&from.client);
+    let recent = ctx
+        .db
+        .recent(Guess::SignIn, &email, &address, ctx.now, &SIGN_INS)
+        .await?;
+    if let Some(until) = recent.held_until(&SIGN_INS, ctx.now) {
+        return Err(too_many_sign_ins(until, ctx.now));
     }
     let account = ctx.db.account_by_email(&email).await?;
     let presented = auth::login_hash(&pepper(env)?, &login_key);
@@ -195,10 +172,16 @@ pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respon
     // learns nothing of that.
     let tried = account.as_ref().map(|a| a.id.clone());
     let Some(account) = account.filter(|_| matches) else {
-        ctx.db
-            .record_sign_in_failure(&email, &client, ctx.now, since)
-            .await?;
-        let wrong = ApiError::new(401, "wrong_credentials", "Wrong email or password.");
+        let mut event = Event::new("signin", Actor::Anonymous).refused("wrong_credentials");
+        if let Some(id) = &tried {
+            event = event.object(id);
+        }
+        let change = Change::guarded(Guess::SignIn.failure(&email, &address, ctx.now, &SIGN_INS));
+        if !audit::commit(ctx, &from, event, change).await?.happened() {
+            // Others of the same burst used up the tries meanwhile.
+            return Err(held_sign_ins(ctx, &email, &address).await);
+        }
+        let wrong = ApiError::new(401, "wrong_credentials", "Wrong email or password.").logged();
         return Err(match tried {
             Some(id) => wrong.about(id),
             None => wrong,
@@ -213,12 +196,51 @@ pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respon
         .about(&account.id));
     }
     let (token, token_hash) = auth::new_token();
-    ctx.db
-        .insert_session(&token_hash, &account.id, ctx.now, ctx.now + SESSION_TTL_MS)
-        .await?;
     let event = Event::new("signin", Actor::Staff(account.id.clone())).object(&account.id);
-    audit::record(ctx, &from, event).await?;
+    let session = open_session(
+        &email,
+        &address,
+        ctx.now,
+        &SIGN_INS,
+        &token_hash,
+        &account.id,
+        ctx.now + SESSION_TTL_MS,
+    );
+    if !audit::commit(ctx, &from, event, Change::guarded(session))
+        .await?
+        .happened()
+    {
+        // Wrong keys of the same burst reached the limit first: the right one waits like them.
+        return Err(held_sign_ins(ctx, &email, &address).await);
+    }
     Ok(signed_in(ctx, 200, &account, &token))
+}
+
+/// The 429 of an address over a sign-in limit, read again after a guarded statement found it so.
+async fn held_sign_ins(ctx: &Ctx, email: &str, address: &str) -> ApiError {
+    match ctx
+        .db
+        .recent(Guess::SignIn, email, address, ctx.now, &SIGN_INS)
+        .await
+    {
+        Ok(recent) => too_many_sign_ins(
+            recent
+                .held_until(&SIGN_INS, ctx.now)
+                .unwrap_or(ctx.now + SIGN_INS.window_ms),
+            ctx.now,
+        ),
+        Err(err) => err,
+    }
+}
+
+fn too_many_sign_ins(until: u64, now: u64) -> ApiError {
+    let (when, seconds) = wait(until, now);
+    ApiError::new(
+        429,
+        "too_many_attempts",
+        format!("Too many failed sign-ins. {when}"),
+    )
+    .with_header("Retry-After", seconds.to_string())
 }
 
 /// `GET /api/session`: who is signed in, and the session's CSRF token.

@@ -26,7 +26,7 @@ pub async fn handle(req: Request, env: &Env) -> ApiResult<Response> {
     let answer = dispatch(op, p, req, ctx, env).await;
     if let Err(err) = &answer {
         // Every refusal is logged, with its reason; failures of our own (503) are not refusals.
-        if err.status < 500 {
+        if err.status < 500 && !err.logged {
             log_refusal(ctx, &from, &caller, op, p, err).await;
         }
     }
@@ -54,11 +54,21 @@ async fn log_refusal(
             _ => Actor::Anonymous,
         },
     };
-    let mut event = Event::new(op.action(), actor).refused(err.code);
-    if let Some(object) = err.about.clone().or(p.id.map(|id| id.to_string())) {
-        event = event.object(object);
-    }
-    if let Err(log) = audit::record(ctx, from, event).await {
+    let object = err.about.clone().or(p.id.map(|id| id.to_string()));
+    // Nobody known, and nothing that exists: a guess or a scan. These are summed per address and
+    // window rather than appended one by one, so that a flood cannot outgrow the log.
+    let nameless = matches!(actor, Actor::Anonymous | Actor::Holder)
+        && (object.is_none() || err.status == 404);
+    let logged = if nameless {
+        audit::refusal(ctx, from, op.action(), err.code).await
+    } else {
+        let mut event = Event::new(op.action(), actor).refused(err.code);
+        if let Some(object) = object {
+            event = event.object(object);
+        }
+        audit::record(ctx, from, event).await
+    };
+    if let Err(log) = logged {
         worker::console_error!("audit: a refusal went unlogged: {}", log.message);
     }
 }

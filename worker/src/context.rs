@@ -3,10 +3,12 @@
 
 use worker::{Date, Env};
 
+use crate::checkpoint::Signer;
 use crate::config::Limits;
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::policy::Policy;
+use crate::sequencer;
 use crate::storage::Storage;
 
 pub struct Ctx {
@@ -19,10 +21,10 @@ pub struct Ctx {
     pub policy: Policy,
     /// Milliseconds since the epoch, read once per request.
     pub now: u64,
-    /// The Ed25519 key that signs the access log's checkpoints (worker secret).
-    pub audit_key: Option<[u8; 32]>,
-    /// Where each checkpoint is also sent, if anywhere.
-    pub witness_url: Option<String>,
+    /// The key that signs the access log's checkpoints, and the witness they go to.
+    pub signer: Signer,
+    /// The access log's writer.
+    pub sequencer: sequencer::Client,
 }
 
 impl Ctx {
@@ -38,12 +40,8 @@ impl Ctx {
             ceiling,
             policy,
             now,
-            audit_key: crate::config::audit_key(env),
-            witness_url: env
-                .var("SEALDROP_WITNESS_URL")
-                .ok()
-                .map(|v| v.to_string())
-                .filter(|v| !v.is_empty()),
+            signer: Signer::from_env(env),
+            sequencer: sequencer::Client::from_env(env)?,
         })
     }
 }

@@ -5,31 +5,29 @@ use sealdrop_core::api::{Contents, Grant, StoredFile, StoredPart};
 use sealdrop_core::encoding::Id;
 use worker::{Request, Response, ResponseBody, ResponseBuilder};
 
-use crate::audit::{self, Actor, Event, Origin};
+use crate::attempts::{address_group, wait, LOCK_AFTER_FAILURES, PROOFS};
+use crate::audit::{self, Actor, Change, Event, Origin};
 use crate::auth::{self, TICKET_TTL_MS};
 use crate::context::Ctx;
-use crate::db::{event_written, ShareRow};
+use crate::db::attempts::{count_against_lock, count_download, remember_source, Guess};
+use crate::db::{insert_ticket, ShareRow};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{header, json_body, ok};
-use crate::lifecycle::{
-    State, CLIENT_FAILURES_PER_HOUR, HOUR_MS, SHARE_FAILURES_PER_HOUR, SHARE_FAILURES_TO_LOCK,
-};
+use crate::lifecycle::State;
 use crate::shares::no_such_file;
 use crate::uploads::checked_content_id;
 
 /// A ticket's last use is written at most this often, not on every ranged request.
 const TOUCH_EVERY_MS: u64 = 60 * 1000;
 
-/// Checks a proof of key possession. In order: the share's state, its lock, the hourly limits
-/// on failures (per share and per client address), then the key; a wrong key is recorded and
-/// told how many tries are left. An accepted key counts one download and grants a ticket in
-/// one database step.
-/// `POST /api/shares/{id}/proof`: a grant and its event commit together (its refusals are
-/// logged, like every refusal, by `api::handle`).
+/// Checks a proof of key possession. In order: the share's state, its lock, the limits on
+/// failures (`attempts.rs`), then the key. A wrong key is recorded with its event only while
+/// under the limits (otherwise 429) and told how many tries are left; an accepted key counts one
+/// download and grants a ticket in one database step, again only while under the limits.
+/// `POST /api/shares/{id}/proof`.
 pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let from = &Origin::of(&req);
-    let req = &req;
-    let key = auth::key_proof(req)?;
+    let key = auth::key_proof(&req)?;
     let share = ctx
         .db
         .share(&id.to_string())
@@ -41,73 +39,55 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     if share.locked != 0 {
         return Err(locked());
     }
-    let client = auth::client_address(req);
-    let since = ctx.now.saturating_sub(HOUR_MS);
-    let recent = ctx.db.recent_failures(&share.id, &client, since).await?;
-    for (count, oldest, limit) in [
-        (
-            recent.share_count,
-            recent.share_oldest,
-            SHARE_FAILURES_PER_HOUR,
-        ),
-        (
-            recent.client_count,
-            recent.client_oldest,
-            CLIENT_FAILURES_PER_HOUR,
-        ),
-    ] {
-        if count >= limit {
-            let wait_ms = oldest
-                .map_or(HOUR_MS, |t| (t + HOUR_MS).saturating_sub(ctx.now))
-                .max(1000);
-            let minutes = wait_ms.div_ceil(60_000);
-            let plural = if minutes == 1 { "" } else { "s" };
-            return Err(ApiError::new(
-                429,
-                "too_many_attempts",
-                format!("Too many wrong tries. Try again in {minutes} minute{plural}."),
-            )
-            .with_header("Retry-After", wait_ms.div_ceil(1000).to_string()));
-        }
+    let address = address_group(&from.client);
+    let recent = ctx
+        .db
+        .recent(Guess::Proof, &share.id, &address, ctx.now, &PROOFS)
+        .await?;
+    if let Some(until) = recent.held_until(&PROOFS, ctx.now) {
+        return Err(too_many(until, ctx.now));
     }
     if let Err(wrong) = auth::check_key(&key, &share.auth_key_hash) {
-        ctx.db
-            .record_failure(&share.id, &client, ctx.now, SHARE_FAILURES_TO_LOCK, since)
-            .await?;
-        let this_hour = SHARE_FAILURES_PER_HOUR.saturating_sub(recent.share_count + 1);
-        let before_lock = SHARE_FAILURES_TO_LOCK.saturating_sub(share.failed_proofs + 1);
-        let tries = match this_hour.min(before_lock) {
+        let event = Event::new("download.proof", Actor::Holder)
+            .object(&share.id)
+            .refused(wrong.code);
+        let mut before = Guess::Proof.failure(&share.id, &address, ctx.now, &PROOFS);
+        before.push(count_against_lock(&share.id, &address));
+        let change = Change::guarded(before).then(vec![remember_source(&share.id, &address)]);
+        if !audit::commit(ctx, from, event, change).await?.happened() {
+            // Others of the same burst used up the tries meanwhile.
+            return Err(held(ctx, &share.id, &address).await);
+        }
+        let before_lock = LOCK_AFTER_FAILURES.saturating_sub(share.failed_proofs + 1);
+        let tries = match recent.left_after_one_more(&PROOFS).min(before_lock) {
             1 => "1 try".to_string(),
             left => format!("{left} tries"),
         };
         let message = format!("{} {tries} left.", wrong.message);
-        return Err(ApiError { message, ..wrong });
+        return Err(ApiError { message, ..wrong }.logged());
     }
     let (ticket, ticket_hash) = auth::new_token();
     let event = Event::new("download.granted", Actor::Holder)
         .object(&share.id)
         .granted()
         .detail(serde_json::json!({ "ticket": ticket_ref(&ticket_hash) }));
-    let results = audit::record_with(
-        ctx,
-        from,
-        event,
-        &|db| Ok(vec![db.count_download(&share.id, ctx.now)?]),
-        true,
-        &|db| Ok(vec![db.insert_ticket(&share.id, &ticket_hash, ctx.now)?]),
-    )
-    .await?;
-    if !event_written(&results, 1) {
-        // Another proof took the last download, or the share changed, between read and grant.
+    let change = Change::guarded(vec![count_download(&share.id, &address, ctx.now, &PROOFS)])
+        .then(vec![insert_ticket(&share.id, &ticket_hash, ctx.now)]);
+    if !audit::commit(ctx, from, event, change).await?.happened() {
+        // Another proof took the last download, the share changed, or this address's wrong
+        // tries used up the limit, between read and grant.
         let share = ctx
             .db
             .share(&share.id)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        return Err(share
-            .state_for_proof(ctx.now)
-            .refusal()
-            .unwrap_or_else(locked));
+        if let Some(refusal) = share.state_for_proof(ctx.now).refusal() {
+            return Err(refusal);
+        }
+        if share.locked != 0 {
+            return Err(locked());
+        }
+        return Err(held(ctx, &share.id, &address).await);
     }
     ok(&Grant {
         ticket,
@@ -116,6 +96,29 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         max_downloads: share.max_downloads,
         downloads_used: share.downloads + 1,
     })
+}
+
+/// The 429 of an address over a limit, read again after a guarded statement found it so.
+async fn held(ctx: &Ctx, share_id: &str, address: &str) -> ApiError {
+    let until = match ctx
+        .db
+        .recent(Guess::Proof, share_id, address, ctx.now, &PROOFS)
+        .await
+    {
+        Ok(recent) => recent.held_until(&PROOFS, ctx.now),
+        Err(err) => return err,
+    };
+    too_many(until.unwrap_or(ctx.now + PROOFS.window_ms), ctx.now)
+}
+
+fn too_many(until: u64, now: u64) -> ApiError {
+    let (when, seconds) = wait(until, now);
+    ApiError::new(
+        429,
+        "too_many_attempts",
+        format!("Too many wrong tries. {when}"),
+    )
+    .with_header("Retry-After", seconds.to_string())
 }
 
 fn locked() -> ApiError {

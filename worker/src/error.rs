@@ -16,6 +16,9 @@ pub struct ApiError {
     /// What the refused call was about when its path does not say (the account a failed sign-in
     /// tried): the access log's object for the refusal. Never sent to the caller.
     pub about: Option<String>,
+    /// The handler logged this refusal itself, together with what it wrote (a recorded failed
+    /// proof or sign-in), so the dispatcher must not log it again.
+    pub logged: bool,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -28,6 +31,7 @@ impl ApiError {
             message: message.into(),
             header: None,
             about: None,
+            logged: false,
         }
     }
 
@@ -45,6 +49,11 @@ impl ApiError {
 
     pub fn about(mut self, id: impl ToString) -> Self {
         self.about = Some(id.to_string());
+        self
+    }
+
+    pub fn logged(mut self) -> Self {
+        self.logged = true;
         self
     }
 

@@ -1,4 +1,4 @@
-//! A share's life: which state it is in at a given time, and the limits on proofs.
+//! A share's life: which state it is in at a given time.
 //!
 //! The stored state only moves on events (completed, revoked, purged); expiry and exhaustion
 //! follow from the time, so they are computed here, in the one place that decides them.
@@ -7,12 +7,6 @@ use crate::auth::TICKET_TTL_MS;
 use crate::db::ShareRow;
 use crate::error::ApiError;
 
-/// Failed proofs a share takes in an hour before it answers 429 (format-v1.md).
-pub const SHARE_FAILURES_PER_HOUR: u64 = 10;
-/// Failed proofs after which a share stays locked until its owner unlocks it (format-v1.md).
-pub const SHARE_FAILURES_TO_LOCK: u64 = 100;
-/// Failed proofs one client address may make in an hour, over all shares.
-pub const CLIENT_FAILURES_PER_HOUR: u64 = 30;
 pub const HOUR_MS: u64 = 60 * 60 * 1000;
 /// Uploads left unfinished this long are abandoned, and the purge releases them.
 pub const ABANDONED_AFTER_MS: u64 = 24 * HOUR_MS;

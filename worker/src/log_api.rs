@@ -181,7 +181,7 @@ fn event_view(row: &EventRow) -> serde_json::Value {
 /// the worker's checkpoint key. The answer names the first bad seq.
 pub async fn verify(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let admin = auth::admin(&req, ctx).await?;
-    let key = ctx.audit_key.ok_or_else(|| {
+    let key = ctx.signer.key.ok_or_else(|| {
         ApiError::new(
             503,
             "no_checkpoint_key",
@@ -272,7 +272,7 @@ pub async fn checkpoint(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     )
     .await?;
     ok(&serde_json::json!({
-        "public_key": ctx.audit_key.map(|k| hex::encode(checkpoint_public_key(&k))),
+        "public_key": ctx.signer.key.map(|k| hex::encode(checkpoint_public_key(&k))),
         "head": { "seq": head.seq, "hash": hex::encode(head.hash) },
         "checkpoint": latest.map(|c| serde_json::json!({ "seq": c.seq, "hash": c.hash, "time_ms": c.time_ms, "sig": c.sig })),
     }))

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use worker::{Request, Response};
 
-use crate::audit::{self, Actor, Event, Origin};
+use crate::audit::{self, Actor, Change, Event, Origin};
 use crate::auth::{self, Staff};
 use crate::config::Limits;
 use crate::context::Ctx;
@@ -222,20 +222,11 @@ pub async fn change(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         .collect();
     let event = Event::new("policy.changed", Actor::Staff(admin.id))
         .detail(serde_json::Value::Object(detail));
-    audit::record_with(
-        ctx,
-        &Origin::of(&req),
-        event,
-        &|db| {
-            changed
-                .iter()
-                .map(|(name, _, to)| db.set_policy(name, to))
-                .collect()
-        },
-        false,
-        &|_| Ok(Vec::new()),
-    )
-    .await?;
+    let writes = changed
+        .iter()
+        .map(|(name, _, to)| crate::db::set_policy(name, to))
+        .collect();
+    audit::commit(ctx, &Origin::of(&req), event, Change::of(writes)).await?;
     ok(&view(&next, ctx))
 }
 

@@ -36,15 +36,6 @@ pub struct InviteRow {
     pub expires_at: u64,
 }
 
-/// Failed sign-ins within a window, for one email and for one client address.
-#[derive(Debug, Deserialize)]
-pub struct SignInFailures {
-    pub email_count: u64,
-    pub email_oldest: Option<u64>,
-    pub client_count: u64,
-    pub client_oldest: Option<u64>,
-}
-
 /// How creating an account from an invite ended.
 pub enum Created {
     Done,
@@ -72,28 +63,6 @@ impl Db {
             id: r.id,
             role: r.role,
         }))
-    }
-
-    pub async fn insert_session(
-        &self,
-        token_hash: &str,
-        account_id: &str,
-        now: u64,
-        expires_at: u64,
-    ) -> ApiResult<()> {
-        self.batch(vec![
-            // Sessions that ended are dropped as new ones begin, so the table stays small.
-            self.statement(
-                "DELETE FROM sessions WHERE account_id = ?1 AND expires_at <= ?2",
-                &[text(account_id), num(now)],
-            )?,
-            self.statement(
-                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                &[text(token_hash), text(account_id), num(now), num(expires_at)],
-            )?,
-        ])
-        .await
-        .map(drop)
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> ApiResult<()> {
@@ -234,51 +203,6 @@ impl Db {
             )
             .await?;
         Ok(changed == 1)
-    }
-
-    /// Failed sign-ins since `since` for this email and this address.
-    pub async fn sign_in_failures(
-        &self,
-        email: &str,
-        client: &str,
-        since: u64,
-    ) -> ApiResult<SignInFailures> {
-        let row: Option<SignInFailures> = self
-            .first(
-                "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE email = ?1 AND at > ?3) AS email_count,
-                        (SELECT MIN(at) FROM sign_in_failures WHERE email = ?1 AND at > ?3) AS email_oldest,
-                        (SELECT COUNT(*) FROM sign_in_failures WHERE client = ?2 AND at > ?3) AS client_count,
-                        (SELECT MIN(at) FROM sign_in_failures WHERE client = ?2 AND at > ?3) AS client_oldest",
-                &[text(email), text(client), num(since)],
-            )
-            .await?;
-        Ok(row.unwrap_or(SignInFailures {
-            email_count: 0,
-            email_oldest: None,
-            client_count: 0,
-            client_oldest: None,
-        }))
-    }
-
-    pub async fn record_sign_in_failure(
-        &self,
-        email: &str,
-        client: &str,
-        now: u64,
-        forget_before: u64,
-    ) -> ApiResult<()> {
-        self.batch(vec![
-            self.statement(
-                "DELETE FROM sign_in_failures WHERE at <= ?1",
-                &[num(forget_before)],
-            )?,
-            self.statement(
-                "INSERT INTO sign_in_failures (email, client, at) VALUES (?1, ?2, ?3)",
-                &[text(email), text(client), num(now)],
-            )?,
-        ])
-        .await
-        .map(drop)
     }
 
     /// Replaces the login key's hash, the wrapped private key and every request's wrapped secret

@@ -4,9 +4,9 @@
 use sealdrop_core::audit::{Checkpoint, Head};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
-use worker::{D1PreparedStatement, D1Result};
+use worker::D1PreparedStatement;
 
-use super::{changes, num, text, Db};
+use super::{n, num, text, Db, Sql};
 use crate::error::{ApiError, ApiResult};
 
 /// A stored event: e_n and where it sits in the chain, with the columns filters use.
@@ -45,11 +45,15 @@ impl CheckpointRow {
     }
 }
 
-/// What a batch that appends an event came to.
-pub enum Appended {
-    Done(Vec<D1Result>),
-    /// Another writer took this seq first: read the head again and retry.
-    SeqTaken,
+/// e_n with the columns that filters use. Invariant: the columns repeat what `text` says.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Entry {
+    pub text: String,
+    pub at: u64,
+    pub actor: String,
+    pub action: String,
+    pub object: Option<String>,
+    pub outcome: String,
 }
 
 /// Whose events a reader sees.
@@ -174,41 +178,42 @@ impl Db {
         Ok(Head { seq: row.seq, hash })
     }
 
-    /// The statement that appends `row`; with `only_if_changed` it writes only if the statement
-    /// before it in the batch changed a row (the grant an event records).
+    /// The statement that appends `entry` as event `next.seq` after `prev`; with `guarded` it
+    /// writes only if the statement before it in the batch changed a row (the change an event
+    /// records).
     pub fn insert_event(
         &self,
-        row: &EventRow,
-        only_if_changed: bool,
+        entry: &Entry,
+        prev: &Head,
+        next: &Head,
+        guarded: bool,
     ) -> ApiResult<D1PreparedStatement> {
         self.statement(
             "INSERT INTO audit_events (seq, prev, hash, event, at, actor, action, object, outcome)
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE ?10 = 0 OR changes() = 1",
             &[
-                num(row.seq),
-                text(&row.prev),
-                text(&row.hash),
-                text(&row.event),
-                num(row.at),
-                text(&row.actor),
-                text(&row.action),
-                row.object
-                    .as_deref()
-                    .map_or(wasm_bindgen::JsValue::NULL, text),
-                text(&row.outcome),
-                num(u64::from(only_if_changed)),
+                num(next.seq),
+                text(&hex::encode(prev.hash)),
+                text(&hex::encode(next.hash)),
+                text(&entry.text),
+                num(entry.at),
+                text(&entry.actor),
+                text(&entry.action),
+                entry.object.as_deref().map_or(JsValue::NULL, text),
+                text(&entry.outcome),
+                num(u64::from(guarded)),
             ],
         )
     }
 
-    /// Runs a batch that appends an event. D1 runs a batch as one transaction, so when another
-    /// writer took the seq first the whole batch (whatever it granted included) is undone.
-    pub async fn append_batch(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<Appended> {
-        match self.0.batch(statements).await {
-            Ok(results) => Ok(Appended::Done(results)),
-            Err(err) if err.to_string().contains("audit_events.seq") => Ok(Appended::SeqTaken),
-            Err(err) => Err(ApiError::database(err)),
-        }
+    /// Takes the test stack's fault switch if it is set: the next append then fails as if the
+    /// database had not answered. Only a test stack reads it (`SEALDROP_TEST_CLOCK`), and nothing
+    /// in the API writes it.
+    pub async fn take_fault(&self) -> ApiResult<bool> {
+        let rows: Vec<serde_json::Value> = self
+            .all("DELETE FROM test_faults RETURNING 1 AS taken", &[])
+            .await?;
+        Ok(!rows.is_empty())
     }
 
     pub async fn insert_checkpoint(&self, cp: &Checkpoint) -> ApiResult<()> {
@@ -284,15 +289,6 @@ impl Db {
         .await
     }
 
-    /// Removes the events up to `seq` and the checkpoints before it, keeping the checkpoint at
-    /// `seq` (it anchors the chain from there). One batch: both or neither.
-    pub fn remove_through(&self, seq: u64) -> ApiResult<Vec<D1PreparedStatement>> {
-        Ok(vec![
-            self.statement("DELETE FROM audit_events WHERE seq <= ?1", &[num(seq)])?,
-            self.statement("DELETE FROM audit_checkpoints WHERE seq < ?1", &[num(seq)])?,
-        ])
-    }
-
     /// Checkpoints whose seq lies in `from..=to`.
     pub async fn checkpoints(&self, from: u64, to: u64) -> ApiResult<Vec<CheckpointRow>> {
         self.all(
@@ -301,11 +297,6 @@ impl Db {
         )
         .await
     }
-}
-
-/// Whether an append batch's event statement (at `index`) wrote its row.
-pub fn event_written(results: &[D1Result], index: usize) -> bool {
-    results.get(index).is_some_and(|r| changes(r) == 1)
 }
 
 /// `column` starts with `prefix`, as a range the column's index serves. Every prefix here ends
@@ -321,4 +312,13 @@ fn prefixed(column: &str, prefix: &str, values: &mut Vec<JsValue>) -> String {
 fn push(values: &mut Vec<JsValue>, value: JsValue) -> String {
     values.push(value);
     format!("?{}", values.len())
+}
+
+/// Removes the events up to `seq` and the checkpoints before it, keeping the checkpoint at `seq`
+/// (it anchors the chain from there). With the retention's event: all or nothing.
+pub fn remove_through(seq: u64) -> Vec<Sql> {
+    vec![
+        Sql::new("DELETE FROM audit_events WHERE seq <= ?1", vec![n(seq)]),
+        Sql::new("DELETE FROM audit_checkpoints WHERE seq < ?1", vec![n(seq)]),
+    ]
 }

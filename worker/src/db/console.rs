@@ -1,10 +1,8 @@
 //! The SQL of the admin console beyond the log: the policy's settings and the overview's counts.
 
-use serde::{Deserialize, Serialize};
-use worker::D1PreparedStatement;
-
-use super::{num, text, Db};
+use super::{num, t, Db, Sql};
 use crate::error::ApiResult;
+use serde::{Deserialize, Serialize};
 
 /// The overview cards.
 #[derive(Debug, Deserialize, Serialize)]
@@ -28,14 +26,6 @@ impl Db {
         Ok(rows.into_iter().map(|r| (r.name, r.value)).collect())
     }
 
-    pub fn set_policy(&self, name: &str, value: &str) -> ApiResult<D1PreparedStatement> {
-        self.statement(
-            "INSERT INTO policy (name, value) VALUES (?1, ?2)
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            &[text(name), text(value)],
-        )
-    }
-
     /// The counts at `now`. A share is active as `ShareRow::state_at` says, short of a used-up
     /// count whose last ticket is still alive (counted as not active: it takes no new download).
     pub async fn overview(&self, now: u64) -> ApiResult<Overview> {
@@ -48,9 +38,14 @@ impl Db {
                    (SELECT COALESCE(SUM(f.payload_size), 0) FROM files f JOIN shares s ON s.id = f.share_id
                       WHERE s.state <> 'purged')
                    + (SELECT COALESCE(SUM(payload_size), 0) FROM request_files) AS storage_bytes,
-                   (SELECT COUNT(*) FROM audit_events WHERE at >= ?2
+                   (SELECT COALESCE(SUM(CASE WHEN action = ?3 THEN json_extract(event, '$.detail.count') ELSE 1 END), 0)
+                      FROM audit_events WHERE at >= ?2
                       AND outcome >= 'refused:' AND outcome < 'refused;') AS refusals_24h",
-                &[num(now), num(now.saturating_sub(86_400_000))],
+                &[
+                    num(now),
+                    num(now.saturating_sub(86_400_000)),
+                    super::text(crate::sequencer::REFUSAL_SUMMARY),
+                ],
             )
             .await?;
         Ok(row.unwrap_or(Overview {
@@ -60,4 +55,13 @@ impl Db {
             refusals_24h: 0,
         }))
     }
+}
+
+/// Sets one policy setting.
+pub fn set_policy(name: &str, value: &str) -> Sql {
+    Sql::new(
+        "INSERT INTO policy (name, value) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        vec![t(name), t(value)],
+    )
 }

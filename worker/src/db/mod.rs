@@ -10,13 +10,17 @@ use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 use crate::error::{ApiError, ApiResult};
 
 mod accounts;
+pub mod attempts;
 mod audit;
 mod console;
 mod requests;
+mod sql;
 
 pub use accounts::{AccountRow, Created, InviteRow};
-pub use audit::{event_written, Appended, CheckpointRow, EventFilter, EventRow, Order, Scope};
+pub use audit::{remove_through, CheckpointRow, Entry, EventFilter, EventRow, Order, Scope};
+pub use console::set_policy;
 pub use requests::{RequestFileRow, RequestRow};
+pub use sql::{n, opt, t, Outcome, Sql};
 
 pub struct Db(D1Database);
 
@@ -47,15 +51,6 @@ pub struct ShareRow {
     pub payload_bytes: u64,
     /// The owner's email, for admins' lists.
     pub owner_email: Option<String>,
-}
-
-/// Failed proofs within the last hour, for one share and for one client address.
-#[derive(Debug, Deserialize)]
-pub struct RecentFailures {
-    pub share_count: u64,
-    pub share_oldest: Option<u64>,
-    pub client_count: u64,
-    pub client_oldest: Option<u64>,
 }
 
 /// A share whose storage the purge releases, and why.
@@ -406,90 +401,12 @@ impl Db {
             .map(drop)
     }
 
-    /// Counts one download, only if the share is active, unexpired, unlocked and has a download
-    /// left at that moment. The grant's event and [`Db::insert_ticket`] follow it in one batch
-    /// (`audit::record_with`), each only if the one before changed a row; D1 runs writes one at a
-    /// time, so concurrent proofs for the last download get one ticket.
-    pub fn count_download(&self, share_id: &str, now: u64) -> ApiResult<D1PreparedStatement> {
-        self.statement(
-            "UPDATE shares SET downloads = downloads + 1
-             WHERE id = ?1 AND state = 'active' AND expires_at > ?2 AND locked = 0
-               AND (max_downloads IS NULL OR downloads < max_downloads)",
-            &[text(share_id), num(now)],
-        )
-    }
-
-    /// Records a ticket, only if the statement before it changed a row.
-    pub fn insert_ticket(
-        &self,
-        share_id: &str,
-        ticket_hash: &str,
-        now: u64,
-    ) -> ApiResult<D1PreparedStatement> {
-        self.statement(
-            "INSERT INTO tickets (hash, share_id, granted_at, last_used_at) SELECT ?2, ?1, ?3, ?3 WHERE changes() = 1",
-            &[text(share_id), text(ticket_hash), num(now)],
-        )
-    }
-
     pub async fn ticket(&self, ticket_hash: &str) -> ApiResult<Option<TicketRow>> {
         self.first(
             "SELECT share_id, last_used_at FROM tickets WHERE hash = ?1",
             &[text(ticket_hash)],
         )
         .await
-    }
-
-    pub async fn recent_failures(
-        &self,
-        share_id: &str,
-        client: &str,
-        since: u64,
-    ) -> ApiResult<RecentFailures> {
-        let row = self
-            .first(
-                "SELECT (SELECT COUNT(*) FROM proof_failures WHERE share_id = ?1 AND at > ?3) AS share_count,
-                        (SELECT MIN(at) FROM proof_failures WHERE share_id = ?1 AND at > ?3) AS share_oldest,
-                        (SELECT COUNT(*) FROM proof_failures WHERE client = ?2 AND at > ?3) AS client_count,
-                        (SELECT MIN(at) FROM proof_failures WHERE client = ?2 AND at > ?3) AS client_oldest",
-                &[text(share_id), text(client), num(since)],
-            )
-            .await?;
-        row.ok_or_else(|| {
-            ApiError::database(worker::Error::RustError(
-                "no row from a scalar query".into(),
-            ))
-        })
-    }
-
-    /// Records a failed proof; the share locks itself at `lock_at` failures. Failures older
-    /// than `forget_before` are dropped on the way, which keeps the table at an hour's worth.
-    pub async fn record_failure(
-        &self,
-        share_id: &str,
-        client: &str,
-        now: u64,
-        lock_at: u64,
-        forget_before: u64,
-    ) -> ApiResult<()> {
-        self.batch(vec![
-            self.statement(
-                "INSERT INTO proof_failures (share_id, client, at) VALUES (?1, ?2, ?3)",
-                &[text(share_id), text(client), num(now)],
-            )?,
-            self.statement(
-                "UPDATE shares SET failed_proofs = failed_proofs + 1,
-                        locked = CASE WHEN failed_proofs + 1 >= ?2 THEN 1 ELSE locked END
-                 WHERE id = ?1",
-                &[text(share_id), num(lock_at)],
-            )?,
-            self.statement(
-                "DELETE FROM proof_failures WHERE at <= ?1",
-                &[num(forget_before)],
-            )?,
-        ])
-        .await
-        .map(drop)
     }
 
     /// Revokes an active, unexpired share; false if it was not.
@@ -597,4 +514,12 @@ impl Db {
         .await
         .map(drop)
     }
+}
+
+/// Records a ticket, only if the statement before it (the grant's event) changed a row.
+pub fn insert_ticket(share_id: &str, ticket_hash: &str, now: u64) -> Sql {
+    Sql::new(
+        "INSERT INTO tickets (hash, share_id, granted_at, last_used_at) SELECT ?2, ?1, ?3, ?3 WHERE changes() = 1",
+        vec![t(share_id), t(ticket_hash), n(now)],
+    )
 }
