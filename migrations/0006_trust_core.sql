@@ -14,3 +14,8 @@ CREATE INDEX sign_in_failures_by_email_client ON sign_in_failures (email, client
 -- SEALDROP_TEST_CLOCK variable is "d1", which only tests/run.mjs sets; a row makes the next
 -- append fail. Nothing in the API writes it.
 CREATE TABLE test_faults (kind TEXT NOT NULL) STRICT;
+
+-- The purge takes a share or a request file with one guarded update before it releases its
+-- storage; completion is refused from then on.
+ALTER TABLE shares ADD COLUMN purge_claimed_at INTEGER;
+ALTER TABLE request_files ADD COLUMN purge_claimed_at INTEGER;

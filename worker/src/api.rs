@@ -20,9 +20,12 @@ pub async fn handle(req: Request, env: &Env) -> ApiResult<Response> {
         let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap_or_default();
         return ok(&doc);
     }
-    let ctx = &Ctx::new(env).await?;
     let from = Origin::of(&req);
     let caller = auth::Caller::of(&req);
+    if caller.is_anonymous() {
+        throttle(env, &from, op).await?;
+    }
+    let ctx = &Ctx::new(env).await?;
     let answer = dispatch(op, p, req, ctx, env).await;
     if let Err(err) = &answer {
         // Every refusal is logged, with its reason; failures of our own (503) are not refusals.
@@ -31,6 +34,36 @@ pub async fn handle(req: Request, env: &Env) -> ApiResult<Response> {
         }
     }
     answer
+}
+
+/// Calls that carry no credential at all are limited per client address before any database
+/// work (`ANONYMOUS_CALLS` in wrangler.toml); a refusal here is only counted into the address's
+/// summary of refusals.
+async fn throttle(env: &Env, from: &Origin, op: Op) -> ApiResult<()> {
+    let limiter = env
+        .rate_limiter("ANONYMOUS_CALLS")
+        .map_err(ApiError::database)?;
+    let key = crate::attempts::address_group(&from.client);
+    if limiter
+        .limit(key)
+        .await
+        .map_err(ApiError::database)?
+        .success
+    {
+        return Ok(());
+    }
+    let refused = ApiError::new(
+        429,
+        "rate_limited",
+        "Too many requests from this address. Try again in a minute.",
+    )
+    .with_header("Retry-After", "60".into());
+    let sequencer = crate::sequencer::Client::from_env(env)?;
+    let at = worker::Date::now().as_millis();
+    if let Err(log) = audit::refusal(&sequencer, from, op.action(), refused.code, at).await {
+        worker::console_error!("audit: a refusal went unlogged: {}", log.message);
+    }
+    Err(refused)
 }
 
 /// Logs a refused call under whoever made it, as far as the request says: the signed-in account
@@ -60,7 +93,7 @@ async fn log_refusal(
     let nameless = matches!(actor, Actor::Anonymous | Actor::Holder)
         && (object.is_none() || err.status == 404);
     let logged = if nameless {
-        audit::refusal(ctx, from, op.action(), err.code).await
+        audit::refusal(&ctx.sequencer, from, op.action(), err.code, ctx.now).await
     } else {
         let mut event = Event::new(op.action(), actor).refused(err.code);
         if let Some(object) = object {

@@ -18,7 +18,7 @@ pub use crate::sequencer::Change;
 use crate::context::Ctx;
 use crate::db::Outcome;
 use crate::error::{ApiError, ApiResult};
-use crate::sequencer::{Append, Refusal, Reply};
+use crate::sequencer::{Append, Client, Refusal, Reply};
 
 /// What a committed change came to.
 #[derive(Debug)]
@@ -64,14 +64,20 @@ pub async fn commit(
     }
 }
 
-/// Counts a refusal that names no existing object into its client address's summary.
-pub async fn refusal(ctx: &Ctx, from: &Origin, action: &str, code: &str) -> ApiResult<()> {
-    ctx.sequencer
+/// Counts a refusal that names no existing object into its client address's summary, at `at`.
+pub async fn refusal(
+    sequencer: &Client,
+    from: &Origin,
+    action: &str,
+    code: &str,
+    at: u64,
+) -> ApiResult<()> {
+    sequencer
         .refusal(&Refusal {
             client: from.client.clone(),
             action: action.into(),
             code: code.into(),
-            at: ctx.now,
+            at,
         })
         .await
 }

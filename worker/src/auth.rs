@@ -83,18 +83,23 @@ pub async fn admin(req: &Request, ctx: &Ctx) -> ApiResult<Staff> {
 /// refusal can be logged under the account that made it.
 pub struct Caller {
     session: Option<Key32>,
+    authorization: bool,
     pub sent_upload_token: bool,
 }
 
 impl Caller {
     pub fn of(req: &Request) -> Caller {
+        let authorization = header(req, "Authorization").ok().flatten();
         Caller {
             session: session_token(req).ok().flatten(),
-            sent_upload_token: header(req, "Authorization")
-                .ok()
-                .flatten()
-                .is_some_and(|h| h.starts_with("Sealdrop-Upload ")),
+            authorization: authorization.is_some(),
+            sent_upload_token: authorization.is_some_and(|h| h.starts_with("Sealdrop-Upload ")),
         }
+    }
+
+    /// Whether the request carries no credential at all: no session cookie, no Authorization.
+    pub fn is_anonymous(&self) -> bool {
+        self.session.is_none() && !self.authorization
     }
 
     /// The account of a session that is still valid, if the request had one.

@@ -1,6 +1,7 @@
 //! Reading requests and writing responses: JSON bodies with a size cap, the headers the API
 //! relies on, and JSON answers.
 
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Request, Response, ResponseBody, ResponseBuilder};
@@ -79,11 +80,19 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
             return Err(too_large());
         }
     }
-    let bytes = req.bytes().await.map_err(|_| {
-        ApiError::bad_request("unreadable_body", "The request body could not be read.")
-    })?;
-    if bytes.len() as u64 > MAX_JSON_BODY {
-        return Err(too_large());
+    // Without a Content-Length (chunked), the cap runs along the stream: nothing past it is read.
+    let unreadable =
+        || ApiError::bad_request("unreadable_body", "The request body could not be read.");
+    let mut bytes = Vec::new();
+    if req.inner().body().is_some() {
+        let mut stream = req.stream().map_err(|_| unreadable())?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| unreadable())?;
+            if (bytes.len() + chunk.len()) as u64 > MAX_JSON_BODY {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
     }
     serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::bad_request(

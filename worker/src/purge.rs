@@ -2,15 +2,18 @@
 //! (expired, used up, revoked) and of uploads abandoned for a day (whole shares, and files a
 //! partner began sending into a request), a bounded batch per run.
 //!
-//! Idempotent: a share is marked purged only after its objects are deleted and its multipart
-//! uploads aborted (both of which R2 accepts twice), and purged shares are never picked again.
-//! Active shares are never picked: only the state rules of `lifecycle` choose.
+//! Idempotent: a share is taken with one guarded update before its storage is released (a
+//! completion racing the purge either wins and the claim fails, or loses and is refused), marked
+//! purged only after its objects are deleted and its multipart uploads aborted (both of which R2
+//! accepts twice), and purged shares are never picked again. Active shares are never picked: only
+//! the state rules of `lifecycle` choose.
 
 use worker::{console_error, console_log, Env};
 
-use crate::audit::{self, Actor, Event, Origin};
+use crate::audit::{self, Actor, Change, Event, Origin};
 use crate::auth::TICKET_TTL_MS;
 use crate::context::Ctx;
+use crate::db::share_changes;
 use crate::error::ApiResult;
 use crate::lifecycle::ABANDONED_AFTER_MS;
 use crate::uploads;
@@ -18,6 +21,8 @@ use crate::uploads;
 /// Shares per run: each costs a few R2 calls per file, and a run must stay well inside the
 /// platform's limit on subrequests.
 const SHARES_PER_RUN: u64 = 20;
+/// A purge claim older than this is from a run that died, and is taken over.
+const STALE_CLAIM_MS: u64 = 10 * 60 * 1000;
 
 /// What one run did.
 #[derive(Debug, Default)]
@@ -40,6 +45,17 @@ pub async fn run(env: &Env) -> ApiResult<Report> {
         .await?;
     let mut report = Report::default();
     for share in &ended {
+        // Taken first, with one guarded update: from then on nothing completes it, and a
+        // completion that got there first makes the claim fail.
+        let claim = share_changes::claim_for_purge(
+            share,
+            ctx.now,
+            ctx.now.saturating_sub(STALE_CLAIM_MS),
+            ctx.now.saturating_sub(ABANDONED_AFTER_MS),
+        );
+        if ctx.db.commit(&[claim]).await?[0].changes != 1 {
+            continue;
+        }
         for file in ctx.db.files(&share.id).await? {
             let upload = file.upload();
             uploads::release(ctx, &upload).await?;
@@ -49,7 +65,6 @@ pub async fn run(env: &Env) -> ApiResult<Report> {
                 (false, None) => {}
             }
         }
-        ctx.db.mark_purged(share, ctx.now).await?;
         let from = Origin::default();
         // Expiry and exhaustion follow from the time, so they are logged when the purge sees them.
         if share.reason == "expired" || share.reason == "exhausted" {
@@ -60,7 +75,8 @@ pub async fn run(env: &Env) -> ApiResult<Report> {
         let purged = Event::new("share.purged", Actor::System)
             .object(&share.id)
             .detail(serde_json::json!({ "ended_as": share.reason }));
-        audit::record(ctx, &from, purged).await?;
+        let change = Change::guarded(share_changes::mark_purged(share, ctx.now, ctx.now));
+        audit::commit(ctx, &from, purged, change).await?;
         report.shares += 1;
     }
     let abandoned = ctx

@@ -8,10 +8,10 @@ use sealdrop_core::api::{
 use sealdrop_core::encoding::{b64_decode, b64_decode_array, Id};
 use worker::{Request, Response};
 
-use crate::audit::{self, Actor, Event, Origin};
+use crate::audit::{self, Actor, Change, Event, Origin};
 use crate::auth::{self, Staff};
 use crate::context::Ctx;
-use crate::db::{FileRow, ShareRow};
+use crate::db::{share_changes, FileRow, ShareRow};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_body, json_response, ok};
 use crate::lifecycle::{State, MAX_DOWNLOAD_LIMIT};
@@ -73,23 +73,21 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         owner_disabled: None,
         payload_bytes: 0,
         owner_email: None,
+        purge_claimed_at: None,
     };
-    ctx.db.insert_share(&share, &files, ctx.now).await?;
-    // Recorded first, created second: an upload R2 holds is always one the database knows.
-    let mut upload_ids = Vec::with_capacity(files.len());
-    for file in &files {
-        match ctx.storage.create_upload(&file.object_key).await {
-            Ok(upload_id) => upload_ids.push((file.j, upload_id)),
+    // The multipart uploads are made first, so that the share, its files, their uploads and the
+    // event are one commit; if that fails they are aborted again. (Were the worker to die in
+    // between, R2's lifecycle rule ends incomplete uploads that no record names.)
+    let mut files = files;
+    for index in 0..files.len() {
+        match ctx.storage.create_upload(&files[index].object_key).await {
+            Ok(upload_id) => files[index].upload_id = Some(upload_id),
             Err(err) => {
-                for ((_, upload_id), file) in upload_ids.iter().zip(&files) {
-                    let _ = ctx.storage.abort(&file.object_key, upload_id).await;
-                }
-                let _ = ctx.db.delete_share(&share_id).await;
+                abort_uploads(ctx, &files[..index]).await;
                 return Err(err);
             }
         }
     }
-    ctx.db.set_upload_ids(&share_id, &upload_ids).await?;
     let created = CreatedShare {
         id: share_id,
         owner_token,
@@ -100,8 +98,21 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         .object(&created.id)
         .bytes(bytes)
         .detail(serde_json::json!({ "files": files.len(), "expires_at": expires_at, "max_downloads": max_downloads, "password": body.password.is_some() }));
-    audit::record(ctx, &from, event).await?;
+    let change = Change::of(share_changes::insert_share(&share, &files, ctx.now));
+    if let Err(err) = audit::commit(ctx, &from, event, change).await {
+        abort_uploads(ctx, &files).await;
+        return Err(err);
+    }
     Ok(json_response(201, &created))
+}
+
+/// Best effort: the uploads of a share that was not recorded.
+async fn abort_uploads(ctx: &Ctx, files: &[FileRow]) {
+    for file in files {
+        if let Some(upload_id) = &file.upload_id {
+            let _ = ctx.storage.abort(&file.object_key, upload_id).await;
+        }
+    }
 }
 
 /// Checks one file of a new share against the format and the limits.
@@ -222,6 +233,9 @@ async fn with_owner_token(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareR
 /// The share, if the request carries its owner token and it is still being uploaded.
 pub async fn owned_uploading(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
     let share = with_owner_token(req, ctx, id).await?;
+    if share.purge_claimed_at.is_some() {
+        return Err(being_purged());
+    }
     if share.state != "uploading" {
         return Err(ApiError::conflict(
             "not_uploading",
@@ -303,9 +317,31 @@ pub async fn complete_file(mut req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiR
         };
     }
     uploads::join_parts(ctx, &file.upload()).await?;
-    ctx.db
-        .complete_file(&share.id, j, &content_id, ctx.now)
-        .await?;
+    let event = Event::new("share.file.completed", owner_of(&share))
+        .object(&share.id)
+        .bytes(file.payload_size)
+        .content_id(&content_id)
+        .detail(serde_json::json!({ "file": j, "parts": file.part_count }));
+    let change = Change::guarded(vec![share_changes::complete_file(
+        &share.id,
+        j,
+        &content_id,
+        ctx.now,
+    )]);
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
+        .await?
+        .happened()
+    {
+        // Completed meanwhile (by a retry of this call), or taken by the purge.
+        let share = owned_uploading(&req, ctx, id).await?;
+        let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
+        if file.content_id.as_deref() != Some(content_id.as_str()) {
+            return Err(ApiError::conflict(
+                "file_complete",
+                "This file was completed with another content id.",
+            ));
+        }
+    }
     ok(&serde_json::json!({ "j": j, "content_id": content_id }))
 }
 
@@ -321,18 +357,23 @@ pub async fn complete_share(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<R
             "The manifest is not base64url of a sealed, padded blob.",
         ));
     }
-    if !ctx
-        .db
-        .activate_share(&share.id, &body.manifest, ctx.now)
+    let event = Event::new("share.completed", owner_of(&share)).object(&share.id);
+    let change = Change::guarded(vec![share_changes::activate_share(
+        &share.id,
+        &body.manifest,
+        ctx.now,
+    )]);
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
         .await?
+        .happened()
     {
+        // Taken by the purge, or already complete, meanwhile: say so; else files are missing.
+        owned_uploading(&req, ctx, id).await?;
         return Err(ApiError::conflict(
             "files_incomplete",
             "Every file must be completed before the share.",
         ));
     }
-    let event = Event::new("share.completed", owner_of(&share)).object(&share.id);
-    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": share.id, "state": "active" }))
 }
 
@@ -342,10 +383,23 @@ pub async fn abort(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     for file in ctx.db.files(&share.id).await? {
         uploads::release(ctx, &file.upload()).await?;
     }
-    ctx.db.delete_share(&share.id).await?;
     let event = Event::new("share.aborted", owner_of(&share)).object(&share.id);
-    audit::record(ctx, &Origin::of(&req), event).await?;
+    let change = Change::guarded(share_changes::delete_uploading_share(&share.id));
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
+        .await?
+        .happened()
+    {
+        // Completed or taken by the purge meanwhile.
+        owned_uploading(&req, ctx, id).await?;
+    }
     ok(&serde_json::json!({ "id": share.id, "aborted": true }))
+}
+
+fn being_purged() -> ApiError {
+    ApiError::conflict(
+        "not_uploading",
+        "This upload was abandoned and its storage is being released; start again.",
+    )
 }
 
 pub fn no_such_file() -> ApiError {
@@ -417,22 +471,26 @@ pub async fn revoke(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
             ))
         }
     }
-    if !ctx.db.revoke(&share.id, ctx.now).await? {
+    let event = Event::new("share.revoked", Actor::Staff(staff.id)).object(&share.id);
+    let change = Change::guarded(vec![share_changes::revoke(&share.id, ctx.now)]);
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
+        .await?
+        .happened()
+    {
         return Err(ApiError::conflict(
             "not_active",
             "This share changed state meanwhile; reload it.",
         ));
     }
-    let event = Event::new("share.revoked", Actor::Staff(staff.id)).object(&share.id);
-    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": share.id, "state": "revoked" }))
 }
 
-/// Lifts the lock that 100 failed proofs put on a share, and forgets the failures.
+/// Lifts the lock that failed proofs from many addresses put on a share, and forgets the
+/// failures.
 pub async fn unlock(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let (staff, share) = managed(&req, ctx, id, false).await?;
-    ctx.db.unlock(&share.id).await?;
     let event = Event::new("share.unlocked", Actor::Staff(staff.id)).object(&share.id);
-    audit::record(ctx, &Origin::of(&req), event).await?;
+    let change = Change::of(share_changes::unlock(&share.id));
+    audit::commit(ctx, &Origin::of(&req), event, change).await?;
     ok(&serde_json::json!({ "id": share.id, "locked": false }))
 }

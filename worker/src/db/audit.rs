@@ -126,10 +126,15 @@ impl EventFilter {
             out.push(format!("e.object = {}", bind(values, text(object))));
         }
         if let Scope::OwnedBy(account) = scope {
+            // Typed: a share's events are share.* and download.*, a request's request.*; an id
+            // that also names an object of another kind (or another person's) matches neither.
             let a = bind(values, text(account));
+            let share = prefixed("action", "share.", values);
+            let download = prefixed("action", "download.", values);
+            let request = prefixed("action", "request.", values);
             out.push(format!(
-                "e.object IN (SELECT id FROM shares WHERE owner_account = {a} \
-                 UNION ALL SELECT id FROM requests WHERE owner_account = {a})"
+                "((e.object IN (SELECT id FROM shares WHERE owner_account = {a}) AND (({share}) OR ({download}))) \
+                 OR (e.object IN (SELECT id FROM requests WHERE owner_account = {a}) AND {request}))"
             ));
         }
         out

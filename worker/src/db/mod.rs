@@ -14,6 +14,7 @@ pub mod attempts;
 mod audit;
 mod console;
 mod requests;
+pub mod share_changes;
 mod sql;
 
 pub use accounts::{AccountRow, Created, InviteRow};
@@ -51,6 +52,8 @@ pub struct ShareRow {
     pub payload_bytes: u64,
     /// The owner's email, for admins' lists.
     pub owner_email: Option<String>,
+    /// When the purge took the share to release its storage; nothing may complete it after.
+    pub purge_claimed_at: Option<u64>,
 }
 
 /// A share whose storage the purge releases, and why.
@@ -68,7 +71,7 @@ const SHARE_COLUMNS: &str =
     (SELECT MAX(last_used_at) FROM tickets WHERE share_id = shares.id) AS last_ticket_use, owner_account, \
     (SELECT disabled_at IS NOT NULL FROM accounts WHERE id = shares.owner_account) AS owner_disabled, \
     (SELECT COALESCE(SUM(payload_size), 0) FROM files WHERE share_id = shares.id) AS payload_bytes, \
-    (SELECT email FROM accounts WHERE id = shares.owner_account) AS owner_email";
+    (SELECT email FROM accounts WHERE id = shares.owner_account) AS owner_email, purge_claimed_at";
 
 /// A file row.
 #[derive(Debug, Deserialize)]
@@ -180,65 +183,6 @@ impl Db {
             .await
             .map_err(ApiError::database)?;
         Ok(changes(&result))
-    }
-
-    /// Records a new share and its files in one transaction, before any storage exists for it.
-    pub async fn insert_share(
-        &self,
-        share: &ShareRow,
-        files: &[FileRow],
-        now: u64,
-    ) -> ApiResult<()> {
-        let mut statements = vec![self.statement(
-            "INSERT INTO shares (id, state, auth_key_hash, owner_token_hash, password, file_count, created_at, expires_at, max_downloads, owner_account)
-             VALUES (?1, 'uploading', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            &[
-                text(&share.id),
-                text(&share.auth_key_hash),
-                text(&share.owner_token_hash),
-                share.password.as_deref().map_or(JsValue::NULL, text),
-                num(files.len() as u64),
-                num(now),
-                num(share.expires_at),
-                share.max_downloads.map_or(JsValue::NULL, num),
-                share.owner_account.as_deref().map_or(JsValue::NULL, text),
-            ],
-        )?];
-        for file in files {
-            statements.push(self.statement(
-                "INSERT INTO files (share_id, j, header, metadata, payload_size, chunks_per_part, part_size, part_count, object_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                &[
-                    text(&share.id),
-                    num(file.j.into()),
-                    text(&file.header),
-                    text(&file.metadata),
-                    num(file.payload_size),
-                    num(file.chunks_per_part),
-                    num(file.part_size),
-                    num(file.part_count),
-                    text(&file.object_key),
-                ],
-            )?);
-        }
-        self.batch(statements).await.map(drop)
-    }
-
-    pub async fn set_upload_ids(
-        &self,
-        share_id: &str,
-        upload_ids: &[(u32, String)],
-    ) -> ApiResult<()> {
-        let statements = upload_ids
-            .iter()
-            .map(|(j, upload_id)| {
-                self.statement(
-                    "UPDATE files SET upload_id = ?3 WHERE share_id = ?1 AND j = ?2",
-                    &[text(share_id), num((*j).into()), text(upload_id)],
-                )
-            })
-            .collect::<ApiResult<Vec<_>>>()?;
-        self.batch(statements).await.map(drop)
     }
 
     pub async fn share(&self, id: &str) -> ApiResult<Option<ShareRow>> {
@@ -358,81 +302,12 @@ impl Db {
         .map(drop)
     }
 
-    /// Records a file's content id once; false when it was already complete.
-    pub async fn complete_file(
-        &self,
-        share_id: &str,
-        j: u32,
-        content_id: &str,
-        now: u64,
-    ) -> ApiResult<bool> {
-        let changed = self
-            .run(
-                "UPDATE files SET content_id = ?3, completed_at = ?4 WHERE share_id = ?1 AND j = ?2 AND content_id IS NULL",
-                &[text(share_id), num(j.into()), text(content_id), num(now)],
-            )
-            .await?;
-        Ok(changed == 1)
-    }
-
-    /// Makes a share downloadable once every file is complete; false otherwise.
-    pub async fn activate_share(
-        &self,
-        share_id: &str,
-        manifest: &str,
-        now: u64,
-    ) -> ApiResult<bool> {
-        let changed = self
-            .run(
-                "UPDATE shares SET state = 'active', manifest = ?2, completed_at = ?3
-                 WHERE id = ?1 AND state = 'uploading'
-                   AND NOT EXISTS (SELECT 1 FROM files WHERE share_id = ?1 AND content_id IS NULL)",
-                &[text(share_id), text(manifest), num(now)],
-            )
-            .await?;
-        Ok(changed == 1)
-    }
-
-    /// Removes every record of a share, in one transaction.
-    pub async fn delete_share(&self, share_id: &str) -> ApiResult<()> {
-        let last = self.statement("DELETE FROM shares WHERE id = ?1", &[text(share_id)]);
-        self.batch(self.dropping_contents(share_id, last)?)
-            .await
-            .map(drop)
-    }
-
     pub async fn ticket(&self, ticket_hash: &str) -> ApiResult<Option<TicketRow>> {
         self.first(
             "SELECT share_id, last_used_at FROM tickets WHERE hash = ?1",
             &[text(ticket_hash)],
         )
         .await
-    }
-
-    /// Revokes an active, unexpired share; false if it was not.
-    pub async fn revoke(&self, share_id: &str, now: u64) -> ApiResult<bool> {
-        let changed = self
-            .run(
-                "UPDATE shares SET state = 'revoked', revoked_at = ?2 WHERE id = ?1 AND state = 'active' AND expires_at > ?2",
-                &[text(share_id), num(now)],
-            )
-            .await?;
-        Ok(changed == 1)
-    }
-
-    pub async fn unlock(&self, share_id: &str) -> ApiResult<()> {
-        self.batch(vec![
-            self.statement(
-                "UPDATE shares SET locked = 0, failed_proofs = 0 WHERE id = ?1",
-                &[text(share_id)],
-            )?,
-            self.statement(
-                "DELETE FROM proof_failures WHERE share_id = ?1",
-                &[text(share_id)],
-            )?,
-        ])
-        .await
-        .map(drop)
     }
 
     /// Up to `limit` shares whose storage may go: revoked ones, expired ones, used-up ones whose
@@ -463,35 +338,6 @@ impl Db {
             &[num(now), num(ticket_dead_before), num(abandoned_before), num(limit)],
         )
         .await
-    }
-
-    /// Marks a share purged (keeping why) once its storage is gone, and drops its file, part
-    /// and ticket records, in one transaction. Only from the state it was found in.
-    pub async fn mark_purged(&self, ended: &Ended, now: u64) -> ApiResult<()> {
-        let last = self.statement(
-            "UPDATE shares SET state = 'purged', ended_as = ?3, purged_at = ?4, manifest = NULL WHERE id = ?1 AND state = ?2",
-            &[text(&ended.id), text(&ended.stored_state), text(&ended.reason), num(now)],
-        );
-        self.batch(self.dropping_contents(&ended.id, last)?)
-            .await
-            .map(drop)
-    }
-
-    /// The statements that delete a share's tickets, parts and files, then `last`.
-    fn dropping_contents(
-        &self,
-        share_id: &str,
-        last: ApiResult<D1PreparedStatement>,
-    ) -> ApiResult<Vec<D1PreparedStatement>> {
-        [
-            "DELETE FROM tickets WHERE share_id = ?1",
-            "DELETE FROM upload_parts WHERE object_key IN (SELECT object_key FROM files WHERE share_id = ?1)",
-            "DELETE FROM files WHERE share_id = ?1",
-        ]
-        .iter()
-        .map(|sql| self.statement(sql, &[text(share_id)]))
-        .chain([last])
-        .collect()
     }
 
     /// The time a test stack was set to, if any (only read when the stack is configured so).
