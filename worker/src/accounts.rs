@@ -20,7 +20,10 @@ use crate::auth::{self, Staff, SESSION_TTL_MS};
 use crate::config::pepper;
 use crate::context::Ctx;
 use crate::db::attempts::{open_session, Guess};
-use crate::db::{AccountRow, Created, InviteRow};
+use crate::db::{
+    self, change_account, create_account, delete_session, end_other_sessions, end_sessions,
+    first_session, insert_invite, rewrap_requests, AccountRow, InviteRow,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_body, json_response, ok};
 
@@ -101,24 +104,32 @@ pub async fn create(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respons
         created_at: ctx.now,
         disabled_at: None,
     };
-    match ctx
-        .db
-        .create_account(&invite.id, &account, &token_hash, ctx.now + SESSION_TTL_MS)
-        .await?
-    {
-        Created::Done => {
-            let event = Event::new("account.created", Actor::Staff(account.id.clone()))
-                .object(&account.id)
-                .detail(serde_json::json!({ "role": account.role, "setup": invite.setup != 0, "invite": invite.id }));
-            audit::record(ctx, &from, event).await?;
-            Ok(signed_in(ctx, 201, &account, &token))
-        }
-        Created::EmailTaken => Err(ApiError::conflict(
-            "email_taken",
-            "An account with this email address exists already.",
-        )),
-        Created::InviteGone => Err(invite_unknown()),
+    // The invite is used and the account created only if the invite is still pending and no
+    // account has the email; its first session follows the event.
+    let event = Event::new("account.created", Actor::Staff(account.id.clone()))
+        .object(&account.id)
+        .detail(serde_json::json!({ "role": account.role, "setup": invite.setup != 0, "invite": invite.id }));
+    let change = Change::guarded(create_account(&invite.id, &account)).then(vec![first_session(
+        &account.id,
+        &token_hash,
+        ctx.now,
+        ctx.now + SESSION_TTL_MS,
+    )]);
+    if audit::commit(ctx, &from, event, change).await?.happened() {
+        return Ok(signed_in(ctx, 201, &account, &token));
     }
+    // Which condition failed: the email was taken, or the invite used, cancelled or expired.
+    Err(match ctx.db.account_by_email(&account.email).await? {
+        Some(_) => email_taken(),
+        None => invite_unknown(),
+    })
+}
+
+fn email_taken() -> ApiError {
+    ApiError::conflict(
+        "email_taken",
+        "An account with this email address exists already.",
+    )
 }
 
 /// `POST /api/session/params`: the salt and Argon2id parameters to stretch a password with. For
@@ -255,12 +266,11 @@ pub async fn show(req: Request, ctx: &Ctx) -> ApiResult<Response> {
 pub async fn sign_out(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let staff = auth::staff(&req, ctx).await?;
     let event = Event::new("signout", Actor::Staff(staff.id.clone())).object(&staff.id);
-    audit::record(ctx, &Origin::of(&req), event).await?;
-    if let Some(token) = auth::session_token(&req)? {
-        ctx.db
-            .delete_session(&auth::hash_hex(token.as_bytes()))
-            .await?;
-    }
+    let ended = auth::session_token(&req)?
+        .map(|token| delete_session(&auth::hash_hex(token.as_bytes())))
+        .into_iter()
+        .collect();
+    audit::commit(ctx, &Origin::of(&req), event, Change::of(ended)).await?;
     let mut response = json_response(200, &serde_json::json!({ "signed_out": true }));
     let _ = response
         .headers_mut()
@@ -316,26 +326,30 @@ pub async fn change_password(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResul
     let session = auth::session_token(&req)?
         .map(|t| auth::hash_hex(t.as_bytes()))
         .unwrap_or_default();
-    if !ctx
-        .db
-        .change_password(
-            &account.id,
-            &account.login_hash,
-            &body.new_salt,
-            &new_hash,
-            &body.wrapped_sk,
-            &listed,
-            &session,
-        )
+    // The new hash and keys only if the current login key still matches and the account's
+    // requests are still exactly those listed; then every request's secret, and the end of the
+    // other sessions, after the event.
+    let event = Event::new("password.changed", Actor::Staff(staff.id.clone()))
+        .object(&staff.id)
+        .detail(serde_json::json!({ "requests_rewrapped": listed.len() }));
+    let mut after = rewrap_requests(&account.id, &listed);
+    after.push(end_other_sessions(&account.id, &session));
+    let change = Change::guarded(vec![db::change_password(
+        &account.id,
+        &account.login_hash,
+        &body.new_salt,
+        &new_hash,
+        &body.wrapped_sk,
+        &ids,
+    )])
+    .then(after);
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
         .await?
+        .happened()
     {
         return Err(changed());
     }
     let account = account_of(ctx, &staff).await?;
-    let event = Event::new("password.changed", Actor::Staff(staff.id.clone()))
-        .object(&staff.id)
-        .detail(serde_json::json!({ "requests_rewrapped": listed.len() }));
-    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "account": me(&account) }))
 }
 
@@ -360,25 +374,32 @@ pub async fn change(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response>
             "You cannot change your own role or disable yourself; ask another admin.",
         ));
     }
-    let last_admin = || ApiError::conflict("last_admin", "This would leave no enabled admin.");
-    if let Some(role) = &body.role {
-        let role = checked_role(role)?;
-        if !ctx.db.set_role(&id, role).await? {
-            return Err(last_admin());
-        }
-    }
-    if let Some(disabled) = body.disabled {
-        if disabled != account.disabled_at.is_some()
-            && !ctx.db.set_disabled(&id, disabled, ctx.now).await?
-        {
-            return Err(last_admin());
-        }
-    }
-    let account = ctx.db.account(&id).await?.ok_or_else(no_account)?;
+    let role = body.role.as_deref().map(checked_role).transpose()?;
+    // Disabling or enabling only what is not so already.
+    let disabled = body
+        .disabled
+        .filter(|d| *d != account.disabled_at.is_some());
     let event = Event::new("account.changed", Actor::Staff(admin.id.clone()))
         .object(&id)
         .detail(serde_json::json!({ "role": body.role, "disabled": body.disabled }));
-    audit::record(ctx, &from, event).await?;
+    let change = if role.is_none() && disabled.is_none() {
+        Change::default()
+    } else {
+        // One statement under both conditions (see `change_account`); a disabled account's
+        // sessions end in the same transaction.
+        let ending = match disabled {
+            Some(true) => vec![end_sessions(&id)],
+            _ => Vec::new(),
+        };
+        Change::guarded(vec![change_account(&id, role, disabled, ctx.now)]).then(ending)
+    };
+    if !audit::commit(ctx, &from, event, change).await?.happened() {
+        return Err(ApiError::conflict(
+            "last_admin",
+            "This would leave no enabled admin.",
+        ));
+    }
+    let account = ctx.db.account(&id).await?.ok_or_else(no_account)?;
     ok(&serde_json::json!({ "account": summary(&account) }))
 }
 
@@ -396,10 +417,7 @@ pub async fn invite(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         ));
     }
     if ctx.db.account_by_email(&email).await?.is_some() {
-        return Err(ApiError::conflict(
-            "email_taken",
-            "An account with this email address exists already.",
-        ));
+        return Err(email_taken());
     }
     let (token, token_hash) = auth::new_token();
     let invite = InviteRow {
@@ -412,13 +430,14 @@ pub async fn invite(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         created_at: ctx.now,
         expires_at: ctx.now + body.valid_hours * 60 * 60 * 1000,
     };
-    ctx.db
-        .insert_invite(&invite, &token_hash, &admin.id)
-        .await?;
     let event = Event::new("invite.created", Actor::Staff(admin.id.clone()))
         .object(&invite.id)
         .detail(serde_json::json!({ "email": invite.email, "role": invite.role, "expires_at": invite.expires_at }));
-    audit::record(ctx, &from, event).await?;
+    // Recorded only while no account has the email (one may have been created meanwhile).
+    let change = Change::guarded(vec![insert_invite(&invite, &token_hash, &admin.id)]);
+    if !audit::commit(ctx, &from, event, change).await?.happened() {
+        return Err(email_taken());
+    }
     let mut view = invite_summary(invite);
     view.token = Some(token);
     Ok(json_response(201, &view))
@@ -440,15 +459,19 @@ pub async fn invites(req: Request, ctx: &Ctx) -> ApiResult<Response> {
 /// `DELETE /api/invites/{id}` (admins).
 pub async fn cancel_invite(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let admin = auth::admin(&req, ctx).await?;
-    if !ctx.db.cancel_invite(&id.to_string(), ctx.now).await? {
+    let event = Event::new("invite.cancelled", Actor::Staff(admin.id)).object(id);
+    // Only a pending invite is cancelled.
+    let change = Change::guarded(vec![db::cancel_invite(&id.to_string(), ctx.now)]);
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
+        .await?
+        .happened()
+    {
         return Err(ApiError::new(
             404,
             "no_invite",
             "No pending invite has this id.",
         ));
     }
-    let event = Event::new("invite.cancelled", Actor::Staff(admin.id)).object(id);
-    audit::record(ctx, &Origin::of(&req), event).await?;
     ok(&serde_json::json!({ "id": id.to_string(), "cancelled": true }))
 }
 

@@ -5,12 +5,15 @@
 use sealdrop_core::api::{CompleteFile, CreatedRequestFile, Intake, IntakeFrom, NewRequestFile};
 use sealdrop_core::encoding::{b64_decode_array, Id};
 use sealdrop_core::request::STANZA_LEN;
-use worker::{Request, Response};
+use worker::{console_error, Request, Response};
 
-use crate::audit::{self, Actor, Event, Origin};
+use crate::audit::{self, Actor, Change, Event, Origin};
 use crate::auth;
 use crate::context::Ctx;
-use crate::db::{RequestFileRow, RequestRow};
+use crate::db::{
+    complete_request_file, delete_unfinished_file, insert_request_file, set_request_upload_id,
+    RequestFileRow, RequestRow,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_body, json_response, ok};
 use crate::requests::{no_such_file, not_found, state};
@@ -99,7 +102,14 @@ pub async fn create(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response>
         completed_at: None,
         read_at: None,
     };
-    if !ctx.db.insert_request_file(&row, ctx.now).await? {
+    let from = Origin::of(&req);
+    let started = Event::new("request.upload.started", Actor::Partner(request.id.clone()))
+        .object(&request.id)
+        .bytes(row.plaintext_size)
+        .detail(serde_json::json!({ "file": row.id }));
+    // Recorded only if the request is open and the file fits, with its event.
+    let change = Change::guarded(vec![insert_request_file(&row, ctx.now)]);
+    if !audit::commit(ctx, &from, started, change).await?.happened() {
         let request = ctx.db.request(&request.id).await?.ok_or_else(not_found)?;
         return Err(if request.expires_at <= ctx.now {
             expired()
@@ -121,20 +131,25 @@ pub async fn create(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response>
             )
         });
     }
-    // Recorded first, created second: an upload R2 holds is always one the database knows.
+    // Recorded first, created second: an upload R2 holds is always one the database knows. If
+    // R2 fails, the record goes again with an event saying so; should that event not be taken,
+    // the purge removes the record as abandoned later.
     let upload_id = match ctx.storage.create_upload(&row.object_key).await {
         Ok(upload_id) => upload_id,
         Err(err) => {
-            ctx.db.delete_request_file(&row.id).await?;
+            let aborted = Event::new("request.upload.aborted", Actor::Partner(request.id.clone()))
+                .object(&request.id)
+                .detail(serde_json::json!({ "file": row.id, "reason": "storage" }));
+            let change = Change::guarded(delete_unfinished_file(&row.id));
+            if let Err(undone) = audit::commit(ctx, &from, aborted, change).await {
+                console_error!("intake: a record R2 refused stays: {}", undone.message);
+            }
             return Err(err);
         }
     };
-    ctx.db.set_request_upload_id(&row.id, &upload_id).await?;
-    let event = Event::new("request.upload.started", Actor::Partner(request.id.clone()))
-        .object(&request.id)
-        .bytes(row.plaintext_size)
-        .detail(serde_json::json!({ "file": row.id }));
-    audit::record(ctx, &Origin::of(&req), event).await?;
+    ctx.db
+        .commit(&[set_request_upload_id(&row.id, &upload_id)])
+        .await?;
     Ok(json_response(
         201,
         &CreatedRequestFile {
@@ -189,9 +204,6 @@ pub async fn complete(mut req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiRes
     }
     // A file whose every part arrived before the expiry may still be completed after it.
     uploads::join_parts(ctx, &file.upload()).await?;
-    ctx.db
-        .complete_request_file(&file.id, &content_id, ctx.now)
-        .await?;
     let event = Event::new(
         "request.upload.completed",
         Actor::Partner(request.id.clone()),
@@ -200,20 +212,50 @@ pub async fn complete(mut req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiRes
     .bytes(file.plaintext_size)
     .content_id(&content_id)
     .detail(serde_json::json!({ "file": file.id }));
-    audit::record(ctx, &Origin::of(&req), event).await?;
+    // The content id is recorded once, with its event.
+    let change = Change::guarded(vec![complete_request_file(&file.id, &content_id, ctx.now)]);
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
+        .await?
+        .happened()
+    {
+        // Completed (or deleted) meanwhile: the answer a retry would get now.
+        let done = ctx
+            .db
+            .request_file(&request.id, &file.id)
+            .await?
+            .ok_or_else(no_such_file)?
+            .content_id;
+        if done.as_deref() != Some(content_id.as_str()) {
+            return Err(ApiError::conflict(
+                "file_complete",
+                "This file was completed with another content id.",
+            ));
+        }
+    }
     ok(&answer)
 }
 
 /// `DELETE /api/requests/{id}/uploads/{file}`: abandons a file still being uploaded.
-pub async fn abort(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
+/// The storage goes first, then the rows with their event (a retry releases again, harmlessly).
+pub async fn abort(req: Request, ctx: &Ctx, id: &Id, file_id: &Id) -> ApiResult<Response> {
     let request = linked(&req, ctx, id).await?;
-    let file = uploading(ctx, &request, file).await?;
+    let file = uploading(ctx, &request, file_id).await?;
     uploads::release(ctx, &file.upload()).await?;
-    ctx.db.delete_request_file(&file.id).await?;
     let event = Event::new("request.upload.aborted", Actor::Partner(request.id.clone()))
         .object(&request.id)
         .detail(serde_json::json!({ "file": file.id }));
-    audit::record(ctx, &Origin::of(&req), event).await?;
+    // Only while the file is still incomplete.
+    let change = Change::guarded(delete_unfinished_file(&file.id));
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
+        .await?
+        .happened()
+    {
+        // Completed or deleted meanwhile: the refusal a retry would get now.
+        return Err(match uploading(ctx, &request, file_id).await {
+            Err(refusal) => refusal,
+            Ok(_) => no_such_file(),
+        });
+    }
     ok(&serde_json::json!({ "id": file.id, "aborted": true }))
 }
 

@@ -9,10 +9,12 @@ use sealdrop_core::encoding::{b64_decode_array, Id};
 use worker::{Request, Response};
 
 use crate::accounts::{checked_text, wrapped_key};
-use crate::audit::{self, Actor, Event, Origin};
+use crate::audit::{self, Actor, Change, Event, Origin};
 use crate::auth::{self, Staff};
 use crate::context::Ctx;
-use crate::db::{RequestFileRow, RequestRow};
+use crate::db::{
+    self, delete_request, delete_request_file, insert_request, RequestFileRow, RequestRow,
+};
 use crate::download::serve_payload;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_body, json_response, ok};
@@ -103,16 +105,20 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         unread: 0,
         owner_disabled: 0,
     };
-    if !ctx.db.insert_request(&row).await? {
+    let event = Event::new("request.created", Actor::Staff(staff.id.clone()))
+        .object(&row.id)
+        .detail(serde_json::json!({ "expires_at": row.expires_at, "max_files": row.max_files, "max_bytes": row.max_bytes }));
+    // Recorded only if no request has the id.
+    let change = Change::guarded(vec![insert_request(&row)]);
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
+        .await?
+        .happened()
+    {
         return Err(ApiError::conflict(
             "id_taken",
             "A request with this id exists; draw another id.",
         ));
     }
-    let event = Event::new("request.created", Actor::Staff(staff.id.clone()))
-        .object(&row.id)
-        .detail(serde_json::json!({ "expires_at": row.expires_at, "max_files": row.max_files, "max_bytes": row.max_bytes }));
-    audit::record(ctx, &Origin::of(&req), event).await?;
     Ok(json_response(
         201,
         &serde_json::json!({ "request": summary(&row, ctx.now) }),
@@ -157,25 +163,67 @@ pub async fn show(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     })
 }
 
-/// `DELETE /api/requests/{id}`: the request, its files and their storage.
+/// `DELETE /api/requests/{id}`: the request, its files and their storage. The storage goes
+/// first, then the rows with their event: a retry after a busy log releases again, harmlessly.
 pub async fn delete(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let staff = auth::staff(&req, ctx).await?;
     let request = owned(ctx, &staff, id).await?;
     for file in ctx.db.all_request_files(&request.id).await? {
         uploads::release(ctx, &file.upload()).await?;
     }
-    ctx.db.delete_request(&request.id).await?;
     let event = Event::new("request.deleted", Actor::Staff(staff.id)).object(&request.id);
-    audit::record(ctx, &Origin::of(&req), event).await?;
+    let change = Change::guarded(delete_request(&request.id));
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
+        .await?
+        .happened()
+    {
+        // Deleted meanwhile.
+        return Err(not_found());
+    }
     ok(&serde_json::json!({ "id": request.id, "deleted": true }))
 }
 
 /// `GET /api/requests/{id}/files/{file}/payload`: a received file's ciphertext, whole or a range.
+///
+/// One download is one event, however many ranges it takes: `request.file.downloaded` is logged
+/// for the request that starts at offset 0 (a Range from byte 0, or no Range header: the whole
+/// file), before its bytes are sent; a later range of the same download (starting further on)
+/// logs nothing. A refused range (400, 416) logs nothing either.
 pub async fn payload(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
     let staff = auth::staff(&req, ctx).await?;
     let request = owned(ctx, &staff, id).await?;
     let file = received(ctx, &request, file).await?;
-    serve_payload(&req, ctx, &file.object_key, file.payload_size).await
+    let response = serve_payload(&req, ctx, &file.object_key, file.payload_size).await?;
+    if starts_at_zero(&response) {
+        let event = Event::new("request.file.downloaded", Actor::Staff(staff.id))
+            .object(&request.id)
+            .bytes(file.payload_size)
+            .detail(serde_json::json!({ "file": file.id }));
+        audit::record(ctx, &Origin::of(&req), event).await?;
+    }
+    Ok(response)
+}
+
+/// Whether a payload response begins at byte 0: a whole file (200), or a range (206) whose
+/// `Content-Range: bytes first-last/size` has first 0.
+fn starts_at_zero(response: &Response) -> bool {
+    if response.status_code() != 206 {
+        return true;
+    }
+    response
+        .headers()
+        .get("Content-Range")
+        .ok()
+        .flatten()
+        .and_then(|range| {
+            range
+                .strip_prefix("bytes ")?
+                .split('-')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        == Some(0)
 }
 
 /// `POST /api/requests/{id}/files/{file}/read`.
@@ -183,13 +231,19 @@ pub async fn mark_read(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult
     let staff = auth::staff(&req, ctx).await?;
     let request = owned(ctx, &staff, id).await?;
     let file = received(ctx, &request, file).await?;
-    ctx.db.mark_read(&file.id, ctx.now).await?;
     let event = Event::new("request.file.read", Actor::Staff(staff.id))
         .object(&request.id)
         .bytes(file.plaintext_size)
         .content_id(file.content_id.as_deref().unwrap_or_default())
         .detail(serde_json::json!({ "file": file.id }));
-    audit::record(ctx, &Origin::of(&req), event).await?;
+    let change = Change::guarded(vec![db::mark_read(&file.id, ctx.now)]);
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
+        .await?
+        .happened()
+    {
+        // Deleted meanwhile.
+        return Err(no_such_file());
+    }
     ok(&serde_json::json!({ "id": file.id, "read_at": file.read_at.unwrap_or(ctx.now) }))
 }
 
@@ -202,12 +256,19 @@ pub async fn delete_file(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResu
         .request_file(&request.id, &file.to_string())
         .await?
         .ok_or_else(no_such_file)?;
+    // The storage first, then the rows with their event (a retry releases again, harmlessly).
     uploads::release(ctx, &file.upload()).await?;
-    ctx.db.delete_request_file(&file.id).await?;
     let event = Event::new("request.file.deleted", Actor::Staff(staff.id))
         .object(&request.id)
         .detail(serde_json::json!({ "file": file.id }));
-    audit::record(ctx, &Origin::of(&req), event).await?;
+    let change = Change::guarded(delete_request_file(&file.id));
+    if !audit::commit(ctx, &Origin::of(&req), event, change)
+        .await?
+        .happened()
+    {
+        // Deleted meanwhile.
+        return Err(no_such_file());
+    }
     ok(&serde_json::json!({ "id": file.id, "deleted": true }))
 }
 

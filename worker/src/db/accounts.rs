@@ -1,8 +1,9 @@
-//! The SQL of accounts, invites, sessions and sign-in failures.
+//! The SQL of accounts, invites and sessions. Reads run here; changes are statements as data
+//! (free functions returning [`Sql`]), which their handlers commit with their events.
 
 use serde::Deserialize;
 
-use super::{changes, num, text, Db};
+use super::{n, num, opt, t, text, Db, Sql};
 use crate::auth::Staff;
 use crate::error::ApiResult;
 
@@ -36,14 +37,6 @@ pub struct InviteRow {
     pub expires_at: u64,
 }
 
-/// How creating an account from an invite ended.
-pub enum Created {
-    Done,
-    /// The invite is unknown, used, cancelled or expired (or a setup link after the first account).
-    InviteGone,
-    EmailTaken,
-}
-
 impl Db {
     /// The account of a live session, if it is enabled.
     pub async fn session_account(&self, token_hash: &str, now: u64) -> ApiResult<Option<Staff>> {
@@ -63,15 +56,6 @@ impl Db {
             id: r.id,
             role: r.role,
         }))
-    }
-
-    pub async fn delete_session(&self, token_hash: &str) -> ApiResult<()> {
-        self.run(
-            "DELETE FROM sessions WHERE token_hash = ?1",
-            &[text(token_hash)],
-        )
-        .await
-        .map(drop)
     }
 
     pub async fn account(&self, id: &str) -> ApiResult<Option<AccountRow>> {
@@ -110,80 +94,6 @@ impl Db {
         .await
     }
 
-    /// Uses the invite, creates the account and its first session, in one transaction; nothing
-    /// if the invite was used meanwhile or the email is taken.
-    pub async fn create_account(
-        &self,
-        invite_id: &str,
-        account: &AccountRow,
-        session_hash: &str,
-        session_expires: u64,
-    ) -> ApiResult<Created> {
-        let now = account.created_at;
-        let results = self
-            .batch(vec![
-                self.statement(
-                    "UPDATE invites SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND cancelled_at IS NULL AND expires_at > ?2
-                       AND (setup = 0 OR NOT EXISTS (SELECT 1 FROM accounts))
-                       AND NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?3)",
-                    &[text(invite_id), num(now), text(&account.email)],
-                )?,
-                self.statement(
-                    "INSERT INTO accounts (id, email, name, role, salt, argon2, login_hash, public_key, wrapped_sk, created_at)
-                     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE changes() = 1",
-                    &[
-                        text(&account.id),
-                        text(&account.email),
-                        text(&account.name),
-                        text(&account.role),
-                        text(&account.salt),
-                        text(&account.argon2),
-                        text(&account.login_hash),
-                        text(&account.public_key),
-                        text(&account.wrapped_sk),
-                        num(now),
-                    ],
-                )?,
-                self.statement(
-                    "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) SELECT ?1, ?2, ?3, ?4 WHERE changes() = 1",
-                    &[text(session_hash), text(&account.id), num(now), num(session_expires)],
-                )?,
-            ])
-            .await?;
-        if results.get(1).is_some_and(|r| changes(r) == 1) {
-            return Ok(Created::Done);
-        }
-        Ok(match self.account_by_email(&account.email).await? {
-            Some(_) => Created::EmailTaken,
-            None => Created::InviteGone,
-        })
-    }
-
-    pub async fn insert_invite(
-        &self,
-        invite: &InviteRow,
-        token_hash: &str,
-        invited_by: &str,
-    ) -> ApiResult<()> {
-        self.run(
-            "INSERT INTO invites (id, token_hash, email, role, setup, account_id, salt, invited_by, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9)",
-            &[
-                text(&invite.id),
-                text(token_hash),
-                invite.email.as_deref().map_or(wasm_bindgen::JsValue::NULL, text),
-                text(&invite.role),
-                text(&invite.account_id),
-                text(&invite.salt),
-                text(invited_by),
-                num(invite.created_at),
-                num(invite.expires_at),
-            ],
-        )
-        .await
-        .map(drop)
-    }
-
     /// Invites not yet used, cancelled or expired, setup links excluded.
     pub async fn pending_invites(&self, now: u64) -> ApiResult<Vec<InviteRow>> {
         self.all(
@@ -193,98 +103,165 @@ impl Db {
         )
         .await
     }
+}
 
-    /// False when the invite was not pending.
-    pub async fn cancel_invite(&self, id: &str, now: u64) -> ApiResult<bool> {
-        let changed = self
-            .run(
-                "UPDATE invites SET cancelled_at = ?2 WHERE id = ?1 AND setup = 0 AND used_at IS NULL AND cancelled_at IS NULL AND expires_at > ?2",
-                &[text(id), num(now)],
-            )
-            .await?;
-        Ok(changed == 1)
-    }
+/// The condition "another enabled admin exists" for the account ?1.
+const ANOTHER_ADMIN: &str =
+    "EXISTS (SELECT 1 FROM accounts WHERE role = 'admin' AND disabled_at IS NULL AND id != ?1)";
 
-    /// Replaces the login key's hash, the wrapped private key and every request's wrapped secret
-    /// in one transaction, and ends the account's other sessions. Only if the current login key
-    /// still matches and the account has exactly `requests.len()` requests (all of them listed,
-    /// which the caller checked by id); false otherwise.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn change_password(
-        &self,
-        account_id: &str,
-        old_hash: &str,
-        new_salt: &str,
-        new_hash: &str,
-        wrapped_sk: &str,
-        requests: &[(String, String)],
-        keep_session: &str,
-    ) -> ApiResult<bool> {
-        let mut statements = vec![self.statement(
-            "UPDATE accounts SET salt = ?3, login_hash = ?4, wrapped_sk = ?5
-             WHERE id = ?1 AND login_hash = ?2 AND disabled_at IS NULL
-               AND (SELECT COUNT(*) FROM requests WHERE owner_account = ?1) = ?6",
-            &[
-                text(account_id),
-                text(old_hash),
-                text(new_salt),
-                text(new_hash),
-                text(wrapped_sk),
-                num(requests.len() as u64),
+/// Ends one session.
+pub fn delete_session(token_hash: &str) -> Sql {
+    Sql::new(
+        "DELETE FROM sessions WHERE token_hash = ?1",
+        vec![t(token_hash)],
+    )
+}
+
+/// Uses the invite and creates the account, for a guarded change: the invite is used only if it
+/// is still pending (unused, not cancelled, unexpired; a setup link only while no account exists)
+/// and no account has the email; the account (the last statement) is created only if the invite
+/// was used. Its first session follows the event ([`first_session`]).
+pub fn create_account(invite_id: &str, account: &AccountRow) -> Vec<Sql> {
+    let now = account.created_at;
+    vec![
+        Sql::new(
+            "UPDATE invites SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND cancelled_at IS NULL AND expires_at > ?2
+               AND (setup = 0 OR NOT EXISTS (SELECT 1 FROM accounts))
+               AND NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?3)",
+            vec![t(invite_id), n(now), t(&account.email)],
+        ),
+        Sql::new(
+            "INSERT INTO accounts (id, email, name, role, salt, argon2, login_hash, public_key, wrapped_sk, created_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE changes() = 1",
+            vec![
+                t(&account.id),
+                t(&account.email),
+                t(&account.name),
+                t(&account.role),
+                t(&account.salt),
+                t(&account.argon2),
+                t(&account.login_hash),
+                t(&account.public_key),
+                t(&account.wrapped_sk),
+                n(now),
             ],
-        )?];
-        // Each later statement runs only if the first changed the hash.
-        let guard = "(SELECT login_hash FROM accounts WHERE id = ?1) = ?2";
-        for (id, wrapped) in requests {
-            statements.push(self.statement(
-                &format!("UPDATE requests SET wrapped_rs = ?4 WHERE id = ?3 AND owner_account = ?1 AND {guard}"),
-                &[text(account_id), text(new_hash), text(id), text(wrapped)],
-            )?);
-        }
-        statements.push(self.statement(
-            &format!("DELETE FROM sessions WHERE account_id = ?1 AND token_hash != ?3 AND {guard}"),
-            &[text(account_id), text(new_hash), text(keep_session)],
-        )?);
-        let results = self.batch(statements).await?;
-        Ok(results.first().is_some_and(|r| changes(r) == 1))
-    }
+        ),
+    ]
+}
 
-    /// Sets an account's role; false if that would leave no enabled admin.
-    pub async fn set_role(&self, id: &str, role: &str) -> ApiResult<bool> {
-        let changed = self
-            .run(
-                "UPDATE accounts SET role = ?2 WHERE id = ?1
-                   AND (?2 = 'admin' OR EXISTS (SELECT 1 FROM accounts WHERE role = 'admin' AND disabled_at IS NULL AND id != ?1))",
-                &[text(id), text(role)],
-            )
-            .await?;
-        Ok(changed == 1)
-    }
+/// A new account's first session, only if the statement before (its event) was written.
+pub fn first_session(account_id: &str, token_hash: &str, now: u64, expires_at: u64) -> Sql {
+    Sql::new(
+        "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) SELECT ?1, ?2, ?3, ?4 WHERE changes() = 1",
+        vec![t(token_hash), t(account_id), n(now), n(expires_at)],
+    )
+}
 
-    /// Disables an account and ends its sessions at once, or enables it again; disabling is
-    /// refused (false) if it would leave no enabled admin.
-    pub async fn set_disabled(&self, id: &str, disabled: bool, now: u64) -> ApiResult<bool> {
-        if !disabled {
-            self.run(
-                "UPDATE accounts SET disabled_at = NULL WHERE id = ?1",
-                &[text(id)],
+/// Records an invite, only while no account has its email (a guarded change).
+pub fn insert_invite(invite: &InviteRow, token_hash: &str, invited_by: &str) -> Sql {
+    Sql::new(
+        "INSERT INTO invites (id, token_hash, email, role, setup, account_id, salt, invited_by, created_at, expires_at)
+         SELECT ?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9
+         WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?3)",
+        vec![
+            t(&invite.id),
+            t(token_hash),
+            opt(invite.email.as_deref()),
+            t(&invite.role),
+            t(&invite.account_id),
+            t(&invite.salt),
+            t(invited_by),
+            n(invite.created_at),
+            n(invite.expires_at),
+        ],
+    )
+}
+
+/// Cancels an invite, only while it is pending (a guarded change).
+pub fn cancel_invite(id: &str, now: u64) -> Sql {
+    Sql::new(
+        "UPDATE invites SET cancelled_at = ?2 WHERE id = ?1 AND setup = 0 AND used_at IS NULL AND cancelled_at IS NULL AND expires_at > ?2",
+        vec![t(id), n(now)],
+    )
+}
+
+/// Replaces the login key's hash, the salt and the wrapped private key, for a guarded change:
+/// only if the current login key still matches, the account is enabled and its requests are
+/// exactly `request_ids` (as many as listed, all of them listed; the ids are distinct). Then each
+/// of [`rewrap_requests`] changes exactly one row, so that they may follow the event in a chain
+/// of `changes() = 1`.
+pub fn change_password(
+    account_id: &str,
+    old_hash: &str,
+    new_salt: &str,
+    new_hash: &str,
+    wrapped_sk: &str,
+    request_ids: &[&str],
+) -> Sql {
+    Sql::new(
+        "UPDATE accounts SET salt = ?3, login_hash = ?4, wrapped_sk = ?5
+         WHERE id = ?1 AND login_hash = ?2 AND disabled_at IS NULL
+           AND (SELECT COUNT(*) FROM requests WHERE owner_account = ?1) = ?6
+           AND (SELECT COUNT(*) FROM requests WHERE owner_account = ?1
+                  AND id IN (SELECT value FROM json_each(?7))) = ?6",
+        vec![
+            t(account_id),
+            t(old_hash),
+            t(new_salt),
+            t(new_hash),
+            t(wrapped_sk),
+            n(request_ids.len() as u64),
+            t(&serde_json::to_string(request_ids).unwrap_or_default()),
+        ],
+    )
+}
+
+/// Each request's secret wrapped under the new vault key, each only if the statement before
+/// changed a row (the password change's event, then the request before).
+pub fn rewrap_requests(account_id: &str, requests: &[(String, String)]) -> Vec<Sql> {
+    requests
+        .iter()
+        .map(|(id, wrapped)| {
+            Sql::new(
+                "UPDATE requests SET wrapped_rs = ?3 WHERE id = ?2 AND owner_account = ?1 AND changes() = 1",
+                vec![t(account_id), t(id), t(wrapped)],
             )
-            .await?;
-            return Ok(true);
-        }
-        let results = self
-            .batch(vec![
-                self.statement(
-                    "UPDATE accounts SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS NULL
-                       AND (role != 'admin' OR EXISTS (SELECT 1 FROM accounts WHERE role = 'admin' AND disabled_at IS NULL AND id != ?1))",
-                    &[text(id), num(now)],
-                )?,
-                self.statement(
-                    "DELETE FROM sessions WHERE account_id = ?1 AND (SELECT disabled_at FROM accounts WHERE id = ?1) IS NOT NULL",
-                    &[text(id)],
-                )?,
-            ])
-            .await?;
-        Ok(results.first().is_some_and(|r| changes(r) == 1))
-    }
+        })
+        .collect()
+}
+
+/// Ends the account's sessions but `keep`, only if the statement before changed a row.
+pub fn end_other_sessions(account_id: &str, keep: &str) -> Sql {
+    Sql::new(
+        "DELETE FROM sessions WHERE account_id = ?1 AND token_hash != ?2 AND changes() = 1",
+        vec![t(account_id), t(keep)],
+    )
+}
+
+/// Sets an account's role and disables or enables it, in one statement for a guarded change,
+/// under the same conditions as one after the other: a role other than admin only while another
+/// enabled admin exists; disabling only an enabled account, and an admin (by its new role) only
+/// while another enabled admin exists. Enabling has no condition.
+pub fn change_account(id: &str, role: Option<&str>, disabled: Option<bool>, now: u64) -> Sql {
+    let disabled = disabled.map_or(serde_json::Value::Null, |d| n(u64::from(d)));
+    Sql::new(
+        &format!(
+            "UPDATE accounts SET role = COALESCE(?2, role),
+                    disabled_at = CASE ?3 WHEN 1 THEN ?4 WHEN 0 THEN NULL ELSE disabled_at END
+             WHERE id = ?1
+               AND (?2 IS NULL OR ?2 = 'admin' OR {ANOTHER_ADMIN})
+               AND (?3 IS NOT 1 OR (disabled_at IS NULL
+                      AND (COALESCE(?2, role) != 'admin' OR {ANOTHER_ADMIN})))"
+        ),
+        vec![t(id), opt(role), disabled, n(now)],
+    )
+}
+
+/// Ends every session of an account just disabled, only if the statement before (the change's
+/// event) was written.
+pub fn end_sessions(account_id: &str) -> Sql {
+    Sql::new(
+        "DELETE FROM sessions WHERE account_id = ?1 AND changes() = 1",
+        vec![t(account_id)],
+    )
 }

@@ -17,10 +17,18 @@ mod requests;
 pub mod share_changes;
 mod sql;
 
-pub use accounts::{AccountRow, Created, InviteRow};
+pub use accounts::{
+    cancel_invite, change_account, change_password, create_account, delete_session,
+    end_other_sessions, end_sessions, first_session, insert_invite, rewrap_requests, AccountRow,
+    InviteRow,
+};
 pub use audit::{remove_through, CheckpointRow, Entry, EventFilter, EventRow, Order, Scope};
 pub use console::set_policy;
-pub use requests::{RequestFileRow, RequestRow};
+pub use requests::{
+    complete_request_file, delete_request, delete_request_file, delete_unfinished_file,
+    insert_request, insert_request_file, mark_read, set_request_upload_id, RequestFileRow,
+    RequestRow,
+};
 pub use sql::{n, opt, t, Outcome, Sql};
 
 pub struct Db(D1Database);

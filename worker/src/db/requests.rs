@@ -1,8 +1,10 @@
-//! The SQL of file requests and the files partners send into them.
+//! The SQL of file requests and the files partners send into them. Reads run here; changes are
+//! statements as data (free functions returning [`Sql`]), which their handlers commit with their
+//! events.
 
 use serde::Deserialize;
 
-use super::{num, text, Db};
+use super::{n, num, t, text, Db, Sql};
 use crate::error::ApiResult;
 
 /// A request with its counts. `files` and `bytes` count every file recorded, complete or still
@@ -63,30 +65,6 @@ const FILE_COLUMNS: &str =
     part_size, part_count, object_key, upload_id, content_id, created_at, completed_at, read_at";
 
 impl Db {
-    /// Records a new request; false when its id is taken.
-    pub async fn insert_request(&self, r: &RequestRow) -> ApiResult<bool> {
-        let changed = self
-            .run(
-                "INSERT INTO requests (id, owner_account, label, message, public_key, upload_token_hash, wrapped_rs, max_files, max_bytes, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
-                &[
-                    text(&r.id),
-                    text(&r.owner_account),
-                    text(&r.label),
-                    text(&r.message),
-                    text(&r.public_key),
-                    text(&r.upload_token_hash),
-                    text(&r.wrapped_rs),
-                    num(r.max_files),
-                    num(r.max_bytes),
-                    num(r.created_at),
-                    num(r.expires_at),
-                ],
-            )
-            .await?;
-        Ok(changed == 1)
-    }
-
     pub async fn request(&self, id: &str) -> ApiResult<Option<RequestRow>> {
         self.first(
             &format!("SELECT {REQUEST_COLUMNS} FROM requests r WHERE r.id = ?1"),
@@ -116,47 +94,6 @@ impl Db {
             )
             .await?;
         Ok(rows.into_iter().map(|r| r.id).collect())
-    }
-
-    /// Records a partner's new file only if the request is open and the file fits under both of
-    /// its limits at this moment; false otherwise. D1 runs writes one at a time, so concurrent
-    /// uploads cannot overshoot a limit together.
-    pub async fn insert_request_file(&self, f: &RequestFileRow, now: u64) -> ApiResult<bool> {
-        let changed = self
-            .run(
-                &format!(
-                    "INSERT INTO request_files ({FILE_COLUMNS})
-                     SELECT ?1, r.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, NULL, NULL
-                     FROM requests r WHERE r.id = ?2 AND r.expires_at > ?12
-                       AND (SELECT COUNT(*) FROM request_files x WHERE x.request_id = r.id) < r.max_files
-                       AND (SELECT COALESCE(SUM(plaintext_size), 0) FROM request_files x WHERE x.request_id = r.id) + ?6 <= r.max_bytes"
-                ),
-                &[
-                    text(&f.id),
-                    text(&f.request_id),
-                    text(&f.header),
-                    text(&f.metadata),
-                    text(&f.stanza),
-                    num(f.plaintext_size),
-                    num(f.payload_size),
-                    num(f.chunks_per_part),
-                    num(f.part_size),
-                    num(f.part_count),
-                    text(&f.object_key),
-                    num(now),
-                ],
-            )
-            .await?;
-        Ok(changed == 1)
-    }
-
-    pub async fn set_request_upload_id(&self, file_id: &str, upload_id: &str) -> ApiResult<()> {
-        self.run(
-            "UPDATE request_files SET upload_id = ?2 WHERE id = ?1",
-            &[text(file_id), text(upload_id)],
-        )
-        .await
-        .map(drop)
     }
 
     pub async fn request_file(
@@ -206,62 +143,6 @@ impl Db {
         Ok(rows.into_iter().map(|r| (r.object_key, r.blake3)).collect())
     }
 
-    /// Records a file's content id once; false when it was already complete.
-    pub async fn complete_request_file(
-        &self,
-        file_id: &str,
-        content_id: &str,
-        now: u64,
-    ) -> ApiResult<bool> {
-        let changed = self
-            .run(
-                "UPDATE request_files SET content_id = ?2, completed_at = ?3 WHERE id = ?1 AND content_id IS NULL",
-                &[text(file_id), text(content_id), num(now)],
-            )
-            .await?;
-        Ok(changed == 1)
-    }
-
-    /// Marks a file read (once; the first time stays).
-    pub async fn mark_read(&self, file_id: &str, now: u64) -> ApiResult<()> {
-        self.run(
-            "UPDATE request_files SET read_at = COALESCE(read_at, ?2) WHERE id = ?1",
-            &[text(file_id), num(now)],
-        )
-        .await
-        .map(drop)
-    }
-
-    /// Removes a file's parts and record in one transaction.
-    pub async fn delete_request_file(&self, file_id: &str) -> ApiResult<()> {
-        self.batch(vec![
-            self.statement(
-                "DELETE FROM upload_parts WHERE object_key = (SELECT object_key FROM request_files WHERE id = ?1)",
-                &[text(file_id)],
-            )?,
-            self.statement("DELETE FROM request_files WHERE id = ?1", &[text(file_id)])?,
-        ])
-        .await
-        .map(drop)
-    }
-
-    /// Removes a request with every file and part record of it, in one transaction.
-    pub async fn delete_request(&self, request_id: &str) -> ApiResult<()> {
-        self.batch(vec![
-            self.statement(
-                "DELETE FROM upload_parts WHERE object_key IN (SELECT object_key FROM request_files WHERE request_id = ?1)",
-                &[text(request_id)],
-            )?,
-            self.statement(
-                "DELETE FROM request_files WHERE request_id = ?1",
-                &[text(request_id)],
-            )?,
-            self.statement("DELETE FROM requests WHERE id = ?1", &[text(request_id)])?,
-        ])
-        .await
-        .map(drop)
-    }
-
     /// Up to `limit` request files left incomplete since before `abandoned_before`.
     pub async fn abandoned_request_files(
         &self,
@@ -274,4 +155,125 @@ impl Db {
         )
         .await
     }
+
+    /// Removes a file's parts and record in one transaction, whatever its state (the purge of
+    /// abandoned files).
+    pub async fn delete_request_file(&self, file_id: &str) -> ApiResult<()> {
+        self.commit(&delete_request_file(file_id)).await.map(drop)
+    }
+}
+
+/// Records a new request; for a guarded change: nothing when its id is taken.
+pub fn insert_request(r: &RequestRow) -> Sql {
+    Sql::new(
+        "INSERT INTO requests (id, owner_account, label, message, public_key, upload_token_hash, wrapped_rs, max_files, max_bytes, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
+        vec![
+            t(&r.id),
+            t(&r.owner_account),
+            t(&r.label),
+            t(&r.message),
+            t(&r.public_key),
+            t(&r.upload_token_hash),
+            t(&r.wrapped_rs),
+            n(r.max_files),
+            n(r.max_bytes),
+            n(r.created_at),
+            n(r.expires_at),
+        ],
+    )
+}
+
+/// Records a partner's new file, for a guarded change: only if the request is open and the file
+/// fits under both of its limits at this moment. D1 runs writes one at a time, so concurrent
+/// uploads cannot overshoot a limit together.
+pub fn insert_request_file(f: &RequestFileRow, now: u64) -> Sql {
+    Sql::new(
+        &format!(
+            "INSERT INTO request_files ({FILE_COLUMNS})
+             SELECT ?1, r.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, NULL, NULL
+             FROM requests r WHERE r.id = ?2 AND r.expires_at > ?12
+               AND (SELECT COUNT(*) FROM request_files x WHERE x.request_id = r.id) < r.max_files
+               AND (SELECT COALESCE(SUM(plaintext_size), 0) FROM request_files x WHERE x.request_id = r.id) + ?6 <= r.max_bytes"
+        ),
+        vec![
+            t(&f.id),
+            t(&f.request_id),
+            t(&f.header),
+            t(&f.metadata),
+            t(&f.stanza),
+            n(f.plaintext_size),
+            n(f.payload_size),
+            n(f.chunks_per_part),
+            n(f.part_size),
+            n(f.part_count),
+            t(&f.object_key),
+            n(now),
+        ],
+    )
+}
+
+/// The multipart upload R2 started for a file.
+pub fn set_request_upload_id(file_id: &str, upload_id: &str) -> Sql {
+    Sql::new(
+        "UPDATE request_files SET upload_id = ?2 WHERE id = ?1",
+        vec![t(file_id), t(upload_id)],
+    )
+}
+
+/// Records a file's content id once; for a guarded change: nothing when it was already complete.
+pub fn complete_request_file(file_id: &str, content_id: &str, now: u64) -> Sql {
+    Sql::new(
+        "UPDATE request_files SET content_id = ?2, completed_at = ?3 WHERE id = ?1 AND content_id IS NULL",
+        vec![t(file_id), t(content_id), n(now)],
+    )
+}
+
+/// Marks a complete file read (the first time stays); for a guarded change: nothing when the
+/// file is gone.
+pub fn mark_read(file_id: &str, now: u64) -> Sql {
+    Sql::new(
+        "UPDATE request_files SET read_at = COALESCE(read_at, ?2) WHERE id = ?1 AND content_id IS NOT NULL",
+        vec![t(file_id), n(now)],
+    )
+}
+
+/// Removes a file's parts and record, whatever its state; the record last, for a guarded change.
+pub fn delete_request_file(file_id: &str) -> Vec<Sql> {
+    remove_file(file_id, "")
+}
+
+/// Removes the parts and record of a file still being uploaded, both only while it is
+/// incomplete; the record last, for a guarded change: nothing when it was completed meanwhile.
+pub fn delete_unfinished_file(file_id: &str) -> Vec<Sql> {
+    remove_file(file_id, " AND content_id IS NULL")
+}
+
+fn remove_file(file_id: &str, condition: &str) -> Vec<Sql> {
+    vec![
+        Sql::new(
+            &format!("DELETE FROM upload_parts WHERE object_key = (SELECT object_key FROM request_files WHERE id = ?1{condition})"),
+            vec![t(file_id)],
+        ),
+        Sql::new(
+            &format!("DELETE FROM request_files WHERE id = ?1{condition}"),
+            vec![t(file_id)],
+        ),
+    ]
+}
+
+/// Removes a request with every file and part record of it; the request last, for a guarded
+/// change (its files and parts exist only while it does).
+pub fn delete_request(request_id: &str) -> Vec<Sql> {
+    vec![
+        Sql::new(
+            "DELETE FROM upload_parts WHERE object_key IN (SELECT object_key FROM request_files WHERE request_id = ?1)",
+            vec![t(request_id)],
+        ),
+        Sql::new(
+            "DELETE FROM request_files WHERE request_id = ?1",
+            vec![t(request_id)],
+        ),
+        Sql::new("DELETE FROM requests WHERE id = ?1", vec![t(request_id)]),
+    ]
 }
