@@ -216,7 +216,8 @@ test('passwords: right, wrong with tries left, rate-limited, locked, unlocked; t
   const right = await prove(id, keyFor('correct horse'), source);
   assert.equal(right.status, 200, JSON.stringify(right.body));
 
-  // 100 failures in all lock the share until its owner unlocks it (10 an hour, so 9 more hours).
+  // 100 failures from at least 10 addresses lock the share until its owner unlocks it (10 an hour
+  // per address: ten addresses over ten hours). One address alone never locks it (bursts.test.mjs).
   for (let hour = 1; hour <= 9; hour++) {
     setClock(T0 + (hour + 1) * (HOUR + 1000));
     for (let i = 0; i < 10; i++) await prove(id, keyFor(`guess ${hour}-${i}`), `127.0.3.${hour}`);

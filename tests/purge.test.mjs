@@ -130,3 +130,64 @@ test('one purge leaves exactly the active shares in R2, and a second changes not
   const down = await downloadShare(BASE, active.id, active.share.ls);
   assert.equal(down.files[0].data.length, 5 * MiB + 100, 'active shares still download');
 });
+
+test('an abandoned upload whose completion races the purge ends active and whole, or purged and refused: 20 rounds', async () => {
+  const where = { base: BASE, stateDir: STATE };
+  const T1 = Date.UTC(2031, 0, 1);
+  /** @type {Record<string, number>} */
+  const ends = {};
+  for (let round = 0; round < 20; round++) {
+    const start = T1 + round * 3 * 24 * HOUR;
+    setClock(start, STATE);
+    const staff = await admin(where);
+    const data = randomBytes(3000 + round);
+    const share = await sealShare([{ name: `race-${round}.txt`, data }], { expiresAt: start + 30 * 24 * HOUR });
+    const { id, owner } = await uploadShare(BASE, share, { staff, complete: false });
+    const auth = { authorization: `Bearer ${owner}` };
+    const [file] = share.files;
+    const put = await call(`${BASE}/api/shares/${id}/files/0/parts/1`, {
+      method: 'PUT',
+      headers: { ...auth, 'sealdrop-part-blake3': hex(sd.blake3(file.payload)) },
+      body: file.payload,
+    });
+    assert.equal(put.status, 200);
+    setClock(start + 25 * HOUR, STATE);
+    const complete = async () => {
+      const done = await call(`${BASE}/api/shares/${id}/files/0/complete`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ content_id: file.contentId }),
+      });
+      if (done.status !== 200) return done;
+      const manifest = sd.sealManifest(share.ss, sd.b64Decode(id), {
+        files: [{ j: 0, content_id: file.contentId, metadata_hash: hex(sd.blake3(file.metadata)) }],
+      });
+      return call(`${BASE}/api/shares/${id}/complete`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ manifest: sd.b64Encode(manifest) }),
+      });
+    };
+    // The purge a little after, before or at the same time as the completion, by round.
+    const delay = (round % 4) * 5;
+    const [completed] = await Promise.all([
+      complete(),
+      new Promise((r) => setTimeout(r, delay)).then(purge),
+    ]);
+    const [{ state }] = d1(`SELECT state FROM shares WHERE id = '${id}'`, STATE);
+    ends[String(state)] = (ends[String(state)] ?? 0) + 1;
+    if (state === 'active') {
+      assert.equal(completed.status, 200, `round ${round}: active, so its completion succeeded`);
+      const down = await downloadShare(BASE, id, share.ls);
+      assert.ok(Buffer.from(down.files[0].data).equals(data), `round ${round}: every object is readable`);
+    } else {
+      assert.equal(state, 'purged', `round ${round}: ${state}`);
+      assert.notEqual(completed.status, 200, `round ${round}: a purged upload's completion is refused`);
+      assert.ok([409, 410, 503].includes(completed.status), `round ${round}: ${JSON.stringify(completed.body)}`);
+      const again = await complete();
+      assert.notEqual(again.status, 200, `round ${round}: and stays refused`);
+    }
+  }
+  console.log(`  purge races: ${JSON.stringify(ends)}`);
+  setClock(null, STATE);
+});

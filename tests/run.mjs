@@ -15,6 +15,8 @@ const SUITES = [
   'openapi.test.mjs',
   'headers.test.mjs',
   'links.test.mjs',
+  'bursts.test.mjs',
+  'atomic.test.mjs',
   'purge.test.mjs',
   'faults.test.mjs',
   'pages.test.mjs',

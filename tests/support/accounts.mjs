@@ -101,19 +101,37 @@ export async function joinWith(
 }
 
 /**
- * Signs in again with email and password (and the kept sk128), as the sign-in page does.
- * @param {{ email: string, password: string, sk128: Uint8Array, name?: string }} who
+ * The password stretched with the account's parameters, as the sign-in page does.
+ * @param {{ email: string, password: string }} who
  * @param {Where} [where]
- * @returns {Promise<Staff>}
  */
-export async function signIn({ email, password, sk128, name = '' }, { base } = SUITE_STACK) {
+async function stretched({ email, password }, { base } = SUITE_STACK) {
   const params = await call(`${base}/api/session/params`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email }),
   });
   if (params.status !== 200) throw new Error(`params: ${params.status} ${JSON.stringify(params.body)}`);
-  const a = stretch(password, params.body);
+  return stretch(password, params.body);
+}
+
+/**
+ * The login key of `who` (base64url), as the sign-in page sends it.
+ * @param {{ email: string, password: string }} who
+ * @param {Where} [where]
+ */
+export async function loginKeyOf(who, where = SUITE_STACK) {
+  return sd.b64Encode(sd.loginKey(await stretched(who, where)));
+}
+
+/**
+ * Signs in again with email and password (and the kept sk128), as the sign-in page does.
+ * @param {{ email: string, password: string, sk128: Uint8Array, name?: string }} who
+ * @param {Where} [where]
+ * @returns {Promise<Staff>}
+ */
+export async function signIn({ email, password, sk128, name = '' }, { base } = SUITE_STACK) {
+  const a = await stretched({ email, password }, { base });
   const res = await call(`${base}/api/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

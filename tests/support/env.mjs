@@ -12,7 +12,8 @@ export const STATE_DIR = process.env.SEALDROP_STATE ?? join(ROOT, '.wrangler/sta
 export const SECRETS_FILE = join(STATE_DIR, '..', 'secrets.jsonl');
 
 /**
- * Runs one SQL query on the local D1 of the stack under test (or of the stack at `stateDir`).
+ * Runs SQL on the local D1 of the stack under test (or of the stack at `stateDir`); returns the
+ * rows of its last statement.
  * @param {string} sql
  * @param {string} [stateDir]
  * @returns {Record<string, unknown>[]}
@@ -23,7 +24,7 @@ export function d1(sql, stateDir = STATE_DIR) {
     ['d1', 'execute', 'sealdrop', '--local', '--persist-to', stateDir, '--json', '--command', sql],
     { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, encoding: 'utf8' },
   );
-  return JSON.parse(out)[0].results;
+  return JSON.parse(out).at(-1).results;
 }
 
 /**

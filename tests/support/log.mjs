@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call } from './client.mjs';
-import { BASE, STATE_DIR } from './env.mjs';
-import { ROOT } from './stack.mjs';
+import { BASE, STATE_DIR, d1 } from './env.mjs';
+import { REFUSAL_WINDOW_MS, ROOT } from './stack.mjs';
 import { admin, as } from './accounts.mjs';
 
 const WORK = join(STATE_DIR, '..');
@@ -66,4 +66,32 @@ export async function consoleVerify() {
   const res = await call(`${BASE}/api/audit/verify`, { headers: as(await admin()) });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return /** @type {{ intact: boolean, summary: string, first_bad_seq: number | null, head: number }} */ (res.body);
+}
+
+/**
+ * The refusals the log summed for `client` (refusals that name nothing existing are summed per
+ * address and window, worker/src/sequencer.rs), by action, once every window up to now has
+ * closed and been appended: waits for that, a few windows at most.
+ * @param {string} client
+ * @param {number} [since] only summaries of windows that ended after this wall-clock time (ms)
+ * @returns {Promise<Record<string, number>>}
+ */
+export async function summedRefusals(client, since = 0) {
+  const until = Date.now();
+  const deadline = until + 4 * REFUSAL_WINDOW_MS + 5000;
+  for (;;) {
+    const rows = d1(
+      `SELECT event FROM audit_events WHERE action = 'refusals.summary' AND json_extract(event, '$.client') = '${client}'
+         AND json_extract(event, '$.detail.window.start_ms') + json_extract(event, '$.detail.window.length_ms') > ${since}`,
+    );
+    const details = rows.map((r) => JSON.parse(String(r.event)).detail);
+    const closed = details.some((d) => d.window.start_ms + d.window.length_ms > until);
+    if (closed || Date.now() > deadline) {
+      /** @type {Record<string, number>} */
+      const sums = {};
+      for (const d of details) for (const [action, n] of Object.entries(d.actions)) sums[action] = (sums[action] ?? 0) + n;
+      return sums;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

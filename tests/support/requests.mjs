@@ -16,10 +16,10 @@ const DAY = 24 * 3600 * 1000;
  * Creates a request as `staff`; returns its link parts and the server's answer.
  * @param {import('./accounts.mjs').Staff} staff
  * @param {{ label?: string, message?: string, maxFiles?: number, maxBytes?: number, expiresAt?: number,
- *   base?: string }} [options] base: a stack other than the suite's
+ *   base?: string, id?: string }} [options] base: a stack other than the suite's; id: one chosen (by default a new random one)
  */
 export async function createRequest(staff, options = {}) {
-  const id = sd.b64Encode(sd.randomBytes(16));
+  const id = options.id ?? sd.b64Encode(sd.randomBytes(16));
   const rs = sd.newSecret();
   const pk = sd.publicKey(staff.secretKey);
   const body = {

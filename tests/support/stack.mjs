@@ -18,6 +18,9 @@ const ENV = {
   NO_UPDATE_NOTIFIER: '1',
 };
 
+/** The test stacks' window of refusal summaries, in ms (worker/src/sequencer.rs). */
+export const REFUSAL_WINDOW_MS = 5000;
+
 /**
  * The access log's checkpoint key of every test stack (a test key: it signs nothing real), so that
  * tests can verify exports against its public key.
@@ -99,10 +102,13 @@ export async function startStack({ port, stateDir, logFile, https = false, witne
     'log',
     '--local-protocol',
     https ? 'https' : 'http',
-    // Test configuration only: the clock tests may set (worker/src/context.rs), and
+    // Test configuration only: the clock tests may set (worker/src/context.rs), the access log's
+    // refusal summaries every 5 s instead of every minute (worker/src/sequencer.rs), and
     // GET /__scheduled to run the purge.
     '--var',
     'SEALDROP_TEST_CLOCK:d1',
+    '--var',
+    `SEALDROP_REFUSAL_WINDOW_MS:${REFUSAL_WINDOW_MS}`,
     '--var',
     `SEALDROP_PEPPER:${pepper}`,
     '--var',

@@ -127,7 +127,17 @@ function stateWords(view) {
       }),
     ];
   }
-  return [el('strong', { text: STATE_WORDS[view.state] ?? view.state })];
+  const words = [el('strong', { text: STATE_WORDS[view.state] ?? view.state })];
+  if (view.failed_proofs > 0 && view.state === 'active') {
+    // The owner hears of guessing before it locks the link (worker/src/attempts.rs).
+    words.push(
+      el('span', {
+        className: 'detail block',
+        text: `${view.failed_proofs} wrong ${view.failed_proofs === 1 ? 'try' : 'tries'} from ${view.failing_addresses === 1 ? 'one address' : `${view.failing_addresses} addresses`}.`,
+      }),
+    );
+  }
+  return words;
 }
 
 /**

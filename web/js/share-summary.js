@@ -4,7 +4,8 @@
 /**
  * @typedef {{ id: string, state: string, created_at: number, expires_at: number,
  *   max_downloads: number | null, downloads: number, file_count: number, locked: boolean,
- *   payload_bytes: number, owner_email: string }} ShareSummary
+ *   failed_proofs: number, failing_addresses: number, payload_bytes: number,
+ *   owner_email: string }} ShareSummary
  */
 
 /** @type {Record<string, string>} */
@@ -31,6 +32,8 @@ export function toSummary(got) {
     downloads: Number(got?.downloads) || 0,
     file_count: Number(got?.file_count) || 0,
     locked: got?.locked === true,
+    failed_proofs: Number(got?.failed_proofs) || 0,
+    failing_addresses: Number(got?.failing_addresses) || 0,
     payload_bytes: Number(got?.payload_bytes) || 0,
     owner_email: typeof got?.owner_email === 'string' ? got.owner_email : '',
   };

@@ -16,7 +16,6 @@ pub use crate::log_event::{Actor, Event, Origin};
 pub use crate::sequencer::Change;
 
 use crate::context::Ctx;
-use crate::db::Outcome;
 use crate::error::{ApiError, ApiResult};
 use crate::sequencer::{Append, Client, Refusal, Reply};
 
@@ -25,8 +24,6 @@ use crate::sequencer::{Append, Client, Refusal, Reply};
 pub struct Committed {
     /// The event's seq; none when a guarded change did not happen (and nothing was written).
     pub seq: Option<u64>,
-    /// One outcome per statement: `before`, the event, `after`.
-    pub results: Vec<Outcome>,
 }
 
 impl Committed {
@@ -56,7 +53,7 @@ pub async fn commit(
         change,
     };
     match ctx.sequencer.append(&append).await? {
-        Reply::Committed { seq, results } => Ok(Committed { seq, results }),
+        Reply::Committed { seq } => Ok(Committed { seq }),
         Reply::Failed { message } => {
             console_error!("audit: an append failed: {message}");
             Err(busy())
@@ -82,14 +79,14 @@ pub async fn refusal(
         .await
 }
 
-/// Said when the log did not take an event: nothing was changed.
+/// Said when the log did not take an event: nothing was changed. (Every 503 carries
+/// Retry-After.)
 pub fn busy() -> ApiError {
     ApiError::new(
         503,
         "log_busy",
         "The access log is busy. Nothing was changed; try again in a moment.",
     )
-    .with_header("Retry-After", "1".into())
 }
 
 /// The scheduled run: the current head signed now, whether or not anything happened, so that a

@@ -13,7 +13,7 @@ use worker::{console_error, console_log, Env};
 use crate::audit::{self, Actor, Change, Event, Origin};
 use crate::auth::TICKET_TTL_MS;
 use crate::context::Ctx;
-use crate::db::share_changes;
+use crate::db::{self, share_changes};
 use crate::error::ApiResult;
 use crate::lifecycle::ABANDONED_AFTER_MS;
 use crate::uploads;
@@ -84,12 +84,21 @@ pub async fn run(env: &Env) -> ApiResult<Report> {
         .abandoned_request_files(ctx.now.saturating_sub(ABANDONED_AFTER_MS), SHARES_PER_RUN)
         .await?;
     for file in &abandoned {
+        let claim = db::claim_file_for_purge(
+            &file.id,
+            ctx.now,
+            ctx.now.saturating_sub(STALE_CLAIM_MS),
+            ctx.now.saturating_sub(ABANDONED_AFTER_MS),
+        );
+        if ctx.db.commit(&[claim]).await?[0].changes != 1 {
+            continue;
+        }
         uploads::release(ctx, &file.upload()).await?;
-        ctx.db.delete_request_file(&file.id).await?;
         let event = Event::new("request.upload.abandoned", Actor::System)
             .object(&file.request_id)
             .detail(serde_json::json!({ "file": file.id }));
-        audit::record(ctx, &Origin::default(), event).await?;
+        let change = Change::guarded(db::delete_claimed_file(&file.id, ctx.now));
+        audit::commit(ctx, &Origin::default(), event, change).await?;
         report.uploads_aborted += usize::from(file.upload_id.is_some());
     }
     Ok(report)

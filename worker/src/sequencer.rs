@@ -26,7 +26,9 @@ use crate::db::{Db, Entry, Outcome, Sql};
 use crate::error::{ApiError, ApiResult};
 use crate::log_event::{Actor, Event, Origin};
 
-/// The wall-clock window over which refusals naming nothing are summed per client address.
+/// The wall-clock window over which refusals naming nothing are summed per client address: a
+/// minute, aligned to the minute. A test stack may shorten it (`SEALDROP_REFUSAL_WINDOW_MS`, set
+/// only by tests/run.mjs) so that its suites need not wait a minute for a summary.
 pub const REFUSAL_WINDOW_MS: u64 = 60 * 1000;
 /// What summary events are called.
 pub const REFUSAL_SUMMARY: &str = "refusals.summary";
@@ -78,12 +80,8 @@ pub struct Append {
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Reply {
     /// The batch committed. `seq` is the event's, or none when a guarded change did not happen
-    /// (then nothing was written); `results` has one outcome per statement, the event's at
-    /// `change.before.len()`.
-    Committed {
-        seq: Option<u64>,
-        results: Vec<Outcome>,
-    },
+    /// (then nothing was written).
+    Committed { seq: Option<u64> },
     /// Nothing was written.
     Failed { message: String },
 }
@@ -238,6 +236,15 @@ impl Sequencer {
         }
     }
 
+    fn window_ms(&self) -> u64 {
+        self.env
+            .var("SEALDROP_REFUSAL_WINDOW_MS")
+            .ok()
+            .and_then(|v| v.to_string().parse().ok())
+            .filter(|&ms: &u64| ms >= 1000)
+            .unwrap_or(REFUSAL_WINDOW_MS)
+    }
+
     fn db(&self) -> ApiResult<Db> {
         Db::from_env(&self.env)
     }
@@ -253,7 +260,6 @@ impl Sequencer {
         let mut head = start;
         for item in group {
             let change = &item.append.change;
-            let first = statements.len();
             for sql in &change.before {
                 statements.push(db.prepared(sql).map_err(|e| e.message)?);
             }
@@ -265,21 +271,21 @@ impl Sequencer {
             for sql in &change.after {
                 statements.push(db.prepared(sql).map_err(|e| e.message)?);
             }
-            spans.push((first, statements.len(), first + change.before.len(), next));
+            spans.push((statements.len() - 1 - change.after.len(), next));
             head = next;
         }
         let results = db.try_batch(statements).await.map_err(|e| e.to_string())?;
         let mut replies = Vec::with_capacity(group.len());
         let signer = Signer::from_env(&self.env);
-        for (item, (first, end, event, next)) in group.iter().zip(spans) {
-            let outcomes: Vec<Outcome> = results[first..end].iter().map(Outcome::of).collect();
-            let written = outcomes.get(event - first).is_some_and(|o| o.changes == 1);
+        for (item, (event, next)) in group.iter().zip(spans) {
+            let written = results
+                .get(event)
+                .is_some_and(|r| Outcome::of(r).changes == 1);
             if written && next.seq % CHECKPOINT_EVERY == 0 {
                 signer.checkpoint(&db, &next, item.append.entry.at).await;
             }
             replies.push(Reply::Committed {
                 seq: written.then_some(next.seq),
-                results: outcomes,
             });
         }
         Ok(replies)
@@ -290,7 +296,8 @@ impl Sequencer {
     /// gate, so two refusals never lose each other's count.
     async fn count_refusal(&self, refusal: Refusal) -> worker::Result<()> {
         let now = Date::now().as_millis();
-        let window_start = now - now % REFUSAL_WINDOW_MS;
+        let window = self.window_ms();
+        let window_start = now - now % window;
         let key = format!("{SUMMARY_PREFIX}{window_start:015}:{}", refusal.client);
         let storage = self.state.storage();
         let mut summary: Summary = storage.get(&key).await?.unwrap_or_else(|| Summary {
@@ -306,9 +313,7 @@ impl Sequencer {
         *summary.codes.entry(refusal.code).or_default() += 1;
         storage.put(&key, &summary).await?;
         if storage.get_alarm().await?.is_none() {
-            storage
-                .set_alarm((window_start + REFUSAL_WINDOW_MS + 1000) as i64)
-                .await?;
+            storage.set_alarm(after(window_start + window, now)).await?;
         }
         Ok(())
     }
@@ -316,6 +321,7 @@ impl Sequencer {
     /// Appends the summaries of every closed window, then waits for the next window to close.
     async fn append_summaries(&self) -> worker::Result<()> {
         let now = Date::now().as_millis();
+        let window = self.window_ms();
         let storage = self.state.storage();
         let listed = storage
             .list_with_options(worker::ListOptions::new().prefix(SUMMARY_PREFIX))
@@ -328,7 +334,7 @@ impl Sequencer {
             let Some(summary) = storage.get::<Summary>(&key).await? else {
                 continue;
             };
-            let closes = summary.window_start + REFUSAL_WINDOW_MS;
+            let closes = summary.window_start + window;
             if closes > now {
                 open_until = Some(open_until.map_or(closes, |t: u64| t.min(closes)));
                 continue;
@@ -343,7 +349,7 @@ impl Sequencer {
                     "count": summary.count,
                     "first_at": summary.first_at,
                     "last_at": summary.last_at,
-                    "window": { "start_ms": summary.window_start, "length_ms": REFUSAL_WINDOW_MS },
+                    "window": { "start_ms": summary.window_start, "length_ms": window },
                     "actions": summary.actions,
                     "codes": summary.codes,
                 }));
@@ -357,15 +363,21 @@ impl Sequencer {
                 }
                 Reply::Failed { message } => {
                     worker::console_error!("audit: a refusal summary waits: {message}");
-                    open_until = Some(now + REFUSAL_WINDOW_MS);
+                    open_until = Some(now + window);
                 }
             }
         }
         if let Some(at) = open_until {
-            storage.set_alarm((at + 1000) as i64).await?;
+            storage.set_alarm(after(at, now)).await?;
         }
         Ok(())
     }
+}
+
+/// The alarm's offset from `now` for a second after `at` (the second lets the window's last
+/// refusal land first).
+fn after(at: u64, now: u64) -> std::time::Duration {
+    std::time::Duration::from_millis(at.saturating_sub(now) + 1000)
 }
 
 /// Clears the running flag however the drain ends.

@@ -74,6 +74,7 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         payload_bytes: 0,
         owner_email: None,
         purge_claimed_at: None,
+        failing_addresses: 0,
     };
     // The multipart uploads are made first, so that the share, its files, their uploads and the
     // event are one commit; if that fails they are aborted again. (Were the worker to die in
@@ -426,6 +427,8 @@ fn owner_view_of(share: &ShareRow, now: u64) -> OwnerView {
         downloads: share.downloads,
         file_count: share.file_count,
         locked: share.locked != 0,
+        failed_proofs: share.failed_proofs,
+        failing_addresses: share.failing_addresses,
     }
 }
 

@@ -255,11 +255,16 @@ pub async fn join_parts(ctx: &Ctx, file: &Upload<'_>) -> ApiResult<()> {
         .await
 }
 
-/// Releases what R2 holds for a file: the object once complete, else the multipart upload.
+/// Releases what R2 holds for a file: the object once complete, else the multipart upload and
+/// any object it became (a completion that joined the parts just before the purge took the file
+/// is refused in D1, but R2 may hold its object already; deleting a missing key is harmless).
 pub async fn release(ctx: &Ctx, file: &Upload<'_>) -> ApiResult<()> {
     match (file.complete, file.upload_id) {
         (true, _) => ctx.storage.delete(file.object_key).await,
-        (false, Some(upload_id)) => ctx.storage.abort(file.object_key, upload_id).await,
+        (false, Some(upload_id)) => {
+            ctx.storage.abort(file.object_key, upload_id).await?;
+            ctx.storage.delete(file.object_key).await
+        }
         (false, None) => Ok(()),
     }
 }

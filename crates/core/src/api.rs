@@ -120,6 +120,10 @@ pub struct OwnerView {
     pub downloads: u64,
     pub file_count: u64,
     pub locked: bool,
+    /// Failed proofs since the last unlock, and from how many addresses (IPv6 by /64): the share
+    /// locks only once both are high, so that its owner sees an attack before it does.
+    pub failed_proofs: u64,
+    pub failing_addresses: u64,
 }
 
 /// `GET /api/shares/{id}/contents`, with a ticket.

@@ -25,9 +25,9 @@ pub use accounts::{
 pub use audit::{remove_through, CheckpointRow, Entry, EventFilter, EventRow, Order, Scope};
 pub use console::set_policy;
 pub use requests::{
-    complete_request_file, delete_request, delete_request_file, delete_unfinished_file,
-    insert_request, insert_request_file, mark_read, set_request_upload_id, RequestFileRow,
-    RequestRow,
+    claim_file_for_purge, complete_request_file, delete_claimed_file, delete_request,
+    delete_request_file, delete_unfinished_file, insert_request, insert_request_file, mark_read,
+    set_request_upload_id, RequestFileRow, RequestRow,
 };
 pub use sql::{n, opt, t, Outcome, Sql};
 
@@ -62,6 +62,9 @@ pub struct ShareRow {
     pub owner_email: Option<String>,
     /// When the purge took the share to release its storage; nothing may complete it after.
     pub purge_claimed_at: Option<u64>,
+    /// The addresses failed proofs came from since the last unlock.
+    #[serde(default)]
+    pub failing_addresses: u64,
 }
 
 /// A share whose storage the purge releases, and why.
@@ -79,7 +82,8 @@ const SHARE_COLUMNS: &str =
     (SELECT MAX(last_used_at) FROM tickets WHERE share_id = shares.id) AS last_ticket_use, owner_account, \
     (SELECT disabled_at IS NOT NULL FROM accounts WHERE id = shares.owner_account) AS owner_disabled, \
     (SELECT COALESCE(SUM(payload_size), 0) FROM files WHERE share_id = shares.id) AS payload_bytes, \
-    (SELECT email FROM accounts WHERE id = shares.owner_account) AS owner_email, purge_claimed_at";
+    (SELECT email FROM accounts WHERE id = shares.owner_account) AS owner_email, purge_claimed_at, \
+    (SELECT COUNT(*) FROM proof_failure_sources WHERE share_id = shares.id) AS failing_addresses";
 
 /// A file row.
 #[derive(Debug, Deserialize)]

@@ -155,19 +155,21 @@ impl Db {
         )
         .await
     }
-
-    /// Removes a file's parts and record in one transaction, whatever its state (the purge of
-    /// abandoned files).
-    pub async fn delete_request_file(&self, file_id: &str) -> ApiResult<()> {
-        self.commit(&delete_request_file(file_id)).await.map(drop)
-    }
 }
 
-/// Records a new request; for a guarded change: nothing when its id is taken.
+/// Records a new request; for a guarded change: nothing when its id is taken by any object at
+/// all. The browser draws request ids, so one could be chosen to equal another person's share,
+/// account, invite or file id; ids are unique across every kind, so the log's objects name one
+/// thing each.
 pub fn insert_request(r: &RequestRow) -> Sql {
     Sql::new(
         "INSERT INTO requests (id, owner_account, label, message, public_key, upload_token_hash, wrapped_rs, max_files, max_bytes, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
+         WHERE NOT EXISTS (SELECT 1 FROM shares WHERE id = ?1)
+           AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = ?1)
+           AND NOT EXISTS (SELECT 1 FROM invites WHERE id = ?1 OR account_id = ?1)
+           AND NOT EXISTS (SELECT 1 FROM request_files WHERE id = ?1)
+         ON CONFLICT (id) DO NOTHING",
         vec![
             t(&r.id),
             t(&r.owner_account),
@@ -224,7 +226,7 @@ pub fn set_request_upload_id(file_id: &str, upload_id: &str) -> Sql {
 /// Records a file's content id once; for a guarded change: nothing when it was already complete.
 pub fn complete_request_file(file_id: &str, content_id: &str, now: u64) -> Sql {
     Sql::new(
-        "UPDATE request_files SET content_id = ?2, completed_at = ?3 WHERE id = ?1 AND content_id IS NULL",
+        "UPDATE request_files SET content_id = ?2, completed_at = ?3 WHERE id = ?1 AND content_id IS NULL AND purge_claimed_at IS NULL",
         vec![t(file_id), t(content_id), n(now)],
     )
 }
@@ -240,24 +242,56 @@ pub fn mark_read(file_id: &str, now: u64) -> Sql {
 
 /// Removes a file's parts and record, whatever its state; the record last, for a guarded change.
 pub fn delete_request_file(file_id: &str) -> Vec<Sql> {
-    remove_file(file_id, "")
+    remove_file(file_id, "", vec![])
 }
 
 /// Removes the parts and record of a file still being uploaded, both only while it is
 /// incomplete; the record last, for a guarded change: nothing when it was completed meanwhile.
 pub fn delete_unfinished_file(file_id: &str) -> Vec<Sql> {
-    remove_file(file_id, " AND content_id IS NULL")
+    remove_file(file_id, " AND content_id IS NULL", vec![])
 }
 
-fn remove_file(file_id: &str, condition: &str) -> Vec<Sql> {
+/// Takes an abandoned file for the purge, only while it is still incomplete, unclaimed (or under
+/// a claim older than `stale_before`) and without a part since `abandoned_before` (guarded; run
+/// on its own before any storage is released). Completion is refused from then on.
+pub fn claim_file_for_purge(
+    file_id: &str,
+    now: u64,
+    stale_before: u64,
+    abandoned_before: u64,
+) -> Sql {
+    Sql::new(
+        "UPDATE request_files SET purge_claimed_at = ?2
+         WHERE id = ?1 AND content_id IS NULL AND created_at <= ?4
+           AND (purge_claimed_at IS NULL OR purge_claimed_at < ?3)
+           AND COALESCE((SELECT MAX(claimed_at) FROM upload_parts WHERE object_key = request_files.object_key), 0) <= ?4",
+        vec![t(file_id), n(now), n(stale_before), n(abandoned_before)],
+    )
+}
+
+/// Removes the parts and record of a file the purge took at `claimed_at`, both only under that
+/// claim; the record last, for a guarded change.
+pub fn delete_claimed_file(file_id: &str, claimed_at: u64) -> Vec<Sql> {
+    remove_file(
+        file_id,
+        " AND content_id IS NULL AND purge_claimed_at = ?2",
+        vec![n(claimed_at)],
+    )
+}
+
+/// The statements that remove a file's parts and then its record while `condition` (over ?1,
+/// the file, and `extra` from ?2 on) holds.
+fn remove_file(file_id: &str, condition: &str, extra: Vec<serde_json::Value>) -> Vec<Sql> {
+    let mut values = vec![t(file_id)];
+    values.extend(extra);
     vec![
         Sql::new(
             &format!("DELETE FROM upload_parts WHERE object_key = (SELECT object_key FROM request_files WHERE id = ?1{condition})"),
-            vec![t(file_id)],
+            values.clone(),
         ),
         Sql::new(
             &format!("DELETE FROM request_files WHERE id = ?1{condition}"),
-            vec![t(file_id)],
+            values,
         ),
     ]
 }

@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 use worker::{D1PreparedStatement, D1Result};
 
 use super::Db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// One parameterised statement. Invariant: `values` holds only null, numbers below 2^53 and
 /// strings, the types the schema uses; SQL text is always a constant of `db`, never user input.
@@ -97,9 +97,4 @@ fn js(value: &Value) -> JsValue {
         Value::String(s) => JsValue::from_str(s),
         other => JsValue::from_str(&other.to_string()),
     }
-}
-
-/// An unexpected answer from the database, for the operator's log.
-pub fn unexpected(what: &str) -> ApiError {
-    ApiError::database(worker::Error::RustError(what.into()))
 }
