@@ -1,7 +1,8 @@
 // The access-log benchmark on a fresh local stack (wrangler dev, its own state in a temporary
 // directory, port 8789): what one append costs (GET /api/audit/checkpoint appends one log.viewed
-// event; GET /api/limits, which appends nothing, is the baseline), alone and with 16 writers
-// contending for the next seq; then, with --events (default 100,000) valid events seeded straight
+// event; GET /api/limits, which appends nothing, is the baseline) at 1, 16 and 64 writers; a flood
+// of 2,000 refused anonymous calls from 8 addresses and what it adds to the log, with the latency
+// of legitimate calls meanwhile; then, with --events (default 100,000) valid events seeded straight
 // into the local D1 behind the chain's head, the table's pages and filters, the console's
 // verification, the whole export and the native verifier on it. Prints figures; asserts nothing
 // about time. The worker must already be built (worker/build); the native CLI is built here.
@@ -12,7 +13,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, startStack } from '../tests/support/stack.mjs';
+import { REFUSAL_WINDOW_MS, ROOT, startStack } from '../tests/support/stack.mjs';
 import { call, hex, sd } from '../tests/support/client.mjs';
 
 const { values } = parseArgs({
@@ -26,7 +27,8 @@ const EVENTS = Number(values.events);
 const APPENDS = Number(values.appends);
 const REPS = Number(values.reps);
 const PORT = 8789;
-const CONCURRENCY = 16;
+/** The numbers of concurrent writers the appends are measured at. */
+const WRITERS = [1, 16, 64];
 /** Rows per INSERT statement while seeding: D1 takes statements up to 100 kB, sqlite3 any. */
 const ROWS_PER_INSERT = { sqlite3: 2_000, wrangler: 100 };
 
@@ -37,7 +39,7 @@ const stateDir = join(dir, 'state');
 process.env.SEALDROP_URL = `http://127.0.0.1:${PORT}`;
 process.env.SEALDROP_STATE = stateDir;
 const { admin, as } = await import('../tests/support/accounts.mjs');
-const { d1, filesUnder } = await import('../tests/support/env.mjs');
+const { callFrom, d1, filesUnder } = await import('../tests/support/env.mjs');
 
 // ---------------------------------------------------------------------------------------------
 // Figures
@@ -529,39 +531,104 @@ try {
     await call(`${base}/api/audit/checkpoint`, { headers });
   }
   const appendRows = /** @type {string[][]} */ ([]);
-  for (const [label, path, auth, concurrency, appends] of /** @type {const} */ ([
-    ['GET /api/limits (no append)', '/api/limits', false, 1, false],
-    ['GET /api/audit/checkpoint (1 append)', '/api/audit/checkpoint', true, 1, true],
-    ['GET /api/limits (no append)', '/api/limits', false, CONCURRENCY, false],
-    ['GET /api/audit/checkpoint (1 append)', '/api/audit/checkpoint', true, CONCURRENCY, true],
-  ])) {
-    const before = appends ? await headOf() : 0;
-    const run = await load(label, `${base}${path}`, auth ? headers : {}, APPENDS, concurrency);
-    // The answer's head is read before its own append: the next call's head counts it too.
-    const after = appends ? await headOf() : 0;
-    appendRows.push([
-      label,
-      String(concurrency),
+  /** p99 by [path, in flight] */
+  const p99 = /** @type {Record<string, number>} */ ({});
+  for (const concurrency of WRITERS) {
+    for (const [label, path, auth, appends] of /** @type {const} */ ([
+      ['GET /api/limits (no append)', '/api/limits', false, false],
+      ['GET /api/audit/checkpoint (1 append)', '/api/audit/checkpoint', true, true],
+    ])) {
+      const before = appends ? await headOf() : 0;
+      const run = await load(label, `${base}${path}`, auth ? headers : {}, APPENDS, concurrency);
+      // The answer's head is read before its own append: the next call's head counts it too.
+      const after = appends ? await headOf() : 0;
+      p99[`${path} ${concurrency}`] = percentile(run.times, 99);
+      appendRows.push([
+        label,
+        String(concurrency),
+        ms(percentile(run.times, 50)),
+        ms(percentile(run.times, 99)),
+        ms(mean(run.times)),
+        (APPENDS / (run.wall / 1000)).toFixed(0),
+        Object.entries(run.statuses)
+          .map(([s, n]) => `${n}x${s}`)
+          .join(' '),
+        appends ? `${grouped(after - before - 1)} / ${APPENDS}` : '-',
+      ]);
+      if (appends && run.statuses[503])
+        problems.push(`${run.statuses[503]} appending calls answered 503 at ${concurrency} in flight`);
+    }
+  }
+  console.log(`Appends: ${APPENDS} requests each, at ${WRITERS.join(', ')} in flight (latency in ms)\n`);
+  printTable(['request', 'in flight', 'median', 'p99', 'mean', 'req/s', 'statuses', 'events appended'], appendRows);
+  const most = WRITERS[WRITERS.length - 1];
+  const ratio = p99[`/api/audit/checkpoint ${most}`] / p99[`/api/limits ${most}`];
+  console.log(
+    `\nAt ${most} in flight the appending call's p99 is ${ratio.toFixed(2)} x that of GET /api/limits (target: at most 1.5 x).`,
+  );
+  summary.push(`append p99 at ${most} in flight: ${ratio.toFixed(2)} x the p99 of GET /api/limits`);
+
+  // 1b. A flood of refusals that name nothing, from several addresses, while a legitimate
+  // appending call goes on; the sequencer sums them per address and window.
+  const FLOOD = 2000;
+  const FLOOD_IN_FLIGHT = 32;
+  const SOURCES = Array.from({ length: 8 }, (_, i) => `127.0.90.${i + 1}`);
+  const legit = () => load('GET /api/audit/checkpoint (legitimate)', `${base}/api/audit/checkpoint`, headers, 200, 4);
+  const idle = await legit();
+  const eventsBefore = Number(d1('SELECT COUNT(*) AS n FROM audit_events', stateDir)[0].n);
+  const floodStart = Date.now();
+  let sent = 0;
+  const floodStatuses = /** @type {Record<string, number>} */ ({});
+  const flood = Promise.all(
+    Array.from({ length: FLOOD_IN_FLIGHT }, async (_, lane) => {
+      while (sent < FLOOD) {
+        sent++;
+        const source = SOURCES[lane % SOURCES.length];
+        const res = await callFrom(source, `${base}/api/shares/${newId()}`);
+        floodStatuses[res.status] = (floodStatuses[res.status] ?? 0) + 1;
+      }
+    }),
+  );
+  const during = await legit();
+  await flood;
+  const floodMs = Date.now() - floodStart;
+  // Every window the flood touched has closed and been summed a little after it ends.
+  await new Promise((r) => setTimeout(r, REFUSAL_WINDOW_MS + 3000));
+  const added = d1(
+    `SELECT action, COUNT(*) AS n FROM audit_events WHERE at >= ${floodStart - 1000} AND json_extract(event, '$.client') LIKE '127.0.90.%' GROUP BY action`,
+    stateDir,
+  );
+  const summaries = Number(added.find((r) => r.action === 'refusals.summary')?.n ?? 0);
+  const others = added.filter((r) => r.action !== 'refusals.summary').reduce((n, r) => n + Number(r.n), 0);
+  const windows = Math.ceil(floodMs / REFUSAL_WINDOW_MS) + 1;
+  const eventsAfter = Number(d1('SELECT COUNT(*) AS n FROM audit_events', stateDir)[0].n);
+  console.log(
+    `\nFlood: ${grouped(FLOOD)} anonymous calls for shares that do not exist, from ${SOURCES.length} addresses, ` +
+      `${FLOOD_IN_FLIGHT} in flight, in ${(floodMs / 1000).toFixed(1)} s (${Object.entries(floodStatuses)
+        .map(([s, n]) => `${n}x${s}`)
+        .join(' ')}); summary window ${REFUSAL_WINDOW_MS / 1000} s on this stack (60 s deployed).`,
+  );
+  console.log(
+    `  events from the flooding addresses: ${summaries} summaries, ${others} others ` +
+      `(at most ${SOURCES.length} x ${windows} windows = ${SOURCES.length * windows}); the log grew by ` +
+      `${grouped(eventsAfter - eventsBefore)} events in all, ${grouped(2 * 200)} of them the legitimate calls' own.`,
+  );
+  printTable(
+    ['legitimate GET /api/audit/checkpoint, 4 in flight', 'median', 'p99', 'statuses'],
+    [idle, during].map((run, i) => [
+      i === 0 ? 'idle' : 'during the flood',
       ms(percentile(run.times, 50)),
       ms(percentile(run.times, 99)),
-      ms(mean(run.times)),
-      (APPENDS / (run.wall / 1000)).toFixed(0),
       Object.entries(run.statuses)
         .map(([s, n]) => `${n}x${s}`)
         .join(' '),
-      appends ? `${grouped(after - before - 1)} / ${APPENDS}` : '-',
-    ]);
-  }
-  console.log(`Appends: ${APPENDS} requests each, sequential and ${CONCURRENCY} in flight (latency in ms)\n`);
-  printTable(['request', 'in flight', 'median', 'p99', 'mean', 'req/s', 'statuses', 'events appended'], appendRows);
-  const cost = (/** @type {number} */ i, /** @type {number} */ col) =>
-    Number(appendRows[i + 1][col]) - Number(appendRows[i][col]);
-  console.log(
-    `\nThe append's own cost (checkpoint minus limits): median ${ms(cost(0, 2))} ms, mean ${ms(cost(0, 4))} ms alone;` +
-      ` median ${ms(cost(2, 2))} ms, mean ${ms(cost(2, 4))} ms with ${CONCURRENCY} writers.`,
+    ]),
   );
-  console.log(
-    "(An upper bound: the checkpoint call also looks up the admin's session and reads the newest checkpoint and the head.)",
+  if (others > 0 || summaries > SOURCES.length * windows) {
+    problems.push(`the flood added ${summaries} summaries and ${others} other events`);
+  }
+  summary.push(
+    `flood of ${FLOOD}: ${summaries} summary events; legitimate p99 ${ms(percentile(during.times, 99))} ms (idle ${ms(percentile(idle.times, 99))} ms)`,
   );
 
   // 2. Seeding.

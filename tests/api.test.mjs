@@ -99,6 +99,16 @@ test('creating a share refuses bad bodies and writes nothing', async () => {
     'bad_password_params',
   );
   await refused('/api/shares', { method: 'POST', headers: json, body: 'x'.repeat(2 * MiB) }, 413, 'body_too_large');
+  // Without a Content-Length (chunked), the cap runs along the stream.
+  const chunks = Array.from({ length: 40 }, () => new TextEncoder().encode('x'.repeat(64 * 1024)));
+  const chunked = new ReadableStream({
+    pull(controller) {
+      const next = chunks.shift();
+      if (next) controller.enqueue(next);
+      else controller.close();
+    },
+  });
+  await refused('/api/shares', { method: 'POST', headers: json, body: chunked, duplex: 'half' }, 413, 'body_too_large');
   assert.equal(countShares(), before, 'no refused request left a share behind');
 });
 

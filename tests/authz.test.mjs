@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { call, sd, sealShare, uploadShare } from './support/client.mjs';
-import { BASE } from './support/env.mjs';
+import { BASE, d1 } from './support/env.mjs';
 import { ROOT } from './support/stack.mjs';
 import { admin, as, asJson, newStaff } from './support/accounts.mjs';
 import { createRequest, sendFiles, uploadAuth } from './support/requests.mjs';
@@ -175,4 +175,37 @@ test("staff B and admins see nothing of staff A's requests, inbox or shares", as
   const listed = everyone.body.shares.find((/** @type {any} */ x) => x.id === share.id);
   assert.equal(listed.owner_email, a.email, 'admins see every share, to revoke any');
   assert.equal((await call(`${BASE}/api/shares/${share.id}/owner`, { headers: as(b) })).status, 404);
+});
+
+test('ids chosen to collide: a request cannot take an account id or a share id, and activity stays with its owner', async () => {
+  const a = await newStaff('staff', 'Owner A');
+  const b = await newStaff('staff', 'Intruder B');
+  const share = await sealShare([{ name: 'mine.txt', data: randomBytes(500) }]);
+  const { id: shareId } = await uploadShare(BASE, share, { staff: a });
+  const proof = await call(`${BASE}/api/shares/${shareId}/proof`, {
+    method: 'POST',
+    headers: { authorization: `Sealdrop-Key ${sd.b64Encode(share.authKey)}` },
+  });
+  assert.equal(proof.status, 200);
+  for (const taken of [a.accountId, shareId]) {
+    await assert.rejects(createRequest(b, { id: taken }), /409.*id_taken/);
+  }
+  assert.equal(Number(d1(`SELECT COUNT(*) AS n FROM requests WHERE id IN ('${a.accountId}', '${shareId}')`)[0].n), 0);
+  // Even colliding requests written straight into the database (as rows from before this rule
+  // might be) show B nothing of A's: owners' activity matches the kind of object as well as its id.
+  for (const taken of [a.accountId, shareId]) {
+    d1(`INSERT INTO requests (id, owner_account, label, message, public_key, upload_token_hash, wrapped_rs,
+          max_files, max_bytes, created_at, expires_at)
+        VALUES ('${taken}', '${b.accountId}', 'planted', '', 'x', 'x', 'x', 1, 1, 0, ${Date.now() + 3600_000})`);
+  }
+  const seen = await call(`${BASE}/api/activity?limit=200`, { headers: as(b) });
+  assert.equal(seen.status, 200);
+  const leaked = seen.body.events.filter((/** @type {{ object: string }} */ e) =>
+    [a.accountId, shareId].includes(e.object),
+  );
+  assert.deepEqual(leaked, [], "none of A's events");
+  d1(`DELETE FROM requests WHERE id IN ('${a.accountId}', '${shareId}')`);
+  const mine = await call(`${BASE}/api/activity?limit=200`, { headers: as(a) });
+  const actions = mine.body.events.map((/** @type {{ action: string }} */ e) => e.action);
+  assert.ok(actions.includes('download.granted') && actions.includes('share.created'), actions.join());
 });

@@ -170,10 +170,7 @@ test('an abandoned upload whose completion races the purge ends active and whole
     };
     // The purge a little after, before or at the same time as the completion, by round.
     const delay = (round % 4) * 5;
-    const [completed] = await Promise.all([
-      complete(),
-      new Promise((r) => setTimeout(r, delay)).then(purge),
-    ]);
+    const [completed] = await Promise.all([complete(), new Promise((r) => setTimeout(r, delay)).then(purge)]);
     const [{ state }] = d1(`SELECT state FROM shares WHERE id = '${id}'`, STATE);
     ends[String(state)] = (ends[String(state)] ?? 0) + 1;
     if (state === 'active') {

@@ -103,7 +103,7 @@ export async function joinWith(
 /**
  * The password stretched with the account's parameters, as the sign-in page does.
  * @param {{ email: string, password: string }} who
- * @param {Where} [where]
+ * @param {{ base: string }} [where]
  */
 async function stretched({ email, password }, { base } = SUITE_STACK) {
   const params = await call(`${base}/api/session/params`, {

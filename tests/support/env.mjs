@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
 import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './stack.mjs';
+import { ROOT, droppedByDevProxy } from './stack.mjs';
 
 export const BASE = process.env.SEALDROP_URL ?? 'http://127.0.0.1:8787';
 export const STATE_DIR = process.env.SEALDROP_STATE ?? join(ROOT, '.wrangler/state');
@@ -112,7 +112,8 @@ export function callFrom(source, url, init = {}) {
           } catch {
             body = text;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+          if (droppedByDevProxy(res.statusCode ?? 0, body)) resolve(callFrom(source, url, init));
+          else resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         });
       },
     );

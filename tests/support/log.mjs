@@ -74,10 +74,10 @@ export async function consoleVerify() {
  * closed and been appended: waits for that, a few windows at most.
  * @param {string} client
  * @param {number} [since] only summaries of windows that ended after this wall-clock time (ms)
+ * @param {number} [until] the time of the last refusal to wait for (by default now)
  * @returns {Promise<Record<string, number>>}
  */
-export async function summedRefusals(client, since = 0) {
-  const until = Date.now();
+export async function summedRefusals(client, since = 0, until = Date.now()) {
   const deadline = until + 4 * REFUSAL_WINDOW_MS + 5000;
   for (;;) {
     const rows = d1(
@@ -89,7 +89,8 @@ export async function summedRefusals(client, since = 0) {
     if (closed || Date.now() > deadline) {
       /** @type {Record<string, number>} */
       const sums = {};
-      for (const d of details) for (const [action, n] of Object.entries(d.actions)) sums[action] = (sums[action] ?? 0) + n;
+      for (const d of details)
+        for (const [action, n] of Object.entries(d.actions)) sums[action] = (sums[action] ?? 0) + n;
       return sums;
     }
     await new Promise((r) => setTimeout(r, 500));

@@ -173,3 +173,18 @@ async function runDev(args, url, logFile, flags) {
   }
   return { child, log };
 }
+
+/**
+ * Whether an answer is wrangler dev's own, for a request its proxy lost on the way to the worker:
+ * the proxy's keep-alive connection to workerd closes after 5 s idle, and a request sent on it as
+ * it closes never reaches the worker (workers-sdk issue 14641; the proxy says the worker
+ * restarted, which it did not). Such a request is sent again, once per loss; any answer of the
+ * worker itself is JSON and is never taken for this.
+ * @param {number} status
+ * @param {unknown} body the answer's bytes or text, when it was not JSON
+ */
+export function droppedByDevProxy(status, body) {
+  if (status !== 503) return false;
+  const text = body instanceof Uint8Array ? new TextDecoder().decode(body) : String(body);
+  return text.startsWith('Your worker restarted mid-request.');
+}

@@ -1,6 +1,8 @@
 //! The changes to shares, as statements for the sequencer: each commits with its access-log
 //! event (`audit::commit`), and each is guarded on the state it was read in.
 
+use serde_json::Value;
+
 use super::{n, opt, t, Ended, FileRow, ShareRow, Sql};
 
 /// A share being uploaded and not taken by the purge: the state every upload step needs.
@@ -94,6 +96,7 @@ pub fn delete_uploading_share(share_id: &str) -> Vec<Sql> {
         "state = 'uploading' AND purge_claimed_at IS NULL",
         vec![],
         "DELETE FROM shares WHERE id = ?1 AND state = 'uploading' AND purge_claimed_at IS NULL",
+        vec![],
     )
 }
 
@@ -123,37 +126,35 @@ pub fn mark_purged(ended: &Ended, claimed_at: u64, now: u64) -> Vec<Sql> {
     dropping_contents(
         &ended.id,
         "state = ?2 AND purge_claimed_at = ?3",
-        vec![
-            t(&ended.stored_state),
-            n(claimed_at),
-            t(&ended.reason),
-            n(now),
-        ],
+        vec![t(&ended.stored_state), n(claimed_at)],
         "UPDATE shares SET state = 'purged', ended_as = ?4, purged_at = ?5, manifest = NULL
          WHERE id = ?1 AND state = ?2 AND purge_claimed_at = ?3",
+        vec![t(&ended.reason), n(now)],
     )
 }
 
 /// The statements that delete a share's tickets, parts, files and failures while the share
-/// meets `condition`, then `last`; all bind ?1 (the share) and then `values`.
+/// meets `condition` (over ?1, the share, then `values`), then `last`, which also binds `more`.
 fn dropping_contents(
     share_id: &str,
     condition: &str,
-    values: Vec<serde_json::Value>,
+    values: Vec<Value>,
     last: &str,
+    more: Vec<Value>,
 ) -> Vec<Sql> {
     let mut bound = vec![t(share_id)];
     bound.extend(values);
     let guard = format!("EXISTS (SELECT 1 FROM shares WHERE id = ?1 AND {condition})");
-    [
+    let mut statements: Vec<Sql> = [
         "DELETE FROM tickets WHERE share_id = ?1",
         "DELETE FROM upload_parts WHERE object_key IN (SELECT object_key FROM files WHERE share_id = ?1)",
         "DELETE FROM files WHERE share_id = ?1",
         "DELETE FROM proof_failure_sources WHERE share_id = ?1",
     ]
     .iter()
-    .map(|sql| format!("{sql} AND {guard}"))
-    .chain([last.to_string()])
-    .map(|sql| Sql::new(&sql, bound.clone()))
-    .collect()
+    .map(|sql| Sql::new(&format!("{sql} AND {guard}"), bound.clone()))
+    .collect();
+    bound.extend(more);
+    statements.push(Sql::new(last, bound));
+    statements
 }
