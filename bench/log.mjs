@@ -510,7 +510,7 @@ function seed(file, count) {
 // ---------------------------------------------------------------------------------------------
 // The run
 
-const stack = await startStack({ port: PORT, stateDir, logFile: join(dir, 'wrangler.log') });
+const stack = await startStack({ port: PORT, stateDir, logFile: join(dir, 'wrangler.log'), testing: false });
 const where = { base: stack.url, stateDir };
 try {
   const boss = await admin(where);
@@ -534,8 +534,9 @@ try {
   /** p99 by [path, in flight] */
   const p99 = /** @type {Record<string, number>} */ ({});
   for (const concurrency of WRITERS) {
+    // Both signed in: calls without any credential are rate-limited per address.
     for (const [label, path, auth, appends] of /** @type {const} */ ([
-      ['GET /api/limits (no append)', '/api/limits', false, false],
+      ['GET /api/limits (no append)', '/api/limits', true, false],
       ['GET /api/audit/checkpoint (1 append)', '/api/audit/checkpoint', true, true],
     ])) {
       const before = appends ? await headOf() : 0;

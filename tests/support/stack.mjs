@@ -68,12 +68,14 @@ function listening(port) {
  */
 
 /**
- * @param {{ port: number, stateDir: string, logFile: string, https?: boolean, witness?: string }} options
+ * @param {{ port: number, stateDir: string, logFile: string, https?: boolean, witness?: string,
+ *   testing?: boolean }} options
  *   https serves the stack over TLS with wrangler's self-signed certificate; witness is the URL
- *   each checkpoint is also sent to
+ *   each checkpoint is also sent to; testing (the default) turns on the test clock and the fault
+ *   switch, which a benchmark leaves off so that it measures what a deployment runs
  * @returns {Promise<Stack>}
  */
-export async function startStack({ port, stateDir, logFile, https = false, witness }) {
+export async function startStack({ port, stateDir, logFile, https = false, witness, testing = true }) {
   const url = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
   if (await listening(port)) {
     throw new Error(`something already listens on ${url}; stop it first`);
@@ -102,11 +104,10 @@ export async function startStack({ port, stateDir, logFile, https = false, witne
     'log',
     '--local-protocol',
     https ? 'https' : 'http',
-    // Test configuration only: the clock tests may set (worker/src/context.rs), the access log's
-    // refusal summaries every 5 s instead of every minute (worker/src/sequencer.rs), and
-    // GET /__scheduled to run the purge.
-    '--var',
-    'SEALDROP_TEST_CLOCK:d1',
+    // Test configuration only: the clock tests may set (worker/src/context.rs) and the fault
+    // switch (worker/src/sequencer.rs), the access log's refusal summaries every 5 s instead of
+    // every minute, and GET /__scheduled to run the purge.
+    ...(testing ? ['--var', 'SEALDROP_TEST_CLOCK:d1'] : []),
     '--var',
     `SEALDROP_REFUSAL_WINDOW_MS:${REFUSAL_WINDOW_MS}`,
     '--var',

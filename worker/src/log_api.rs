@@ -262,8 +262,8 @@ async fn check_chain(
 /// `GET /api/audit/checkpoint`: the newest checkpoint and the public key to pin.
 pub async fn checkpoint(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let admin = auth::admin(&req, ctx).await?;
-    let latest = ctx.db.latest_checkpoint().await?;
-    let head = ctx.db.audit_head().await?;
+    let (latest, head) =
+        futures_util::future::try_join(ctx.db.latest_checkpoint(), ctx.db.audit_head()).await?;
     audit::record(
         ctx,
         &Origin::of(&req),

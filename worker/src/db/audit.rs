@@ -215,10 +215,17 @@ impl Db {
     /// database had not answered. Only a test stack reads it (`SEALDROP_TEST_CLOCK`), and nothing
     /// in the API writes it.
     pub async fn take_fault(&self) -> ApiResult<bool> {
-        let rows: Vec<serde_json::Value> = self
+        // A read first: the switch is almost never set, and a read does not wait for writers.
+        let set: Vec<serde_json::Value> = self
+            .all("SELECT 1 AS set_ FROM test_faults LIMIT 1", &[])
+            .await?;
+        if set.is_empty() {
+            return Ok(false);
+        }
+        let taken: Vec<serde_json::Value> = self
             .all("DELETE FROM test_faults RETURNING 1 AS taken", &[])
             .await?;
-        Ok(!rows.is_empty())
+        Ok(!taken.is_empty())
     }
 
     pub async fn insert_checkpoint(&self, cp: &Checkpoint) -> ApiResult<()> {
