@@ -14,7 +14,7 @@ use sealdrop_core::keys::ct_eq;
 use sealdrop_core::Key32;
 use worker::{Env, Request, Response};
 
-use crate::attempts::{address_group, wait, SIGN_INS};
+use crate::attempts::{address_group, too_many, SIGN_INS};
 use crate::audit::{self, Actor, Change, Event, Origin};
 use crate::auth::{self, Staff, SESSION_TTL_MS};
 use crate::config::pepper;
@@ -172,7 +172,7 @@ pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respon
         .recent(Guess::SignIn, &email, &address, ctx.now, &SIGN_INS)
         .await?;
     if let Some(until) = recent.held_until(&SIGN_INS, ctx.now) {
-        return Err(too_many_sign_ins(until, ctx.now));
+        return Err(too_many(Guess::SignIn.what(), until, ctx.now));
     }
     let account = ctx.db.account_by_email(&email).await?;
     let presented = auth::login_hash(&pepper(env)?, &login_key);
@@ -190,7 +190,7 @@ pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respon
         let change = Change::guarded(Guess::SignIn.failure(&email, &address, ctx.now, &SIGN_INS));
         if !audit::commit(ctx, &from, event, change).await?.happened() {
             // Others of the same burst used up the tries meanwhile.
-            return Err(held_sign_ins(ctx, &email, &address).await);
+            return Err(ctx.db.held(Guess::SignIn, &email, &address, ctx.now).await);
         }
         let wrong = ApiError::new(401, "wrong_credentials", "Wrong email or password.").logged();
         return Err(match tried {
@@ -222,36 +222,9 @@ pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respon
         .happened()
     {
         // Wrong keys of the same burst reached the limit first: the right one waits like them.
-        return Err(held_sign_ins(ctx, &email, &address).await);
+        return Err(ctx.db.held(Guess::SignIn, &email, &address, ctx.now).await);
     }
     Ok(signed_in(ctx, 200, &account, &token))
-}
-
-/// The 429 of an address over a sign-in limit, read again after a guarded statement found it so.
-async fn held_sign_ins(ctx: &Ctx, email: &str, address: &str) -> ApiError {
-    match ctx
-        .db
-        .recent(Guess::SignIn, email, address, ctx.now, &SIGN_INS)
-        .await
-    {
-        Ok(recent) => too_many_sign_ins(
-            recent
-                .held_until(&SIGN_INS, ctx.now)
-                .unwrap_or(ctx.now + SIGN_INS.window_ms),
-            ctx.now,
-        ),
-        Err(err) => err,
-    }
-}
-
-fn too_many_sign_ins(until: u64, now: u64) -> ApiError {
-    let (when, seconds) = wait(until, now);
-    ApiError::new(
-        429,
-        "too_many_attempts",
-        format!("Too many failed sign-ins. {when}"),
-    )
-    .with_header("Retry-After", seconds.to_string())
 }
 
 /// `GET /api/session`: who is signed in, and the session's CSRF token.

@@ -16,6 +16,7 @@
 
 use std::net::IpAddr;
 
+use crate::error::ApiError;
 use crate::lifecycle::HOUR_MS;
 
 /// One kind of guess and its limits.
@@ -108,12 +109,18 @@ impl Recent {
     }
 }
 
-/// "Try again in N minutes", and the seconds for Retry-After.
-pub fn wait(until: u64, now: u64) -> (String, u64) {
+/// The 429 of an address held until `until`: "`what`. Try again in N minutes.", with the seconds
+/// in Retry-After.
+pub fn too_many(what: &str, until: u64, now: u64) -> ApiError {
     let seconds = until.saturating_sub(now).div_ceil(1000).max(1);
     let minutes = seconds.div_ceil(60);
     let plural = if minutes == 1 { "" } else { "s" };
-    (format!("Try again in {minutes} minute{plural}."), seconds)
+    ApiError::new(
+        429,
+        "too_many_attempts",
+        format!("{what}. Try again in {minutes} minute{plural}."),
+    )
+    .with_header("Retry-After", seconds.to_string())
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use sealdrop_core::api::{Contents, Grant, StoredFile, StoredPart};
 use sealdrop_core::encoding::Id;
 use worker::{Request, Response, ResponseBody, ResponseBuilder};
 
-use crate::attempts::{address_group, wait, LOCK_AFTER_FAILURES, PROOFS};
+use crate::attempts::{address_group, too_many, LOCK_AFTER_FAILURES, PROOFS};
 use crate::audit::{self, Actor, Change, Event, Origin};
 use crate::auth::{self, TICKET_TTL_MS};
 use crate::context::Ctx;
@@ -45,7 +45,7 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         .recent(Guess::Proof, &share.id, &address, ctx.now, &PROOFS)
         .await?;
     if let Some(until) = recent.held_until(&PROOFS, ctx.now) {
-        return Err(too_many(until, ctx.now));
+        return Err(too_many(Guess::Proof.what(), until, ctx.now));
     }
     if let Err(wrong) = auth::check_key(&key, &share.auth_key_hash) {
         let event = Event::new("download.proof", Actor::Holder)
@@ -56,7 +56,10 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         let change = Change::guarded(before).then(vec![remember_source(&share.id, &address)]);
         if !audit::commit(ctx, from, event, change).await?.happened() {
             // Others of the same burst used up the tries meanwhile.
-            return Err(held(ctx, &share.id, &address).await);
+            return Err(ctx
+                .db
+                .held(Guess::Proof, &share.id, &address, ctx.now)
+                .await);
         }
         let before_lock = LOCK_AFTER_FAILURES.saturating_sub(share.failed_proofs + 1);
         let tries = match recent.left_after_one_more(&PROOFS).min(before_lock) {
@@ -87,7 +90,10 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         if share.locked != 0 {
             return Err(locked());
         }
-        return Err(held(ctx, &share.id, &address).await);
+        return Err(ctx
+            .db
+            .held(Guess::Proof, &share.id, &address, ctx.now)
+            .await);
     }
     ok(&Grant {
         ticket,
@@ -96,29 +102,6 @@ pub async fn proof(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         max_downloads: share.max_downloads,
         downloads_used: share.downloads + 1,
     })
-}
-
-/// The 429 of an address over a limit, read again after a guarded statement found it so.
-async fn held(ctx: &Ctx, share_id: &str, address: &str) -> ApiError {
-    let until = match ctx
-        .db
-        .recent(Guess::Proof, share_id, address, ctx.now, &PROOFS)
-        .await
-    {
-        Ok(recent) => recent.held_until(&PROOFS, ctx.now),
-        Err(err) => return err,
-    };
-    too_many(until.unwrap_or(ctx.now + PROOFS.window_ms), ctx.now)
-}
-
-fn too_many(until: u64, now: u64) -> ApiError {
-    let (when, seconds) = wait(until, now);
-    ApiError::new(
-        429,
-        "too_many_attempts",
-        format!("Too many wrong tries. {when}"),
-    )
-    .with_header("Retry-After", seconds.to_string())
 }
 
 fn locked() -> ApiError {

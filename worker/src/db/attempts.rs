@@ -4,8 +4,10 @@
 use serde_json::Value;
 
 use super::{n, t, Db, Sql};
-use crate::attempts::{Limits, Recent, LOCK_AFTER_ADDRESSES, LOCK_AFTER_FAILURES};
-use crate::error::ApiResult;
+use crate::attempts::{
+    too_many, Limits, Recent, LOCK_AFTER_ADDRESSES, LOCK_AFTER_FAILURES, PROOFS, SIGN_INS,
+};
+use crate::error::{ApiError, ApiResult};
 
 /// What is guessed: a share's key (failures by share id) or a password (failures by email).
 #[derive(Clone, Copy, Debug)]
@@ -19,6 +21,22 @@ impl Guess {
         match self {
             Guess::Proof => "proof_failures",
             Guess::SignIn => "sign_in_failures",
+        }
+    }
+
+    /// The limits of this kind of guess.
+    pub fn limits(self) -> &'static Limits {
+        match self {
+            Guess::Proof => &PROOFS,
+            Guess::SignIn => &SIGN_INS,
+        }
+    }
+
+    /// What its 429 says was too many.
+    pub fn what(self) -> &'static str {
+        match self {
+            Guess::Proof => "Too many wrong tries",
+            Guess::SignIn => "Too many failed sign-ins",
         }
     }
 
@@ -143,6 +161,22 @@ pub fn open_session(
 }
 
 impl Db {
+    /// The 429 of an address that a guarded statement found over a limit, with the time it may
+    /// try again read now (a full window from now if the counts have moved on meanwhile).
+    pub async fn held(&self, guess: Guess, target: &str, address: &str, now: u64) -> ApiError {
+        let limits = guess.limits();
+        match self.recent(guess, target, address, now, limits).await {
+            Ok(recent) => too_many(
+                guess.what(),
+                recent
+                    .held_until(limits, now)
+                    .unwrap_or(now + limits.window_ms),
+                now,
+            ),
+            Err(err) => err,
+        }
+    }
+
     /// The failures within the window for this target and address.
     pub async fn recent(
         &self,
