@@ -283,3 +283,29 @@ test("a disabled staff member's requests take nothing more", async () => {
   });
   refusedWith(upload, 404, 'not_found');
 });
+
+test('a staff download of a received file is logged once, however many ranges it takes', async () => {
+  setClock(null);
+  const staff = await newStaff('staff', 'Downloads Received');
+  const request = await createRequest(staff);
+  const [sent] = await sendFiles(request, [{ name: 'logged.bin', data: randomBytes(3000) }]);
+  const path = `${BASE}/api/requests/${request.id}/files/${sent.id}/payload`;
+  const downloads = () =>
+    d1(
+      `SELECT actor, object, json_extract(event, '$.detail.file') AS file, json_extract(event, '$.bytes') AS bytes
+         FROM audit_events WHERE action = 'request.file.downloaded' AND object = '${request.id}'`,
+    );
+  const whole = await call(path, { headers: as(staff) });
+  assert.equal(whole.status, 200);
+  const size = whole.body.length;
+  const first = await call(path, { headers: { ...as(staff), range: 'bytes=0-99' } });
+  assert.equal(first.status, 206);
+  const rest = await call(path, { headers: { ...as(staff), range: `bytes=100-${size - 1}` } });
+  assert.equal(rest.status, 206);
+  const refused = await call(path, { headers: { ...as(staff), range: `bytes=${size}-` } });
+  assert.equal(refused.status, 416);
+  assert.deepEqual(downloads(), [
+    { actor: `staff:${staff.accountId}`, object: request.id, file: sent.id, bytes: size },
+    { actor: `staff:${staff.accountId}`, object: request.id, file: sent.id, bytes: size },
+  ]);
+});
