@@ -168,8 +168,9 @@ test('an abandoned upload whose completion races the purge ends active and whole
         body: JSON.stringify({ manifest: sd.b64Encode(manifest) }),
       });
     };
-    // The purge a little after, before or at the same time as the completion, by round.
-    const delay = (round % 4) * 5;
+    // The purge at the same time as the completion, or up to 60 ms after it, by round: early
+    // purges win the race, late ones lose it, and the rounds in between meet it mid-way.
+    const delay = (round % 5) * 15;
     const [completed] = await Promise.all([complete(), new Promise((r) => setTimeout(r, delay)).then(purge)]);
     const [{ state }] = d1(`SELECT state FROM shares WHERE id = '${id}'`, STATE);
     ends[String(state)] = (ends[String(state)] ?? 0) + 1;
