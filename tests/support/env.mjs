@@ -19,12 +19,23 @@ export const SECRETS_FILE = join(STATE_DIR, '..', 'secrets.jsonl');
  * @returns {Record<string, unknown>[]}
  */
 export function d1(sql, stateDir = STATE_DIR) {
-  const out = execFileSync(
-    join(ROOT, 'node_modules/.bin/wrangler'),
-    ['d1', 'execute', 'sealdrop', '--local', '--persist-to', stateDir, '--json', '--command', sql],
-    { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, encoding: 'utf8' },
-  );
-  return JSON.parse(out).at(-1).results;
+  // This runs beside the stack, on the same SQLite file: while the stack writes (the log's
+  // sequencer appends in the background, its alarm included), the file may be locked for a
+  // moment. Such a query is run again; any other failure is thrown.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = execFileSync(
+        join(ROOT, 'node_modules/.bin/wrangler'),
+        ['d1', 'execute', 'sealdrop', '--local', '--persist-to', stateDir, '--json', '--command', sql],
+        { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, encoding: 'utf8' },
+      );
+      return JSON.parse(out).at(-1).results;
+    } catch (err) {
+      const said = String(/** @type {{ stdout?: string }} */ (err).stdout ?? '');
+      if (attempt >= 5 || !said.includes('SQLITE_BUSY')) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200 * attempt);
+    }
+  }
 }
 
 /**

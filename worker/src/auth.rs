@@ -290,12 +290,3 @@ pub fn ticket_hash(req: &Request) -> ApiResult<String> {
     )
     .map(|t| hash_hex(t.as_bytes()))
 }
-
-/// The client's address as Cloudflare reports it (`CF-Connecting-IP`, which the platform sets
-/// and a client cannot); for the per-address limit on failed proofs.
-pub fn client_address(req: &Request) -> String {
-    header(req, "CF-Connecting-IP")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "unknown".into())
-}

@@ -52,6 +52,15 @@ pub fn header(req: &Request, name: &str) -> ApiResult<Option<String>> {
     })
 }
 
+/// The client's address as Cloudflare reports it (`CF-Connecting-IP`, which the platform sets
+/// and a client cannot): what the log records and the guessing limits count.
+pub fn client_address(req: &Request) -> String {
+    header(req, "CF-Connecting-IP")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// Reads and parses a JSON body of at most [`MAX_JSON_BODY`] bytes. The body must say it is
 /// JSON: a form on another site can post text/plain without asking, but not application/json,
 /// which is what keeps sign-in and sign-up free of cross-site requests.

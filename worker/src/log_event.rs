@@ -6,7 +6,7 @@ use serde::Serialize;
 use worker::Request;
 
 use crate::db::Entry;
-use crate::http::header;
+use crate::http::{client_address, header};
 
 /// Who did it.
 #[derive(Clone, Debug)]
@@ -133,7 +133,7 @@ pub struct Origin {
 impl Origin {
     pub fn of(req: &Request) -> Self {
         Origin {
-            client: crate::auth::client_address(req),
+            client: client_address(req),
             user_agent: header(req, "User-Agent")
                 .ok()
                 .flatten()
