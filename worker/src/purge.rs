@@ -53,7 +53,7 @@ pub async fn run(env: &Env) -> ApiResult<Report> {
             ctx.now.saturating_sub(STALE_CLAIM_MS),
             ctx.now.saturating_sub(ABANDONED_AFTER_MS),
         );
-        if ctx.db.commit(&[claim]).await?[0].changes != 1 {
+        if ctx.db.commit(&[claim]).await?[0] != 1 {
             continue;
         }
         for file in ctx.db.files(&share.id).await? {
@@ -90,7 +90,7 @@ pub async fn run(env: &Env) -> ApiResult<Report> {
             ctx.now.saturating_sub(STALE_CLAIM_MS),
             ctx.now.saturating_sub(ABANDONED_AFTER_MS),
         );
-        if ctx.db.commit(&[claim]).await?[0].changes != 1 {
+        if ctx.db.commit(&[claim]).await?[0] != 1 {
             continue;
         }
         uploads::release(ctx, &file.upload()).await?;

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use worker::{durable_object, Date, DurableObject, Env, Request, Response, State};
 
 use crate::checkpoint::{Signer, CHECKPOINT_EVERY};
-use crate::db::{Db, Entry, Outcome, Sql};
+use crate::db::{changes, Db, Entry, Sql};
 use crate::error::{ApiError, ApiResult};
 use crate::log_event::{Actor, Event, Origin};
 
@@ -278,9 +278,7 @@ impl Sequencer {
         let mut replies = Vec::with_capacity(group.len());
         let signer = Signer::from_env(&self.env);
         for (item, (event, next)) in group.iter().zip(spans) {
-            let written = results
-                .get(event)
-                .is_some_and(|r| Outcome::of(r).changes == 1);
+            let written = results.get(event).is_some_and(|r| changes(r) == 1);
             if written && next.seq % CHECKPOINT_EVERY == 0 {
                 signer.checkpoint(&db, &next, item.append.entry.at).await;
             }

@@ -29,7 +29,7 @@ pub use requests::{
     delete_request_file, delete_unfinished_file, insert_request, insert_request_file, mark_read,
     set_request_upload_id, RequestFileRow, RequestRow,
 };
-pub use sql::{n, opt, t, Outcome, Sql};
+pub use sql::{n, opt, t, Sql};
 
 pub struct Db(D1Database);
 
@@ -142,7 +142,7 @@ fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
 }
 
-fn changes(result: &D1Result) -> usize {
+pub fn changes(result: &D1Result) -> usize {
     result
         .meta()
         .ok()

@@ -42,22 +42,6 @@ impl Sql {
     }
 }
 
-/// What one statement of a committed batch came to.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Outcome {
-    pub changes: u64,
-    pub rows: Vec<Value>,
-}
-
-impl Outcome {
-    pub fn of(result: &D1Result) -> Self {
-        Outcome {
-            changes: super::changes(result) as u64,
-            rows: result.results::<Value>().unwrap_or_default(),
-        }
-    }
-}
-
 impl Db {
     /// `sql` prepared for this database.
     pub fn prepared(&self, sql: &Sql) -> ApiResult<D1PreparedStatement> {
@@ -65,8 +49,9 @@ impl Db {
         self.statement(&sql.sql, &values)
     }
 
-    /// Runs `statements` as one transaction (a change that needs no event of its own).
-    pub async fn commit(&self, statements: &[Sql]) -> ApiResult<Vec<Outcome>> {
+    /// Runs `statements` as one transaction (a change that needs no event of its own); returns
+    /// the rows each changed.
+    pub async fn commit(&self, statements: &[Sql]) -> ApiResult<Vec<usize>> {
         let prepared = statements
             .iter()
             .map(|s| self.prepared(s))
@@ -75,7 +60,7 @@ impl Db {
             .batch(prepared)
             .await?
             .iter()
-            .map(Outcome::of)
+            .map(super::changes)
             .collect())
     }
 
