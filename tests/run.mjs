@@ -8,26 +8,27 @@ import { join } from 'node:path';
 import { ROOT, startStack } from './support/stack.mjs';
 
 const SUITES = [
-  'api.test.mjs',
-  'accounts.test.mjs',
-  'requests.test.mjs',
-  'authz.test.mjs',
-  'openapi.test.mjs',
-  'headers.test.mjs',
-  'links.test.mjs',
-  'bursts.test.mjs',
-  'atomic.test.mjs',
-  'purge.test.mjs',
-  'faults.test.mjs',
-  'pages.test.mjs',
-  'pages-links.test.mjs',
-  'pages-accounts.test.mjs',
-  'pages-requests.test.mjs',
-  'console.test.mjs',
-  'pages-admin-log.test.mjs',
-  'log.test.mjs',
-  'persisted.test.mjs',
+  'api/api.test.mjs',
+  'api/accounts.test.mjs',
+  'api/requests.test.mjs',
+  'api/authz.test.mjs',
+  'api/openapi.test.mjs',
+  'api/headers.test.mjs',
+  'api/links.test.mjs',
+  'api/bursts.test.mjs',
+  'faults/atomic.test.mjs',
+  'faults/purge.test.mjs',
+  'faults/faults.test.mjs',
+  'pages/shares.test.mjs',
+  'pages/links.test.mjs',
+  'pages/accounts.test.mjs',
+  'pages/requests.test.mjs',
+  'api/console.test.mjs',
+  'pages/admin-log.test.mjs',
+  'api/log.test.mjs',
+  'api/persisted.test.mjs',
 ];
+// Suites by path under tests/ ('api/links.test.mjs') or by folder ('pages').
 const only = process.argv.slice(2);
 const workDir = join(ROOT, '.wrangler/test');
 rmSync(workDir, { recursive: true, force: true });
@@ -50,7 +51,9 @@ const stack = await startStack({
 });
 let failed = false;
 try {
-  for (const suite of SUITES.filter((s) => only.length === 0 || only.includes(s))) {
+  for (const suite of SUITES.filter(
+    (s) => only.length === 0 || only.some((o) => s === o || s.startsWith(`${o.replace(/\/$/, '')}/`)),
+  )) {
     console.log(`\n== ${suite}`);
     // Not spawnSync: this process must go on answering for the witness while a suite runs.
     const run = spawn(process.execPath, ['--test', '--test-reporter=spec', join(ROOT, 'tests', suite)], {

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './support/stack.mjs';
-import { BASE } from './support/env.mjs';
+import { ROOT } from '../support/stack.mjs';
+import { BASE } from '../support/env.mjs';
 
 const committed = JSON.parse(readFileSync(join(ROOT, 'worker/openapi.json'), 'utf8'));
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];

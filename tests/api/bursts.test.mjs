@@ -4,10 +4,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { sd, call, sealShare, uploadShare } from './support/client.mjs';
-import { BASE, d1, setClock, callFrom, refusedWith } from './support/env.mjs';
-import { admin, as, loginKeyOf, newStaff, signIn } from './support/accounts.mjs';
-import { summedRefusals } from './support/log.mjs';
+import { sd, call, sealShare, uploadShare } from '../support/client.mjs';
+import { BASE, d1, setClock, callFrom, refusedWith } from '../support/env.mjs';
+import { admin, as, loginKeyOf, newStaff, signIn } from '../support/accounts.mjs';
+import { summedRefusals } from '../support/log.mjs';
 
 after(() => setClock(null));
 

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { call, sd, sealShare, uploadShare } from './support/client.mjs';
-import { BASE, STATE_DIR, d1, callFrom } from './support/env.mjs';
-import { admin, as, asJson } from './support/accounts.mjs';
-import { consoleVerify, exportAndVerify, runScheduled as purge } from './support/log.mjs';
+import { call, sd, sealShare, uploadShare } from '../support/client.mjs';
+import { BASE, STATE_DIR, d1, callFrom } from '../support/env.mjs';
+import { admin, as, asJson } from '../support/accounts.mjs';
+import { consoleVerify, exportAndVerify, runScheduled as purge } from '../support/log.mjs';
 
 const WORK = join(STATE_DIR, '..');
 

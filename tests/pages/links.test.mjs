@@ -7,10 +7,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, withSession, OPFS_PICKER, NO_PICKER } from './support/browser.mjs';
-import { BASE, d1, setClock, callFrom, rememberShare, remember } from './support/env.mjs';
-import { sd, sealShare, uploadShare, downloadShare } from './support/client.mjs';
-import { admin, as } from './support/accounts.mjs';
+import { launch, withSession, OPFS_PICKER, NO_PICKER } from '../support/browser.mjs';
+import { BASE, d1, setClock, callFrom, rememberShare, remember } from '../support/env.mjs';
+import { sd, sealShare, uploadShare, downloadShare } from '../support/client.mjs';
+import { admin, as } from '../support/accounts.mjs';
 
 const HOUR = 3600 * 1000;
 const sha256 = (/** @type {Uint8Array} */ b) => createHash('sha256').update(b).digest('hex');

@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { call, createBody, downloadShare, sd, sealShare, uploadShare } from './support/client.mjs';
-import { BASE, callFrom, d1, refusedWith } from './support/env.mjs';
-import { admin, as, asJson, newStaff } from './support/accounts.mjs';
-import { createRequest } from './support/requests.mjs';
-import { checkpointKey, cliVerify, exportLog, runScheduled, summedRefusals } from './support/log.mjs';
+import { call, createBody, downloadShare, sd, sealShare, uploadShare } from '../support/client.mjs';
+import { BASE, callFrom, d1, refusedWith } from '../support/env.mjs';
+import { admin, as, asJson, newStaff } from '../support/accounts.mjs';
+import { createRequest } from '../support/requests.mjs';
+import { checkpointKey, cliVerify, exportLog, runScheduled, summedRefusals } from '../support/log.mjs';
 
 /** @typedef {{ seq: number, at: number, actor: string, action: string, object: string | null, outcome: string, hash: string, prev: string, user_agent: string, client: string, actor_email: string | null, detail: any, content_id: string | null }} LogEvent */
 
@@ -28,7 +28,7 @@ const ADMIN_ONLY = [
 /**
  * One page of the admin table (or, with `staff`, of that person's activity).
  * @param {Record<string, string | number>} query
- * @param {import('./support/accounts.mjs').Staff} [staff]
+ * @param {import('../support/accounts.mjs').Staff} [staff]
  */
 async function page(query, staff) {
   const who = staff ?? (await admin());
@@ -42,7 +42,7 @@ async function page(query, staff) {
 /**
  * Walks every older page from the newest; returns the events, newest first.
  * @param {Record<string, string | number>} query
- * @param {import('./support/accounts.mjs').Staff} [staff]
+ * @param {import('../support/accounts.mjs').Staff} [staff]
  */
 async function walk(query, staff) {
   const all = [];

@@ -8,11 +8,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { launch, freshPage, axeCheck, signInThroughPage, OPFS_PICKER } from './support/browser.mjs';
-import { BASE, remember } from './support/env.mjs';
-import { sd } from './support/client.mjs';
-import { newStaff } from './support/accounts.mjs';
-import { sendFiles } from './support/requests.mjs';
+import { launch, freshPage, axeCheck, signInThroughPage, OPFS_PICKER } from '../support/browser.mjs';
+import { BASE, remember } from '../support/env.mjs';
+import { sd } from '../support/client.mjs';
+import { newStaff } from '../support/accounts.mjs';
+import { sendFiles } from '../support/requests.mjs';
 
 const MiB = 1024 * 1024;
 const XSS = '<img src=x onerror=alert(1)>';
@@ -26,7 +26,7 @@ after(async () => {
   await browser?.close();
 });
 
-/** @type {{ staff: import('./support/accounts.mjs').Staff, link: string, fingerprint: string, id: string }} */
+/** @type {{ staff: import('../support/accounts.mjs').Staff, link: string, fingerprint: string, id: string }} */
 let made;
 /** @type {{ name: string, data: Buffer }[]} */
 const sent = [

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SECRETS_FILE, STATE_DIR, filesUnder } from './support/env.mjs';
-import { adminFileOf } from './support/stack.mjs';
+import { SECRETS_FILE, STATE_DIR, filesUnder } from '../support/env.mjs';
+import { adminFileOf } from '../support/stack.mjs';
 
 test('nothing persisted holds a plaintext, a file name, a password or a key that decrypts', () => {
   assert.ok(existsSync(SECRETS_FILE), 'the suites recorded what to look for');

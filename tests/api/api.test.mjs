@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { sd, hex, call, sealShare, createBody, uploadShare, downloadShare } from './support/client.mjs';
-import { BASE, d1, rememberShare, remember } from './support/env.mjs';
-import { admin, asJson } from './support/accounts.mjs';
+import { sd, hex, call, sealShare, createBody, uploadShare, downloadShare } from '../support/client.mjs';
+import { BASE, d1, rememberShare, remember } from '../support/env.mjs';
+import { admin, asJson } from '../support/accounts.mjs';
 
 /** A file name that nothing else on disk could contain by chance. */
 const uniqueName = (/** @type {string} */ stem) => `${stem}-${randomBytes(6).toString('hex')}.bin`;
@@ -18,7 +18,7 @@ const json = asJson(await admin());
 /**
  * Calls the API and checks the refusal: status, code, and a sentence for people.
  * @param {string} path
- * @param {import('./support/client.mjs').Init} init
+ * @param {import('../support/client.mjs').Init} init
  * @param {number} status
  * @param {string} code
  */

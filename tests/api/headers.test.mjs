@@ -4,8 +4,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { request } from 'node:https';
-import { ROOT, startStack } from './support/stack.mjs';
-import { BASE } from './support/env.mjs';
+import { ROOT, startStack } from '../support/stack.mjs';
+import { BASE } from '../support/env.mjs';
 
 const PATHS = ['/', '/d/AAAAAAAAAAAAAAAAAAAAAA', '/js/share.js', '/api/limits', '/api/nothing'];
 

@@ -6,12 +6,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { launch, withSession, freshPage, axeCheck, signInThroughPage } from './support/browser.mjs';
-import { BASE, d1, remember } from './support/env.mjs';
+import { launch, withSession, freshPage, axeCheck, signInThroughPage } from '../support/browser.mjs';
+import { BASE, d1, remember } from '../support/env.mjs';
 import { gzipSync } from 'node:zlib';
-import { call, sealShare, uploadShare } from './support/client.mjs';
-import { createRequest } from './support/requests.mjs';
-import { admin, as, newStaff, signIn } from './support/accounts.mjs';
+import { call, sealShare, uploadShare } from '../support/client.mjs';
+import { createRequest } from '../support/requests.mjs';
+import { admin, as, newStaff, signIn } from '../support/accounts.mjs';
 
 /** @type {import('playwright-core').Browser} */
 let browser;

@@ -11,12 +11,12 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ROOT, startStack } from './support/stack.mjs';
-import { d1, setClock, filesUnder } from './support/env.mjs';
-import { launch, freshPage, OPFS_PICKER, NO_PICKER } from './support/browser.mjs';
-import { sd, sealShare, uploadShare, downloadShare } from './support/client.mjs';
-import { admin } from './support/accounts.mjs';
-import { createRequest, openInbox } from './support/requests.mjs';
+import { ROOT, startStack } from '../support/stack.mjs';
+import { d1, setClock, filesUnder } from '../support/env.mjs';
+import { launch, freshPage, OPFS_PICKER, NO_PICKER } from '../support/browser.mjs';
+import { sd, sealShare, uploadShare, downloadShare } from '../support/client.mjs';
+import { admin } from '../support/accounts.mjs';
+import { createRequest, openInbox } from '../support/requests.mjs';
 
 const MiB = 1024 * 1024;
 const HOUR = 3600 * 1000;

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startStack } from './support/stack.mjs';
-import { d1, setClock, filesUnder } from './support/env.mjs';
-import { sd, call, hex, sealShare, uploadShare, downloadShare } from './support/client.mjs';
-import { admin, as } from './support/accounts.mjs';
-import { createRequest, newFileBody, sealForRequest, uploadAuth } from './support/requests.mjs';
+import { ROOT, startStack } from '../support/stack.mjs';
+import { d1, setClock, filesUnder } from '../support/env.mjs';
+import { sd, call, hex, sealShare, uploadShare, downloadShare } from '../support/client.mjs';
+import { admin, as } from '../support/accounts.mjs';
+import { createRequest, newFileBody, sealForRequest, uploadAuth } from '../support/requests.mjs';
 
 const MiB = 1024 * 1024;
 const HOUR = 3600 * 1000;

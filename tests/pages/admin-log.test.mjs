@@ -5,16 +5,16 @@
 // filtered rows of every page; a policy change shows at the top of the log. On /mine, a staff
 // member sees the activity on their own share. axe-core, light and dark, 1280 and 360 px.
 //
-// Runs after console.test.mjs (which expects an untouched policy table) and before log.test.mjs
-// (which breaks the chain on purpose).
+// Runs after api/console.test.mjs (which expects an untouched policy table) and before
+// api/log.test.mjs (which breaks the chain on purpose).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { launch, freshPage, withSession, axeCheck } from './support/browser.mjs';
-import { BASE, callFrom } from './support/env.mjs';
-import { call, sd, sealShare, uploadShare } from './support/client.mjs';
-import { admin, as, asJson, newStaff } from './support/accounts.mjs';
+import { launch, freshPage, withSession, axeCheck } from '../support/browser.mjs';
+import { BASE, callFrom } from '../support/env.mjs';
+import { call, sd, sealShare, uploadShare } from '../support/client.mjs';
+import { admin, as, asJson, newStaff } from '../support/accounts.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
 /** @typedef {{ seq: number, action: string, outcome: string }} Row */
@@ -69,7 +69,7 @@ function rowsOf(page, tbody) {
 
 /**
  * Every event the API lists for `query`, newest first, across all its pages.
- * @param {import('./support/accounts.mjs').Staff} staff
+ * @param {import('../support/accounts.mjs').Staff} staff
  * @param {string} path
  * @param {Record<string, string>} query
  */

@@ -4,10 +4,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { call, hex, sd } from './support/client.mjs';
-import { BASE, d1, setClock, refusedWith, count } from './support/env.mjs';
-import { admin, as, asJson, newStaff } from './support/accounts.mjs';
-import { createRequest, newFileBody, openInbox, sealForRequest, sendFiles, uploadAuth } from './support/requests.mjs';
+import { call, hex, sd } from '../support/client.mjs';
+import { BASE, d1, setClock, refusedWith, count } from '../support/env.mjs';
+import { admin, as, asJson, newStaff } from '../support/accounts.mjs';
+import { createRequest, newFileBody, openInbox, sealForRequest, sendFiles, uploadAuth } from '../support/requests.mjs';
 
 const MiB = 1024 * 1024;
 const DAY = 24 * 3600 * 1000;

@@ -4,9 +4,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { sd, call, sealShare, createBody, uploadShare } from './support/client.mjs';
-import { BASE, d1, setClock, callFrom, rememberShare } from './support/env.mjs';
-import { admin, as, asJson } from './support/accounts.mjs';
+import { sd, call, sealShare, createBody, uploadShare } from '../support/client.mjs';
+import { BASE, d1, setClock, callFrom, rememberShare } from '../support/env.mjs';
+import { admin, as, asJson } from '../support/accounts.mjs';
 
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
@@ -217,7 +217,7 @@ test('passwords: right, wrong with tries left, rate-limited, locked, unlocked; t
   assert.equal(right.status, 200, JSON.stringify(right.body));
 
   // 100 failures from at least 10 addresses lock the share until its owner unlocks it (10 an hour
-  // per address: ten addresses over ten hours). One address alone never locks it (bursts.test.mjs).
+  // per address: ten addresses over ten hours). One address alone never locks it (api/bursts.test.mjs).
   for (let hour = 1; hour <= 9; hour++) {
     setClock(T0 + (hour + 1) * (HOUR + 1000));
     for (let i = 0; i < 10; i++) await prove(id, keyFor(`guess ${hour}-${i}`), `127.0.3.${hour}`);

@@ -8,10 +8,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, withSession, freshPage, axeCheck, OPFS_PICKER, NO_PICKER } from './support/browser.mjs';
-import { admin, newStaff } from './support/accounts.mjs';
-import { BASE, STATE_DIR, d1, filesUnder, remember, rememberShare } from './support/env.mjs';
-import { sd, sealShare, uploadShare } from './support/client.mjs';
+import { launch, withSession, freshPage, axeCheck, OPFS_PICKER, NO_PICKER } from '../support/browser.mjs';
+import { admin, newStaff } from '../support/accounts.mjs';
+import { BASE, STATE_DIR, d1, filesUnder, remember, rememberShare } from '../support/env.mjs';
+import { sd, sealShare, uploadShare } from '../support/client.mjs';
 
 const MiB = 1024 * 1024;
 const sha256 = (/** @type {Uint8Array} */ b) => createHash('sha256').update(b).digest('hex');

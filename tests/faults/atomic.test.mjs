@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sd, call, createBody, sealShare, uploadShare, hex } from './support/client.mjs';
-import { BASE, d1, setClock } from './support/env.mjs';
-import { ROOT } from './support/stack.mjs';
-import { admin, as, asJson, joinWith, loginKeyOf, newStaff } from './support/accounts.mjs';
-import { createRequest, newFileBody, sealForRequest, sendFiles, uploadAuth } from './support/requests.mjs';
+import { sd, call, createBody, sealShare, uploadShare, hex } from '../support/client.mjs';
+import { BASE, d1, setClock } from '../support/env.mjs';
+import { ROOT } from '../support/stack.mjs';
+import { admin, as, asJson, joinWith, loginKeyOf, newStaff } from '../support/accounts.mjs';
+import { createRequest, newFileBody, sealForRequest, sendFiles, uploadAuth } from '../support/requests.mjs';
 
 /**
  * One operation: `act` makes the call (the same call twice), `state` is a query of what it

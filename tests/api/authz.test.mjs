@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { call, sd, sealShare, uploadShare } from './support/client.mjs';
-import { BASE, d1 } from './support/env.mjs';
-import { ROOT } from './support/stack.mjs';
-import { admin, as, asJson, newStaff } from './support/accounts.mjs';
-import { createRequest, sendFiles, uploadAuth } from './support/requests.mjs';
+import { call, sd, sealShare, uploadShare } from '../support/client.mjs';
+import { BASE, d1 } from '../support/env.mjs';
+import { ROOT } from '../support/stack.mjs';
+import { admin, as, asJson, newStaff } from '../support/accounts.mjs';
+import { createRequest, sendFiles, uploadAuth } from '../support/requests.mjs';
 
 const PRINCIPALS = ['anonymous', 'partner', 'staffA', 'staffB', 'admin', 'disabled'];
 const ALL = PRINCIPALS;

@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { call, sd } from './support/client.mjs';
-import { BASE, STATE_DIR, d1, callFrom, refusedWith, count } from './support/env.mjs';
-import { admin, as, asJson, joinWith, newStaff, signIn } from './support/accounts.mjs';
-import { createSetupInvite } from '../scripts/setup-link.mjs';
-import { createRequest, openInbox, sendFiles } from './support/requests.mjs';
+import { call, sd } from '../support/client.mjs';
+import { BASE, STATE_DIR, d1, callFrom, refusedWith, count } from '../support/env.mjs';
+import { admin, as, asJson, joinWith, newStaff, signIn } from '../support/accounts.mjs';
+import { createSetupInvite } from '../../scripts/setup-link.mjs';
+import { createRequest, openInbox, sendFiles } from '../support/requests.mjs';
 
 const json = { 'content-type': 'application/json' };
 const post = (/** @type {string} */ path, /** @type {unknown} */ body, headers = {}) =>
