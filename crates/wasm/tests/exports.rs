@@ -170,6 +170,13 @@ fn argon2_bounds_and_encodings() {
     );
     let a = argon2id("pw", &[0; 16], 65536, 3, 1).unwrap();
     assert_eq!(a.len(), 32);
+    // The defaults pages use are the core's, and the smallest the bounds allow.
+    let defaults = argon2_defaults().unwrap();
+    let field = |name: &str| Reflect::get(&defaults, &name.into()).unwrap().as_f64();
+    assert_eq!(
+        (field("m_kib"), field("t"), field("p")),
+        (Some(65536.0), Some(3.0), Some(1.0))
+    );
     assert_eq!(
         b64_decode_js(&b64_encode_js(&[1, 2, 3])).unwrap(),
         vec![1, 2, 3]
