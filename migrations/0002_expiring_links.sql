@@ -1,4 +1,4 @@
--- Expiring links (issue 4): expiry, download limits, failed-proof limits, purge.
+-- Expiring links: expiry, download limits, failed-proof limits, purge.
 
 ALTER TABLE shares ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;        -- ms since epoch
 ALTER TABLE shares ADD COLUMN max_downloads INTEGER;                       -- NULL: unlimited until expiry

@@ -1,5 +1,5 @@
 -- Staff accounts, sessions and invites; file requests and the files partners send into them
--- (issue 5; format-v1.md, File requests and Staff keys). As before, nothing here decrypts
+-- (format-v1.md, File requests and Staff keys). Nothing here decrypts
 -- anything: login keys, tokens and upload tokens are stored only as keyed or plain hashes, the
 -- private keys and request secrets only wrapped under vault keys the server never sees.
 

@@ -1,4 +1,4 @@
--- The access log (issue 6; architecture.md, Access log): an append-only hash chain of events and
+-- The access log (architecture.md, Access log): an append-only hash chain of events and
 -- the signed checkpoints over it. `event` is e_n exactly as hashed, written once and never
 -- re-serialised; the other event columns repeat a few of its fields so that filters use indexes.
 

@@ -1,4 +1,4 @@
--- Issue 6: the organisation's policy, set by admins in the console (each change is logged). A
+-- The organisation's policy, set by admins in the console (each change is logged). A
 -- setting without a row has its default (worker/src/policy.rs); the worker's [vars] stay the
 -- ceiling no setting can exceed.
 CREATE TABLE policy (

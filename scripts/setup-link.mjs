@@ -1,5 +1,5 @@
 // Prints the one-time setup link that creates the first admin, when the local database has no
-// account yet (issue 5: no default passwords). The link holds a 32-byte token in its fragment;
+// account yet (there are no default passwords). The link holds a 32-byte token in its fragment;
 // D1 keeps only the token's BLAKE3. Each run replaces any unused setup link; the link is valid
 // for 24 hours and only while no account exists.
 //
