@@ -13,12 +13,16 @@
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
+mod error;
 mod export;
 mod read;
+mod report;
 mod verify;
 
+pub use error::VerifyError;
 pub use export::{checkpoint_line, event_line, header_line, ExportHeader};
-pub use verify::{describe_duration, verify_export, ExportVerifier, Report, VerifyError};
+pub use report::{describe_duration, Report};
+pub use verify::{verify_export, ExportVerifier};
 
 /// The chain's domain string and its 0x00 separator, so that no other BLAKE3 input of sealdrop
 /// can be mistaken for a link.

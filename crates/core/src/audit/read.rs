@@ -6,7 +6,7 @@ use core::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use super::verify::VerifyError;
+use super::error::VerifyError;
 use super::*;
 
 /// One line is read into a buffer laid out as the BLAKE3 input of its event: the chain's domain,
