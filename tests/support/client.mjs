@@ -56,8 +56,8 @@ function concat(pieces) {
   return out;
 }
 
-/** The format's minimum Argon2id parameters, which the worker requires of password shares. */
-export const ARGON2 = { m_kib: 65536, t: 3, p: 1 };
+/** The format's default (and minimum) Argon2id parameters, as the pages take them from the core. */
+export const ARGON2 = sd.argon2Defaults();
 
 /**
  * Seals one file with its file secret as every client does: header, sealed metadata, payload,
