@@ -7,7 +7,7 @@ import { request } from 'node:https';
 import { ROOT, startStack } from '../support/stack.mjs';
 import { BASE } from '../support/env.mjs';
 
-const PATHS = ['/', '/d/AAAAAAAAAAAAAAAAAAAAAA', '/js/share.js', '/api/limits', '/api/nothing'];
+const PATHS = ['/', '/d/AAAAAAAAAAAAAAAAAAAAAA', '/js/pages/share/main.js', '/api/limits', '/api/nothing'];
 
 /** @param {Record<string, string | string[] | undefined>} headers */
 function checkCommon(headers) {

@@ -76,7 +76,7 @@ test('an expired upload record is deleted and never offered; a live one is', asy
   await page.waitForSelector('body[data-state="idle"]');
   const names = { expired: 'expired.bin', legacy: 'legacy.bin', live: 'live.bin' };
   await page.evaluate(async (names) => {
-    const url = '/js/upload-state.js';
+    const url = '/js/upload/state.js';
     const state = await import(url);
     const DAY = state.ABANDONED_AFTER_MS;
     const week = Date.now() + 7 * DAY;
