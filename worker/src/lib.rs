@@ -3,35 +3,16 @@
 //!
 //! The worker never sees a plaintext, a file name or a key that decrypts: it stores headers,
 //! sealed blobs and ciphertext, and keeps the keys it must check only as hashes.
+//!
+//! Its modules are layers, each importing only those below it (worker/tests/layers.rs checks
+//! this): `rules` (states, limits, policy, events, refusals; no I/O), `store` (D1, R2 and the
+//! configuration), `services` (the request's context, auth, the access log and its sequencer,
+//! uploads, the purge) and `http` (routes, dispatch and the handlers).
 
-mod accounts;
-mod api;
-mod assets;
-mod attempts;
-mod audit;
-mod auth;
-mod checkpoint;
-mod config;
-mod console;
-mod context;
-mod db;
-mod download;
-mod error;
 mod http;
-mod intake;
-mod lifecycle;
-mod log_api;
-mod log_event;
-mod log_export;
-mod policy;
-mod purge;
-mod requests;
-mod routes;
-mod security;
-mod sequencer;
-mod shares;
-mod storage;
-mod uploads;
+mod rules;
+mod services;
+mod store;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
@@ -40,16 +21,16 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let https = req.url().is_ok_and(|url| url.scheme() == "https");
     let path = req.path();
     let answer = if path == "/api" || path.starts_with("/api/") {
-        api::handle(req, &env).await
+        http::api::handle(req, &env).await
     } else {
-        assets::serve(req, &env).await
+        http::assets::serve(req, &env).await
     };
-    let response = answer.unwrap_or_else(error::ApiError::into_response);
-    Ok(security::with_security_headers(response, https))
+    let response = answer.unwrap_or_else(http::respond::error_response);
+    Ok(http::security::with_security_headers(response, https))
 }
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    purge::scheduled(&env).await;
-    audit::scheduled(&env).await;
+    services::purge::scheduled(&env).await;
+    services::audit::scheduled(&env).await;
 }

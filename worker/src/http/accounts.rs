@@ -9,34 +9,37 @@ use sealdrop_core::api::{
     AccountChange, AccountSummary, Argon2Settings, ChangePassword, InviteSummary, InviteView, Me,
     NewAccount, NewInvite, SessionView, SignIn, SignInParams, SignInParamsQuery,
 };
-use sealdrop_core::encoding::{b64_decode, b64_decode_array, b64_encode, Id};
+use sealdrop_core::encoding::{b64_decode_array, b64_encode, Id};
 use sealdrop_core::keys::ct_eq;
+use sealdrop_core::share::Argon2Params;
 use sealdrop_core::Key32;
 use worker::{Env, Request, Response};
 
-use crate::attempts::{address_group, too_many, SIGN_INS};
-use crate::audit::{self, Actor, Change, Event, Origin};
-use crate::auth::{self, Staff, SESSION_TTL_MS};
-use crate::config::pepper;
-use crate::context::Ctx;
-use crate::db::attempts::{open_session, Guess};
-use crate::db::{
-    self, change_account, create_account, delete_session, end_other_sessions, end_sessions,
-    first_session, insert_invite, rewrap_requests, AccountRow, InviteRow,
+use crate::http::checks::{checked_text, key32, wrapped_key};
+use crate::http::request::json_body;
+use crate::http::respond::{json_response, ok};
+use crate::rules::attempts::{address_group, too_many, SIGN_INS};
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::limits::{HOUR_MS, MAX_INVITE_HOURS, SESSION_TTL_MS};
+use crate::rules::log_event::{Actor, Event};
+use crate::rules::staff::{Role, Staff};
+use crate::services::audit::{self, Change};
+use crate::services::auth;
+use crate::services::context::Ctx;
+use crate::services::headers::origin;
+use crate::store::accounts::{
+    self as rows, change_account, create_account, delete_session, end_other_sessions, end_sessions,
+    first_session, insert_invite, open_session, rewrap_requests, AccountRow, InviteRow,
 };
-use crate::error::{ApiError, ApiResult};
-use crate::http::{json_body, json_response, ok};
+use crate::store::attempts::Guess;
+use crate::store::config::pepper;
 
-/// Argon2id of every new account: the format's minimum (and default).
+/// Argon2id of every new account: the format's minimum and default, as core defines it.
 const ARGON2: Argon2Settings = Argon2Settings {
-    m_kib: 64 * 1024,
-    t: 3,
-    p: 1,
+    m_kib: Argon2Params::DEFAULT.m_kib,
+    t: Argon2Params::DEFAULT.t,
+    p: Argon2Params::DEFAULT.p,
 };
-/// A wrapped 32-byte key: nonce, key, tag.
-const WRAPPED_KEY_LEN: usize = 12 + 32 + 16;
-/// The longest an invite may be valid: 30 days.
-const MAX_INVITE_HOURS: u64 = 720;
 
 fn invite_unknown() -> ApiError {
     ApiError::new(
@@ -55,8 +58,8 @@ pub async fn invite_self(req: Request, ctx: &Ctx) -> ApiResult<Response> {
         .ok_or_else(invite_unknown)?;
     ok(&InviteView {
         email: invite.email,
-        role: invite.role,
-        setup: invite.setup != 0,
+        role: invite.role.name().into(),
+        setup: invite.setup,
         account_id: invite.account_id,
         salt: invite.salt,
         argon2: ARGON2,
@@ -66,7 +69,7 @@ pub async fn invite_self(req: Request, ctx: &Ctx) -> ApiResult<Response> {
 
 /// `POST /api/accounts`: creates the invite's account and signs it in.
 pub async fn create(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Response> {
-    let from = Origin::of(&req);
+    let from = origin(&req);
     let invite = ctx
         .db
         .pending_invite(&auth::invite_hash(&req)?, ctx.now)
@@ -91,24 +94,23 @@ pub async fn create(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respons
     key32(&body.public_key, "bad_public_key", "public_key")?;
     wrapped_key(&body.wrapped_sk, "bad_wrapped_key", "wrapped_sk")?;
     let (token, token_hash) = auth::new_token();
-    let account = AccountRow {
+    let account = rows::NewAccount {
         id: invite.account_id.clone(),
         email,
         name,
-        role: invite.role.clone(),
+        role: invite.role,
         salt: invite.salt.clone(),
         argon2: serde_json::to_string(&ARGON2).unwrap_or_default(),
         login_hash: auth::login_hash(&pepper(env)?, &login_key),
         public_key: body.public_key,
         wrapped_sk: body.wrapped_sk,
         created_at: ctx.now,
-        disabled_at: None,
     };
     // The invite is used and the account created only if the invite is still pending and no
     // account has the email; its first session follows the event.
     let event = Event::new("account.created", Actor::Staff(account.id.clone()))
         .object(&account.id)
-        .detail(serde_json::json!({ "role": account.role, "setup": invite.setup != 0, "invite": invite.id }));
+        .detail(serde_json::json!({ "role": account.role.name(), "setup": invite.setup, "invite": invite.id }));
     let change = Change::guarded(create_account(&invite.id, &account)).then(vec![first_session(
         &account.id,
         &token_hash,
@@ -116,7 +118,7 @@ pub async fn create(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respons
         ctx.now + SESSION_TTL_MS,
     )]);
     if audit::commit(ctx, &from, event, change).await?.happened() {
-        return Ok(signed_in(ctx, 201, &account, &token));
+        return Ok(signed_in(ctx, 201, &AccountRow::from(account), &token));
     }
     // Which condition failed: the email was taken, or the invite used, cancelled or expired.
     Err(match ctx.db.account_by_email(&account.email).await? {
@@ -162,7 +164,7 @@ pub async fn params(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respons
 
 /// `POST /api/session`: signs in with the login key, within the failure limits.
 pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Response> {
-    let from = Origin::of(&req);
+    let from = origin(&req);
     let body: SignIn = json_body(&mut req).await?;
     let email = checked_email(&body.email)?;
     let login_key = key32(&body.login_key, "bad_login_key", "login_key")?;
@@ -243,7 +245,7 @@ pub async fn sign_out(req: Request, ctx: &Ctx) -> ApiResult<Response> {
         .map(|token| delete_session(&auth::hash_hex(token.as_bytes())))
         .into_iter()
         .collect();
-    audit::commit(ctx, &Origin::of(&req), event, Change::of(ended)).await?;
+    audit::commit(ctx, &origin(&req), event, Change::of(ended)).await?;
     let mut response = json_response(200, &serde_json::json!({ "signed_out": true }));
     let _ = response
         .headers_mut()
@@ -307,7 +309,7 @@ pub async fn change_password(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResul
         .detail(serde_json::json!({ "requests_rewrapped": listed.len() }));
     let mut after = rewrap_requests(&account.id, &listed);
     after.push(end_other_sessions(&account.id, &session));
-    let change = Change::guarded(vec![db::change_password(
+    let change = Change::guarded(vec![rows::change_password(
         &account.id,
         &account.login_hash,
         &body.new_salt,
@@ -316,7 +318,7 @@ pub async fn change_password(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResul
         &ids,
     )])
     .then(after);
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
@@ -336,7 +338,7 @@ pub async fn list(req: Request, ctx: &Ctx) -> ApiResult<Response> {
 /// `PATCH /api/accounts/{id}` (admins): role and disabling. An admin cannot change their own
 /// account here, and no change may leave the service without an enabled admin.
 pub async fn change(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
-    let from = Origin::of(&req);
+    let from = origin(&req);
     let admin = auth::admin(&req, ctx).await?;
     let body: AccountChange = json_body(&mut req).await?;
     let id = id.to_string();
@@ -378,7 +380,7 @@ pub async fn change(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response>
 
 /// `POST /api/invites` (admins): a new invite; its token is in this answer only.
 pub async fn invite(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
-    let from = Origin::of(&req);
+    let from = origin(&req);
     let admin = auth::admin(&req, ctx).await?;
     let body: NewInvite = json_body(&mut req).await?;
     let email = checked_email(&body.email)?;
@@ -393,25 +395,24 @@ pub async fn invite(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         return Err(email_taken());
     }
     let (token, token_hash) = auth::new_token();
-    let invite = InviteRow {
+    let invite = rows::NewInvite {
         id: Id::random().to_string(),
-        email: Some(email),
-        role: role.into(),
-        setup: 0,
+        email,
+        role,
         account_id: Id::random().to_string(),
         salt: b64_encode(&sealdrop_core::random::<16>()),
         created_at: ctx.now,
-        expires_at: ctx.now + body.valid_hours * 60 * 60 * 1000,
+        expires_at: ctx.now + body.valid_hours * HOUR_MS,
     };
     let event = Event::new("invite.created", Actor::Staff(admin.id.clone()))
         .object(&invite.id)
-        .detail(serde_json::json!({ "email": invite.email, "role": invite.role, "expires_at": invite.expires_at }));
+        .detail(serde_json::json!({ "email": invite.email, "role": invite.role.name(), "expires_at": invite.expires_at }));
     // Recorded only while no account has the email (one may have been created meanwhile).
     let change = Change::guarded(vec![insert_invite(&invite, &token_hash, &admin.id)]);
     if !audit::commit(ctx, &from, event, change).await?.happened() {
         return Err(email_taken());
     }
-    let mut view = invite_summary(invite);
+    let mut view = invite_summary(InviteRow::from(invite));
     view.token = Some(token);
     Ok(json_response(201, &view))
 }
@@ -434,8 +435,8 @@ pub async fn cancel_invite(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Respon
     let admin = auth::admin(&req, ctx).await?;
     let event = Event::new("invite.cancelled", Actor::Staff(admin.id)).object(id);
     // Only a pending invite is cancelled.
-    let change = Change::guarded(vec![db::cancel_invite(&id.to_string(), ctx.now)]);
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    let change = Change::guarded(vec![rows::cancel_invite(&id.to_string(), ctx.now)]);
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
@@ -473,7 +474,7 @@ fn argon2_of(account: &AccountRow) -> Argon2Settings {
 }
 
 fn session_view(ctx: &Ctx, account: &AccountRow, csrf: String) -> SessionView {
-    let admin = account.role == "admin";
+    let admin = account.role == Role::Admin;
     SessionView {
         account: me(account),
         csrf,
@@ -487,7 +488,7 @@ fn me(account: &AccountRow) -> Me {
         id: account.id.clone(),
         email: account.email.clone(),
         name: account.name.clone(),
-        role: account.role.clone(),
+        role: account.role.name().into(),
         public_key: account.public_key.clone(),
         wrapped_sk: account.wrapped_sk.clone(),
         salt: account.salt.clone(),
@@ -500,7 +501,7 @@ fn summary(account: &AccountRow) -> AccountSummary {
         id: account.id.clone(),
         email: account.email.clone(),
         name: account.name.clone(),
-        role: account.role.clone(),
+        role: account.role.name().into(),
         created_at: account.created_at,
         disabled_at: account.disabled_at,
     }
@@ -511,21 +512,15 @@ fn invite_summary(invite: InviteRow) -> InviteSummary {
         id: invite.id,
         token: None,
         email: invite.email,
-        role: invite.role,
+        role: invite.role.name().into(),
         created_at: invite.created_at,
         expires_at: invite.expires_at,
     }
 }
 
-fn checked_role(role: &str) -> ApiResult<&'static str> {
-    match role {
-        "staff" => Ok("staff"),
-        "admin" => Ok("admin"),
-        _ => Err(ApiError::bad_request(
-            "bad_role",
-            "role must be \"staff\" or \"admin\".",
-        )),
-    }
+fn checked_role(role: &str) -> ApiResult<Role> {
+    Role::parse(role)
+        .ok_or_else(|| ApiError::bad_request("bad_role", "role must be \"staff\" or \"admin\"."))
 }
 
 /// An email address, lower-cased: one `@`, something before it, a dotted domain after it, no
@@ -547,38 +542,5 @@ pub fn checked_email(email: &str) -> ApiResult<String> {
             "bad_email",
             "That is not an email address.",
         ))
-    }
-}
-
-/// Text a person typed: trimmed, `min` to `max` characters, no control characters but newlines.
-pub fn checked_text(
-    text: &str,
-    min: usize,
-    max: usize,
-    code: &'static str,
-    message: &'static str,
-) -> ApiResult<String> {
-    let text = text.trim();
-    let count = text.chars().count();
-    if (min..=max).contains(&count) && !text.chars().any(|c| c.is_control() && c != '\n') {
-        Ok(text.to_string())
-    } else {
-        Err(ApiError::bad_request(code, message))
-    }
-}
-
-fn key32(value: &str, code: &'static str, field: &str) -> ApiResult<[u8; 32]> {
-    b64_decode_array::<32>(value, "a key")
-        .map_err(|_| ApiError::bad_request(code, format!("{field} must be 32 bytes in base64url.")))
-}
-
-/// A key wrapped under a vault key: its exact length, in base64url.
-pub fn wrapped_key(value: &str, code: &'static str, field: &str) -> ApiResult<()> {
-    match b64_decode(value, "a wrapped key") {
-        Ok(bytes) if bytes.len() == WRAPPED_KEY_LEN => Ok(()),
-        _ => Err(ApiError::bad_request(
-            code,
-            format!("{field} must be a wrapped key ({WRAPPED_KEY_LEN} bytes) in base64url."),
-        )),
     }
 }

@@ -1,18 +1,24 @@
-//! Dispatch of `/api/*`: resolve the route, then call its handler. Handlers parse, call and map
-//! errors; the rules live in `sealdrop-core`, the SQL in `db`, the storage calls in `storage`.
+//! Dispatch of `/api/*`: resolve the route, then call its handler, and log every refusal.
+//! Handlers parse, call and map errors; the rules live in `rules` and `sealdrop-core`, the SQL
+//! and the storage calls in `store`.
 
 use worker::{Env, Request, Response};
 
-use crate::audit::{self, Actor, Event, Origin};
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::http::ok;
-use crate::routes::{resolve, Op, Params};
-use crate::{
-    accounts, auth, console, download, intake, log_api, log_export, policy, requests, shares,
+use crate::http::respond::ok;
+use crate::http::routes::{resolve, Op, Params};
+use crate::http::{
+    accounts, console, download, intake, log_api, log_export, policy, requests, shares,
 };
+use crate::rules::attempts::address_group;
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::log_event::{Actor, Event, Origin};
+use crate::services::audit;
+use crate::services::auth;
+use crate::services::context::Ctx;
+use crate::services::headers::origin;
+use crate::services::sequencer;
 
-const OPENAPI: &str = include_str!("../openapi.json");
+const OPENAPI: &str = include_str!("../../openapi.json");
 
 pub async fn handle(req: Request, env: &Env) -> ApiResult<Response> {
     let (op, p) = resolve(req.method().as_ref(), &req.path())?;
@@ -20,7 +26,7 @@ pub async fn handle(req: Request, env: &Env) -> ApiResult<Response> {
         let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap_or_default();
         return ok(&doc);
     }
-    let from = Origin::of(&req);
+    let from = origin(&req);
     let caller = auth::Caller::of(&req);
     if caller.is_anonymous() {
         throttle(env, &from, op).await?;
@@ -43,7 +49,7 @@ async fn throttle(env: &Env, from: &Origin, op: Op) -> ApiResult<()> {
     let limiter = env
         .rate_limiter("ANONYMOUS_CALLS")
         .map_err(ApiError::database)?;
-    let key = crate::attempts::address_group(&from.client);
+    let key = address_group(&from.client);
     if limiter
         .limit(key)
         .await
@@ -58,7 +64,7 @@ async fn throttle(env: &Env, from: &Origin, op: Op) -> ApiResult<()> {
         "Too many requests from this address. Try again in a minute.",
     )
     .with_header("Retry-After", "60".into());
-    let sequencer = crate::sequencer::Client::from_env(env)?;
+    let sequencer = sequencer::Client::from_env(env)?;
     let at = worker::Date::now().as_millis();
     if let Err(log) = audit::refusal(&sequencer, from, op.action(), refused.code, at).await {
         worker::console_error!("audit: a refusal went unlogged: {}", log.message);

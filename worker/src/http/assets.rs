@@ -3,7 +3,7 @@
 
 use worker::{Env, Method, Request, Response};
 
-use crate::error::{ApiError, ApiResult};
+use crate::rules::error::{ApiError, ApiResult};
 
 /// The asset that answers `path`: `/d/<id>` is the download page and `/r/<id>` the request
 /// page whatever the id (the page reads it; the keys stay in the fragment, which browsers never

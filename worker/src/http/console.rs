@@ -2,10 +2,10 @@
 
 use worker::{Request, Response};
 
-use crate::auth;
-use crate::context::Ctx;
-use crate::error::ApiResult;
-use crate::http::ok;
+use crate::http::respond::ok;
+use crate::rules::error::ApiResult;
+use crate::services::auth;
+use crate::services::context::Ctx;
 
 /// `GET /api/admin/overview`: active shares and requests, storage used, refusals in 24 hours.
 pub async fn overview(req: Request, ctx: &Ctx) -> ApiResult<Response> {

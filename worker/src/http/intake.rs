@@ -7,18 +7,23 @@ use sealdrop_core::encoding::{b64_decode_array, Id};
 use sealdrop_core::request::STANZA_LEN;
 use worker::{console_error, Request, Response};
 
-use crate::audit::{self, Actor, Change, Event, Origin};
-use crate::auth;
-use crate::context::Ctx;
-use crate::db::{
-    complete_request_file, delete_unfinished_file, insert_request_file, set_request_upload_id,
-    RequestFileRow, RequestRow,
+use crate::http::checks::{
+    checked_content_id, no_such_request, no_such_request_file, request_file,
 };
-use crate::error::{ApiError, ApiResult};
-use crate::http::{json_body, json_response, ok};
-use crate::requests::{no_such_file, not_found, state};
-use crate::storage::request_object_key;
-use crate::uploads::{self, checked_content_id, checked_file, Upload};
+use crate::http::request::json_body;
+use crate::http::respond::{json_response, ok};
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::log_event::{Actor, Event};
+use crate::services::audit::{self, Change};
+use crate::services::auth;
+use crate::services::context::Ctx;
+use crate::services::headers::origin;
+use crate::services::uploads::{self, checked_file};
+use crate::store::requests::{
+    self as rows, complete_request_file, delete_unfinished_file, insert_request_file,
+    set_request_upload_id, RequestFileRow, RequestRow,
+};
+use crate::store::storage::request_object_key;
 
 /// The request, if the caller holds its upload token. A disabled staff member's requests are as
 /// good as gone: nobody could open what arrived.
@@ -27,8 +32,8 @@ async fn linked(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<RequestRow> {
         .db
         .request(&id.to_string())
         .await?
-        .filter(|r| r.owner_disabled == 0)
-        .ok_or_else(not_found)?;
+        .filter(|r| !r.owner_disabled)
+        .ok_or_else(no_such_request)?;
     auth::check_upload_token(req, &request.upload_token_hash)?;
     Ok(request)
 }
@@ -48,7 +53,7 @@ pub async fn show(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         .db
         .account(&request.owner_account)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or_else(no_such_request)?;
     ok(&Intake {
         id: request.id.clone(),
         from: IntakeFrom {
@@ -61,7 +66,7 @@ pub async fn show(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         max_bytes: request.max_bytes,
         files_left: request.max_files.saturating_sub(request.files),
         bytes_left: request.max_bytes.saturating_sub(request.bytes),
-        state: state(&request, ctx.now).into(),
+        state: request.state_at(ctx.now).name().into(),
     })
 }
 
@@ -84,7 +89,7 @@ pub async fn create(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response>
         )
     })?;
     let file_id = Id::random();
-    let row = RequestFileRow {
+    let row = rows::NewRequestFile {
         id: file_id.to_string(),
         request_id: request.id.clone(),
         header: body.header,
@@ -96,13 +101,8 @@ pub async fn create(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response>
         part_size: file.part_size,
         part_count: file.part_count,
         object_key: request_object_key(id, &file_id),
-        upload_id: None,
-        content_id: None,
-        created_at: ctx.now,
-        completed_at: None,
-        read_at: None,
     };
-    let from = Origin::of(&req);
+    let from = origin(&req);
     let started = Event::new("request.upload.started", Actor::Partner(request.id.clone()))
         .object(&request.id)
         .bytes(row.plaintext_size)
@@ -110,7 +110,11 @@ pub async fn create(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response>
     // Recorded only if the request is open and the file fits, with its event.
     let change = Change::guarded(vec![insert_request_file(&row, ctx.now)]);
     if !audit::commit(ctx, &from, started, change).await?.happened() {
-        let request = ctx.db.request(&request.id).await?.ok_or_else(not_found)?;
+        let request = ctx
+            .db
+            .request(&request.id)
+            .await?
+            .ok_or_else(no_such_request)?;
         return Err(if request.expires_at <= ctx.now {
             expired()
         } else if request.files >= request.max_files {
@@ -166,19 +170,15 @@ pub async fn create(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response>
 pub async fn part(req: Request, ctx: &Ctx, id: &Id, file: &Id, n: u64) -> ApiResult<Response> {
     let request = open_request(&req, ctx, id).await?;
     let file = uploading(ctx, &request, file).await?;
-    uploads::store_part(req, ctx, &file.upload(), n).await
+    ok(&uploads::store_part(req, ctx, &file.upload(), n).await?)
 }
 
 /// `GET /api/requests/{id}/uploads/{file}`: the parts of the file the server holds, complete or
 /// not, so that a partner's page resumes where the upload stopped.
 pub async fn stored_parts(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
     let request = linked(&req, ctx, id).await?;
-    let file = ctx
-        .db
-        .request_file(&request.id, &file.to_string())
-        .await?
-        .ok_or_else(no_such_file)?;
-    uploads::stored_parts(ctx, &file.upload(), file.content_id.as_deref()).await
+    let file = request_file(ctx, &request.id, &file.to_string()).await?;
+    ok(&uploads::stored_parts(ctx, &file.upload(), file.content_id.as_deref()).await?)
 }
 
 /// `POST /api/requests/{id}/uploads/{file}/complete`: idempotent.
@@ -186,11 +186,7 @@ pub async fn complete(mut req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiRes
     let request = linked(&req, ctx, id).await?;
     let body: CompleteFile = json_body(&mut req).await?;
     let content_id = checked_content_id(&body.content_id)?;
-    let file = ctx
-        .db
-        .request_file(&request.id, &file.to_string())
-        .await?
-        .ok_or_else(no_such_file)?;
+    let file = request_file(ctx, &request.id, &file.to_string()).await?;
     let answer = serde_json::json!({ "id": file.id, "content_id": content_id });
     match &file.content_id {
         Some(done) if *done == content_id => return ok(&answer),
@@ -214,17 +210,12 @@ pub async fn complete(mut req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiRes
     .detail(serde_json::json!({ "file": file.id }));
     // The content id is recorded once, with its event.
     let change = Change::guarded(vec![complete_request_file(&file.id, &content_id, ctx.now)]);
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
         // Completed (or deleted) meanwhile: the answer a retry would get now.
-        let done = ctx
-            .db
-            .request_file(&request.id, &file.id)
-            .await?
-            .ok_or_else(no_such_file)?
-            .content_id;
+        let done = request_file(ctx, &request.id, &file.id).await?.content_id;
         if done.as_deref() != Some(content_id.as_str()) {
             return Err(ApiError::conflict(
                 "file_complete",
@@ -246,14 +237,14 @@ pub async fn abort(req: Request, ctx: &Ctx, id: &Id, file_id: &Id) -> ApiResult<
         .detail(serde_json::json!({ "file": file.id }));
     // Only while the file is still incomplete.
     let change = Change::guarded(delete_unfinished_file(&file.id));
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
         // Completed or deleted meanwhile: the refusal a retry would get now.
         return Err(match uploading(ctx, &request, file_id).await {
             Err(refusal) => refusal,
-            Ok(_) => no_such_file(),
+            Ok(_) => no_such_request_file(),
         });
     }
     ok(&serde_json::json!({ "id": file.id, "aborted": true }))
@@ -270,11 +261,7 @@ async fn open_request(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<RequestRow
 
 /// A file of the request that is still being uploaded.
 async fn uploading(ctx: &Ctx, request: &RequestRow, file: &Id) -> ApiResult<RequestFileRow> {
-    let file = ctx
-        .db
-        .request_file(&request.id, &file.to_string())
-        .await?
-        .ok_or_else(no_such_file)?;
+    let file = request_file(ctx, &request.id, &file.to_string()).await?;
     if file.content_id.is_some() {
         return Err(ApiError::conflict(
             "file_complete",
@@ -282,18 +269,4 @@ async fn uploading(ctx: &Ctx, request: &RequestRow, file: &Id) -> ApiResult<Requ
         ));
     }
     Ok(file)
-}
-
-impl RequestFileRow {
-    pub fn upload(&self) -> Upload<'_> {
-        Upload {
-            what: "this file".into(),
-            object_key: &self.object_key,
-            upload_id: self.upload_id.as_deref(),
-            payload_size: self.payload_size,
-            part_size: self.part_size,
-            part_count: self.part_count,
-            complete: self.content_id.is_some(),
-        }
-    }
 }

@@ -1,27 +1,25 @@
 //! The access log's API: the events as a table (admins all, owners those of their own shares and
 //! requests), verification of the stored chain, and the latest checkpoint with the key that
-//! verifies it (exports are in log_export.rs). Every view, verification and export
+//! verifies it (exports are in `log_export`, the query's filters in `log_query`). Every view, verification and export
 //! of the log is itself logged.
 
 use sealdrop_core::audit::{
     checkpoint_public_key, header_line, ExportHeader, ExportVerifier, MAX_CHECKPOINT_AGE_MS,
 };
-use sealdrop_core::encoding::Id;
 use worker::{Request, Response};
 
-use crate::audit::{self, Actor, Event, Origin};
-use crate::auth;
-use crate::context::Ctx;
-use crate::db::{Db, EventFilter, EventRow, Order, Scope};
-use crate::error::{ApiError, ApiResult};
-use crate::http::ok;
-use crate::log_export::Pages;
-
-/// Rows a table page may ask for.
-const MOST_ROWS: u64 = 200;
-const DEFAULT_ROWS: u64 = 50;
-/// No checkpoint has a seq this high: "every checkpoint from here on".
-pub const ANY_SEQ: u64 = 1 << 53;
+use crate::http::log_query::{bad_filter, Query};
+use crate::http::respond::ok;
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::limits::{ANY_SEQ, DEFAULT_LOG_ROWS, MOST_LOG_ROWS};
+use crate::rules::log_event::{Actor, Event};
+use crate::services::audit;
+use crate::services::auth;
+use crate::services::context::Ctx;
+use crate::services::headers::origin;
+use crate::services::log_pages::Pages;
+use crate::store::audit::{EventFilter, EventRow, Order, Scope};
+use crate::store::Db;
 
 /// Who reads the table.
 pub enum Reader {
@@ -46,9 +44,9 @@ pub async fn events(req: Request, ctx: &Ctx, reader: Reader) -> ApiResult<Respon
     if matches!(scope, Scope::OwnedBy(_)) && filter.actor.is_some() {
         return Err(bad_filter("actor is not a filter of your activity."));
     }
-    let limit = query.number("limit")?.unwrap_or(DEFAULT_ROWS);
-    if !(1..=MOST_ROWS).contains(&limit) {
-        return Err(bad_filter(format!("limit must be 1 to {MOST_ROWS}.")));
+    let limit = query.number("limit")?.unwrap_or(DEFAULT_LOG_ROWS);
+    if !(1..=MOST_LOG_ROWS).contains(&limit) {
+        return Err(bad_filter(format!("limit must be 1 to {MOST_LOG_ROWS}.")));
     }
     let (before, after) = (query.number("before")?, query.number("after")?);
     let head = ctx.db.audit_head().await?;
@@ -136,7 +134,7 @@ pub async fn events(req: Request, ctx: &Ctx, reader: Reader) -> ApiResult<Respon
     });
     audit::record(
         ctx,
-        &Origin::of(&req),
+        &origin(&req),
         Event::new(action, Actor::Staff(staff.id)).detail(serde_json::json!({ "filter": filter })),
     )
     .await?;
@@ -204,7 +202,7 @@ pub async fn verify(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let newest = ctx.db.latest_checkpoint().await?;
     audit::record(
         ctx,
-        &Origin::of(&req),
+        &origin(&req),
         Event::new("log.verified", Actor::Staff(admin.id)).detail(
             serde_json::json!({ "intact": intact, "first_bad_seq": first_bad, "head": head.seq }),
         ),
@@ -266,7 +264,7 @@ pub async fn checkpoint(req: Request, ctx: &Ctx) -> ApiResult<Response> {
         futures_util::future::try_join(ctx.db.latest_checkpoint(), ctx.db.audit_head()).await?;
     audit::record(
         ctx,
-        &Origin::of(&req),
+        &origin(&req),
         Event::new("log.viewed", Actor::Staff(admin.id))
             .detail(serde_json::json!({ "view": "checkpoint" })),
     )
@@ -276,104 +274,4 @@ pub async fn checkpoint(req: Request, ctx: &Ctx) -> ApiResult<Response> {
         "head": { "seq": head.seq, "hash": hex::encode(head.hash) },
         "checkpoint": latest.map(|c| serde_json::json!({ "seq": c.seq, "hash": c.hash, "time_ms": c.time_ms, "sig": c.sig })),
     }))
-}
-
-/// The query string of a log call.
-pub struct Query(Vec<(String, String)>);
-
-impl Query {
-    pub fn of(req: &Request) -> ApiResult<Query> {
-        let url = req
-            .url()
-            .map_err(|_| ApiError::bad_request("bad_url", "The URL is malformed."))?;
-        Ok(Query(
-            url.query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        ))
-    }
-
-    pub fn text(&self, name: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .filter(|v| !v.is_empty())
-    }
-
-    pub fn number(&self, name: &str) -> ApiResult<Option<u64>> {
-        self.text(name)
-            .map(|v| {
-                v.parse::<u64>()
-                    .ok()
-                    .filter(|n| *n < ANY_SEQ)
-                    .ok_or_else(|| bad_filter(format!("{name} must be a whole number.")))
-            })
-            .transpose()
-    }
-
-    pub fn filter(&self) -> ApiResult<EventFilter> {
-        let actor = self.text("actor");
-        if let Some(actor) = &actor {
-            let known = ["staff", "partner", "holder", "anonymous", "system"]
-                .contains(&actor.as_str())
-                || actor
-                    .strip_prefix("staff:")
-                    .or_else(|| actor.strip_prefix("partner:"))
-                    .is_some_and(|id| Id::parse(id).is_ok());
-            if !known {
-                return Err(bad_filter("actor must be staff, partner, holder, anonymous, system, staff:<account id> or partner:<request id>."));
-            }
-        }
-        let action = self.text("action");
-        if action.as_ref().is_some_and(|a| {
-            a.len() > 64
-                || !a
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_')
-        }) {
-            return Err(bad_filter(
-                "action must be an action name such as share.created, or a prefix such as share.",
-            ));
-        }
-        let outcome = self.text("outcome");
-        if let Some(outcome) = &outcome {
-            let known = ["ok", "granted", "matched", "mismatch", "refused"]
-                .contains(&outcome.as_str())
-                || outcome.strip_prefix("refused:").is_some_and(|code| {
-                    !code.is_empty()
-                        && code.len() <= 64
-                        && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-                });
-            if !known {
-                return Err(bad_filter(
-                    "outcome must be ok, granted, matched, mismatch, refused or refused:<code>.",
-                ));
-            }
-        }
-        let object = self.text("object");
-        if object.as_ref().is_some_and(|o| Id::parse(o).is_err()) {
-            return Err(bad_filter(
-                "object must be an id of 22 base64url characters.",
-            ));
-        }
-        let filter = EventFilter {
-            since: self.number("since")?,
-            until: self.number("until")?,
-            actor,
-            action,
-            outcome,
-            object,
-        };
-        if let (Some(since), Some(until)) = (filter.since, filter.until) {
-            if until <= since {
-                return Err(bad_filter("until must be later than since."));
-            }
-        }
-        Ok(filter)
-    }
-}
-
-pub fn bad_filter(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request("bad_filter", message)
 }

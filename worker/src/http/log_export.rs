@@ -1,106 +1,20 @@
 //! Exports of the access log: JSON Lines in the format of architecture.md (the description
 //! line, the events, the checkpoints) and CSV for spreadsheets, both streamed from D1 page by page
-//! so that no export is ever whole in the worker's memory. The console's verification reads the
-//! same JSON Lines pages.
+//! (`services::log_pages`) so that no export is ever whole in the worker's memory.
 
-use std::collections::VecDeque;
-
-use sealdrop_core::audit::{checkpoint_line, event_line, header_line, ExportHeader};
+use sealdrop_core::audit::{header_line, ExportHeader};
 use worker::{Env, Request, Response};
 
-use crate::audit::{self, Actor, Event, Origin};
-use crate::auth;
-use crate::context::Ctx;
-use crate::db::{CheckpointRow, Db, EventFilter, EventRow, Order, Scope};
-use crate::error::{ApiError, ApiResult};
-use crate::log_api::{bad_filter, Query, ANY_SEQ};
-
-/// Rows read from D1 at a time while an export is written or the chain verified.
-const PAGE: u64 = 2_000;
-
-/// The pages of an export, as JSON Lines: events in seq order, each checkpoint just before the
-/// first event past its seq (a checkpoint just before the first event vouches for its prev), and
-/// the checkpoints past the last event at the end.
-pub struct Pages {
-    filter: EventFilter,
-    after: u64,
-    to: u64,
-    checkpoints: VecDeque<CheckpointRow>,
-    done: bool,
-}
-
-impl Pages {
-    /// With `to_head`, the checkpoints past the range come too: one over events that are no longer
-    /// there is how a cut tail shows.
-    pub async fn new(
-        db: &Db,
-        header: &ExportHeader,
-        filter: &EventFilter,
-        to_head: bool,
-    ) -> ApiResult<Pages> {
-        let last_checkpoint = if to_head { ANY_SEQ } else { header.to_seq };
-        Ok(Pages {
-            filter: filter.clone(),
-            after: header.from_seq - 1,
-            to: header.to_seq,
-            checkpoints: db
-                .checkpoints(header.from_seq - 1, last_checkpoint)
-                .await?
-                .into(),
-            done: false,
-        })
-    }
-
-    /// The next page of events, or `None` at the end.
-    async fn next_rows(&mut self, db: &Db) -> ApiResult<Option<Vec<EventRow>>> {
-        if self.done || self.after >= self.to {
-            self.done = true;
-            return Ok(None);
-        }
-        let rows = db
-            .events(
-                &self.filter,
-                &Scope::All,
-                Order::Up { after: self.after },
-                self.to,
-                PAGE,
-            )
-            .await?;
-        match rows.last() {
-            Some(last) => self.after = last.seq,
-            None => self.done = true,
-        }
-        Ok((!rows.is_empty()).then_some(rows))
-    }
-
-    /// Appends the next page's lines to `out`; false once everything, checkpoints included, is out.
-    pub async fn next_jsonl(&mut self, db: &Db, out: &mut String) -> ApiResult<bool> {
-        match self.next_rows(db).await? {
-            Some(rows) => {
-                for row in rows {
-                    while self.checkpoints.front().is_some_and(|c| c.seq < row.seq) {
-                        push_checkpoint(out, &self.checkpoints.pop_front().ok_or_else(corrupt)?)?;
-                    }
-                    out.push_str(&event_line(
-                        row.seq,
-                        &hex_array(&row.prev)?,
-                        &hex_array(&row.hash)?,
-                        &row.event,
-                    ));
-                    out.push('\n');
-                }
-                Ok(true)
-            }
-            None if !self.checkpoints.is_empty() => {
-                while let Some(cp) = self.checkpoints.pop_front() {
-                    push_checkpoint(out, &cp)?;
-                }
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
-}
+use crate::http::log_query::{bad_filter, Query};
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::log_event::{Actor, Event};
+use crate::services::audit;
+use crate::services::auth;
+use crate::services::context::Ctx;
+use crate::services::headers::origin;
+use crate::services::log_pages::Pages;
+use crate::store::audit::EventRow;
+use crate::store::Db;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -138,7 +52,7 @@ pub async fn export(req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Response> {
     };
     audit::record(
         ctx,
-        &Origin::of(&req),
+        &origin(&req),
         Event::new("log.exported", Actor::Staff(admin.id)).detail(serde_json::json!({
             "from": from, "to": to, "format": if format == Format::Csv { "csv" } else { "jsonl" },
             "filter": header.filter,
@@ -257,30 +171,6 @@ fn csv_cell(value: &str, out: &mut String) {
     } else {
         out.push_str(value);
     }
-}
-
-fn push_checkpoint(body: &mut String, row: &CheckpointRow) -> ApiResult<()> {
-    let cp = row.checkpoint().ok_or_else(corrupt)?;
-    body.push_str(&checkpoint_line(&cp));
-    body.push('\n');
-    Ok(())
-}
-
-fn hex_array<const N: usize>(text: &str) -> ApiResult<[u8; N]> {
-    hex::decode(text)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(corrupt)
-}
-
-/// A stored hash that is not hex was not written by this worker: the export says so rather than
-/// hide it (a verifier would also refuse the file).
-fn corrupt() -> ApiError {
-    ApiError::new(
-        409,
-        "log_corrupt",
-        "A stored record of the access log is malformed; verify the log.",
-    )
 }
 
 #[cfg(test)]

@@ -1,65 +1,12 @@
-//! Reading requests and writing responses: JSON bodies with a size cap, the headers the API
-//! relies on, and JSON answers.
+//! Reading request bodies: JSON with a size cap, sent as JSON.
 
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
-use worker::{Request, Response, ResponseBody, ResponseBuilder};
+use worker::Request;
 
-use crate::error::{ApiError, ApiResult};
-
-/// JSON request bodies are small (a share of 100 files is about 60 KB); anything bigger is
-/// refused before it is read.
-const MAX_JSON_BODY: u64 = 1024 * 1024;
-
-/// A JSON answer with `status`. Serialising our own values cannot fail; should it, the status
-/// still goes out with an empty object rather than a panic.
-pub fn json_response<T: Serialize>(status: u16, value: &T) -> Response {
-    let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
-    let headers = worker::Headers::new();
-    let _ = headers.set("Content-Type", "application/json; charset=utf-8");
-    let _ = headers.set("Cache-Control", "no-store");
-    ResponseBuilder::new()
-        .with_status(status)
-        .with_headers(headers)
-        .body(ResponseBody::Body(bytes))
-}
-
-pub fn ok<T: Serialize>(value: &T) -> ApiResult<Response> {
-    Ok(json_response(200, value))
-}
-
-/// The request's declared `Content-Length`, required.
-pub fn content_length(req: &Request) -> ApiResult<u64> {
-    let value = header(req, "Content-Length")?.ok_or_else(|| {
-        ApiError::new(
-            411,
-            "length_required",
-            "The request needs a Content-Length header.",
-        )
-    })?;
-    value.parse().map_err(|_| {
-        ApiError::bad_request(
-            "bad_content_length",
-            "The Content-Length header is not a number.",
-        )
-    })
-}
-
-pub fn header(req: &Request, name: &str) -> ApiResult<Option<String>> {
-    req.headers().get(name).map_err(|_| {
-        ApiError::bad_request("bad_header", format!("The {name} header is malformed."))
-    })
-}
-
-/// The client's address as Cloudflare reports it (`CF-Connecting-IP`, which the platform sets
-/// and a client cannot): what the log records and the guessing limits count.
-pub fn client_address(req: &Request) -> String {
-    header(req, "CF-Connecting-IP")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "unknown".into())
-}
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::limits::MAX_JSON_BODY;
+use crate::services::headers::header;
 
 /// Reads and parses a JSON body of at most [`MAX_JSON_BODY`] bytes. The body must say it is
 /// JSON: a form on another site can post text/plain without asking, but not application/json,

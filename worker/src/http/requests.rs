@@ -5,24 +5,29 @@
 //! manage accounts, not other people's files). Another account's request answers 404.
 
 use sealdrop_core::api::{CreateRequest, InboxFile, RequestDetail, RequestSummary};
-use sealdrop_core::encoding::{b64_decode_array, Id};
+use sealdrop_core::encoding::Id;
 use worker::{Request, Response};
 
-use crate::accounts::{checked_text, wrapped_key};
-use crate::audit::{self, Actor, Change, Event, Origin};
-use crate::auth::{self, Staff};
-use crate::context::Ctx;
-use crate::db::{
-    self, delete_request, delete_request_file, insert_request, RequestFileRow, RequestRow,
+use crate::http::checks::{
+    checked_expiry, checked_text, key32, no_such_request, no_such_request_file, request_file,
+    wrapped_key,
 };
-use crate::download::serve_payload;
-use crate::error::{ApiError, ApiResult};
-use crate::http::{json_body, json_response, ok};
-use crate::shares::checked_expiry;
-use crate::uploads;
-
-/// Files a request may take at most.
-const MAX_REQUEST_FILES: u64 = 1000;
+use crate::http::payload::serve_payload;
+use crate::http::request::json_body;
+use crate::http::respond::{json_response, ok};
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::limits::MAX_REQUEST_FILES;
+use crate::rules::log_event::{Actor, Event};
+use crate::rules::staff::Staff;
+use crate::services::audit::{self, Change};
+use crate::services::auth;
+use crate::services::context::Ctx;
+use crate::services::headers::origin;
+use crate::services::uploads;
+use crate::store::requests::{
+    self as rows, delete_request, delete_request_file, insert_request, NewRequest, RequestFileRow,
+    RequestRow,
+};
 
 /// `POST /api/requests`.
 pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
@@ -63,13 +68,12 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
             format!("max_bytes must be 1 to {most_bytes} (the largest file times max_files)."),
         ));
     }
-    let account = ctx.db.account(&staff.id).await?.ok_or_else(not_found)?;
-    b64_decode_array::<32>(&body.public_key, "the public key").map_err(|_| {
-        ApiError::bad_request(
-            "bad_public_key",
-            "public_key must be 32 bytes in base64url.",
-        )
-    })?;
+    let account = ctx
+        .db
+        .account(&staff.id)
+        .await?
+        .ok_or_else(no_such_request)?;
+    key32(&body.public_key, "bad_public_key", "public_key")?;
     // The link carries the key the browser computed from the unwrapped private key; one that
     // differs from the account's means the browser and the server disagree about the key.
     if body.public_key != account.public_key {
@@ -78,15 +82,13 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
             "This public key is not your account's key; reload and unlock again.",
         ));
     }
-    let token_hash = b64_decode_array::<32>(&body.upload_token_hash, "the upload token hash")
-        .map_err(|_| {
-            ApiError::bad_request(
-                "bad_upload_token_hash",
-                "upload_token_hash must be 32 bytes in base64url.",
-            )
-        })?;
+    let token_hash = key32(
+        &body.upload_token_hash,
+        "bad_upload_token_hash",
+        "upload_token_hash",
+    )?;
     wrapped_key(&body.wrapped_rs, "bad_wrapped_key", "wrapped_rs")?;
-    let row = RequestRow {
+    let row = NewRequest {
         id: id.to_string(),
         owner_account: staff.id.clone(),
         label,
@@ -98,19 +100,13 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         max_bytes: body.max_bytes,
         created_at: ctx.now,
         expires_at,
-        files: 0,
-        bytes: 0,
-        received: 0,
-        received_bytes: 0,
-        unread: 0,
-        owner_disabled: 0,
     };
     let event = Event::new("request.created", Actor::Staff(staff.id.clone()))
         .object(&row.id)
         .detail(serde_json::json!({ "expires_at": row.expires_at, "max_files": row.max_files, "max_bytes": row.max_bytes }));
     // Recorded only if no request has the id.
     let change = Change::guarded(vec![insert_request(&row)]);
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
@@ -119,6 +115,7 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
             "A request with this id exists; draw another id.",
         ));
     }
+    let row = RequestRow::from(row);
     Ok(json_response(
         201,
         &serde_json::json!({ "request": summary(&row, ctx.now) }),
@@ -173,12 +170,12 @@ pub async fn delete(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     }
     let event = Event::new("request.deleted", Actor::Staff(staff.id)).object(&request.id);
     let change = Change::guarded(delete_request(&request.id));
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
         // Deleted meanwhile.
-        return Err(not_found());
+        return Err(no_such_request());
     }
     ok(&serde_json::json!({ "id": request.id, "deleted": true }))
 }
@@ -199,7 +196,7 @@ pub async fn payload(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<R
             .object(&request.id)
             .bytes(file.payload_size)
             .detail(serde_json::json!({ "file": file.id }));
-        audit::record(ctx, &Origin::of(&req), event).await?;
+        audit::record(ctx, &origin(&req), event).await?;
     }
     Ok(response)
 }
@@ -236,13 +233,13 @@ pub async fn mark_read(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult
         .bytes(file.plaintext_size)
         .content_id(file.content_id.as_deref().unwrap_or_default())
         .detail(serde_json::json!({ "file": file.id }));
-    let change = Change::guarded(vec![db::mark_read(&file.id, ctx.now)]);
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    let change = Change::guarded(vec![rows::mark_read(&file.id, ctx.now)]);
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
         // Deleted meanwhile.
-        return Err(no_such_file());
+        return Err(no_such_request_file());
     }
     ok(&serde_json::json!({ "id": file.id, "read_at": file.read_at.unwrap_or(ctx.now) }))
 }
@@ -251,23 +248,19 @@ pub async fn mark_read(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult
 pub async fn delete_file(req: Request, ctx: &Ctx, id: &Id, file: &Id) -> ApiResult<Response> {
     let staff = auth::staff(&req, ctx).await?;
     let request = owned(ctx, &staff, id).await?;
-    let file = ctx
-        .db
-        .request_file(&request.id, &file.to_string())
-        .await?
-        .ok_or_else(no_such_file)?;
+    let file = request_file(ctx, &request.id, &file.to_string()).await?;
     // The storage first, then the rows with their event (a retry releases again, harmlessly).
     uploads::release(ctx, &file.upload()).await?;
     let event = Event::new("request.file.deleted", Actor::Staff(staff.id))
         .object(&request.id)
         .detail(serde_json::json!({ "file": file.id }));
     let change = Change::guarded(delete_request_file(&file.id));
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
         // Deleted meanwhile.
-        return Err(no_such_file());
+        return Err(no_such_request_file());
     }
     ok(&serde_json::json!({ "id": file.id, "deleted": true }))
 }
@@ -278,7 +271,7 @@ async fn owned(ctx: &Ctx, staff: &Staff, id: &Id) -> ApiResult<RequestRow> {
         .request(&id.to_string())
         .await?
         .filter(|r| r.owner_account == staff.id)
-        .ok_or_else(not_found)
+        .ok_or_else(no_such_request)
 }
 
 async fn received(ctx: &Ctx, request: &RequestRow, file: &Id) -> ApiResult<RequestFileRow> {
@@ -286,30 +279,7 @@ async fn received(ctx: &Ctx, request: &RequestRow, file: &Id) -> ApiResult<Reque
         .request_file(&request.id, &file.to_string())
         .await?
         .filter(|f| f.content_id.is_some())
-        .ok_or_else(no_such_file)
-}
-
-pub fn not_found() -> ApiError {
-    ApiError::new(404, "not_found", "No request with this id exists.")
-}
-
-pub fn no_such_file() -> ApiError {
-    ApiError::new(
-        404,
-        "no_such_file",
-        "This request has no file with that id.",
-    )
-}
-
-/// open, expired, or full (no room for another file).
-pub fn state(request: &RequestRow, now: u64) -> &'static str {
-    if request.expires_at <= now {
-        "expired"
-    } else if request.files >= request.max_files || request.bytes >= request.max_bytes {
-        "full"
-    } else {
-        "open"
-    }
+        .ok_or_else(no_such_request_file)
 }
 
 fn summary(r: &RequestRow, now: u64) -> RequestSummary {
@@ -323,7 +293,7 @@ fn summary(r: &RequestRow, now: u64) -> RequestSummary {
         expires_at: r.expires_at,
         max_files: r.max_files,
         max_bytes: r.max_bytes,
-        state: state(r, now).into(),
+        state: r.state_at(now).name().into(),
         files: r.received,
         unread: r.unread,
         bytes: r.received_bytes,

@@ -3,7 +3,7 @@
 
 use sealdrop_core::encoding::Id;
 
-use crate::error::{ApiError, ApiResult};
+use crate::rules::error::{ApiError, ApiResult};
 
 /// What an endpoint does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,7 +340,8 @@ mod tests {
     /// The router and the published OpenAPI document list exactly the same operations.
     #[test]
     fn openapi_lists_every_route_and_nothing_else() {
-        let doc: serde_json::Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../openapi.json")).unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
         let mut documented: Vec<(String, String)> = Vec::new();
         for (path, item) in doc["paths"].as_object().unwrap() {

@@ -8,25 +8,27 @@ use sealdrop_core::api::{
 use sealdrop_core::encoding::{b64_decode, b64_decode_array, Id};
 use worker::{Request, Response};
 
-use crate::audit::{self, Actor, Change, Event, Origin};
-use crate::auth::{self, Staff};
-use crate::context::Ctx;
-use crate::db::{share_changes, FileRow, ShareRow};
-use crate::error::{ApiError, ApiResult};
-use crate::http::{json_body, json_response, ok};
-use crate::lifecycle::{State, MAX_DOWNLOAD_LIMIT};
-use crate::storage::object_key;
-use crate::uploads::{self, checked_content_id, checked_file, sealed_shape, Upload};
-
-/// The sealed manifest of a share: nonce, space-padded JSON in 256-byte steps, tag. Manifests
-/// are small; anything larger is refused.
-const MAX_MANIFEST_LEN: usize = 256 * 1024;
+use crate::http::checks::{checked_content_id, checked_expiry, key32, share, share_file};
+use crate::http::request::json_body;
+use crate::http::respond::{json_response, ok};
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::lifecycle::State;
+use crate::rules::limits::{MAX_DOWNLOAD_LIMIT, MAX_MANIFEST_LEN};
+use crate::rules::log_event::{Actor, Event};
+use crate::rules::staff::Staff;
+use crate::services::audit::{self, Change};
+use crate::services::auth;
+use crate::services::context::Ctx;
+use crate::services::headers::origin;
+use crate::services::uploads::{self, checked_file, sealed_shape};
+use crate::store::shares::{self as rows, NewShare, NewShareFile, ShareRow};
+use crate::store::storage::object_key;
 
 /// `POST /api/shares`: signed-in staff only; the share belongs to them.
 pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let staff = auth::staff(&req, ctx).await?;
     ctx.policy.check_share(&staff)?;
-    let from = Origin::of(&req);
+    let from = origin(&req);
     let body: CreateShare = json_body(&mut req).await?;
     let id = Id::random();
     let share_id = id.to_string();
@@ -43,38 +45,19 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
             format!("A share holds 1 to {} files.", ctx.limits.max_files),
         ));
     }
-    let auth_key_hash =
-        b64_decode_array::<32>(&body.auth_key_hash, "the auth key hash").map_err(|_| {
-            ApiError::bad_request(
-                "bad_auth_key_hash",
-                "auth_key_hash must be 32 bytes in base64url.",
-            )
-        })?;
+    let auth_key_hash = key32(&body.auth_key_hash, "bad_auth_key_hash", "auth_key_hash")?;
     let password = body.password.as_ref().map(checked_password).transpose()?;
     let expires_at = checked_expiry(body.expires_at, ctx)?;
     let max_downloads = checked_download_limit(body.max_downloads)?;
     let (owner_token, owner_token_hash) = auth::new_token();
-    let share = ShareRow {
+    let share = NewShare {
         id: share_id.clone(),
-        state: "uploading".into(),
         auth_key_hash: hex::encode(auth_key_hash),
         owner_token_hash,
         password,
-        manifest: None,
-        created_at: ctx.now,
         expires_at,
         max_downloads,
-        downloads: 0,
-        file_count: files.len() as u64,
-        locked: 0,
-        failed_proofs: 0,
-        last_ticket_use: None,
-        owner_account: Some(staff.id.clone()),
-        owner_disabled: None,
-        payload_bytes: 0,
-        owner_email: None,
-        purge_claimed_at: None,
-        failing_addresses: 0,
+        owner_account: staff.id.clone(),
     };
     // The multipart uploads are made first, so that the share, its files, their uploads and the
     // event are one commit; if that fails they are aborted again. (Were the worker to die in
@@ -99,7 +82,7 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
         .object(&created.id)
         .bytes(bytes)
         .detail(serde_json::json!({ "files": files.len(), "expires_at": expires_at, "max_downloads": max_downloads, "password": body.password.is_some() }));
-    let change = Change::of(share_changes::insert_share(&share, &files, ctx.now));
+    let change = Change::of(rows::insert_share(&share, &files, ctx.now));
     if let Err(err) = audit::commit(ctx, &from, event, change).await {
         abort_uploads(ctx, &files).await;
         return Err(err);
@@ -108,7 +91,7 @@ pub async fn create(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
 }
 
 /// Best effort: the uploads of a share that was not recorded.
-async fn abort_uploads(ctx: &Ctx, files: &[FileRow]) {
+async fn abort_uploads(ctx: &Ctx, files: &[NewShareFile]) {
     for file in files {
         if let Some(upload_id) = &file.upload_id {
             let _ = ctx.storage.abort(&file.object_key, upload_id).await;
@@ -117,7 +100,7 @@ async fn abort_uploads(ctx: &Ctx, files: &[FileRow]) {
 }
 
 /// Checks one file of a new share against the format and the limits.
-fn checked_share_file(share: &Id, j: u32, file: &NewFile, ctx: &Ctx) -> ApiResult<FileRow> {
+fn checked_share_file(share: &Id, j: u32, file: &NewFile, ctx: &Ctx) -> ApiResult<NewShareFile> {
     let checked = checked_file(
         &format!("File {j}"),
         &file.header,
@@ -126,7 +109,7 @@ fn checked_share_file(share: &Id, j: u32, file: &NewFile, ctx: &Ctx) -> ApiResul
         file.chunks_per_part,
         ctx,
     )?;
-    Ok(FileRow {
+    Ok(NewShareFile {
         j,
         header: file.header.clone(),
         metadata: file.metadata.clone(),
@@ -136,7 +119,6 @@ fn checked_share_file(share: &Id, j: u32, file: &NewFile, ctx: &Ctx) -> ApiResul
         part_count: checked.part_count,
         object_key: object_key(share, j),
         upload_id: None,
-        content_id: None,
     })
 }
 
@@ -153,24 +135,6 @@ fn checked_password(params: &PasswordParams) -> ApiResult<String> {
     serde_json::to_string(params).map_err(|_| bad())
 }
 
-/// A browser's clock may run a little ahead of ours; the longest preset must still pass.
-const CLOCK_SLACK_MS: u64 = 5 * 60 * 1000;
-
-/// The expiry: in the future, and no later than the policy allows.
-pub fn checked_expiry(expires_at: i64, ctx: &Ctx) -> ApiResult<u64> {
-    let latest = ctx.now + ctx.limits.max_expiry_seconds * 1000 + CLOCK_SLACK_MS;
-    match u64::try_from(expires_at) {
-        Ok(at) if at > ctx.now && at <= latest => Ok(at),
-        _ => Err(ApiError::bad_request(
-            "bad_expiry",
-            format!(
-                "expires_at must be a time in the future, at most {} from now.",
-                sealdrop_core::audit::describe_duration(ctx.limits.max_expiry_seconds * 1000)
-            ),
-        )),
-    }
-}
-
 /// The download limit: 1 to 1,000, or `null` for none before the expiry; the field is required.
 fn checked_download_limit(limit: Option<Option<i64>>) -> ApiResult<Option<u64>> {
     match limit {
@@ -183,7 +147,7 @@ fn checked_download_limit(limit: Option<Option<i64>>) -> ApiResult<Option<u64>> 
     }
 }
 
-fn layout_of(file: &FileRow) -> FileLayout {
+fn layout_of(file: &NewShareFile) -> FileLayout {
     FileLayout {
         j: file.j,
         payload_size: file.payload_size,
@@ -195,11 +159,7 @@ fn layout_of(file: &FileRow) -> FileLayout {
 
 /// The share's state: the one thing served without a proof.
 pub async fn state(ctx: &Ctx, id: &Id) -> ApiResult<Response> {
-    let share = ctx
-        .db
-        .share(&id.to_string())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let share = share(ctx, &id.to_string()).await?;
     let password = share
         .password
         .as_deref()
@@ -215,13 +175,9 @@ pub async fn state(ctx: &Ctx, id: &Id) -> ApiResult<Response> {
 
 /// The share, if the request carries its owner token and its owner's account is enabled.
 async fn with_owner_token(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<ShareRow> {
-    let share = ctx
-        .db
-        .share(&id.to_string())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let share = share(ctx, &id.to_string()).await?;
     auth::check_owner(req, &share.owner_token_hash)?;
-    if share.owner_disabled == Some(1) {
+    if share.owner_disabled {
         return Err(ApiError::new(
             403,
             "account_disabled",
@@ -237,12 +193,12 @@ pub async fn owned_uploading(req: &Request, ctx: &Ctx, id: &Id) -> ApiResult<Sha
     if share.purge_claimed_at.is_some() {
         return Err(being_purged());
     }
-    if share.state != "uploading" {
+    if share.state != State::Uploading {
         return Err(ApiError::conflict(
             "not_uploading",
             format!(
                 "This share is {}; its files can no longer change.",
-                share.state
+                share.state.name()
             ),
         ));
     }
@@ -277,36 +233,22 @@ fn owner_of(share: &ShareRow) -> Actor {
 /// `PUT /api/shares/{id}/files/{j}/parts/{n}`.
 pub async fn upload_part(req: Request, ctx: &Ctx, id: &Id, j: u32, n: u64) -> ApiResult<Response> {
     let share = owned_uploading(&req, ctx, id).await?;
-    let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
-    uploads::store_part(req, ctx, &file.upload(), n).await
+    let file = share_file(ctx, &share.id, j).await?;
+    ok(&uploads::store_part(req, ctx, &file.upload(), n).await?)
 }
 
 /// `GET /api/shares/{id}/files/{j}/parts`: the parts of file `j` the server holds.
 pub async fn stored_parts(req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiResult<Response> {
     let share = owned_uploading(&req, ctx, id).await?;
-    let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
-    uploads::stored_parts(ctx, &file.upload(), file.content_id.as_deref()).await
-}
-
-impl FileRow {
-    pub fn upload(&self) -> Upload<'_> {
-        Upload {
-            what: format!("file {}", self.j),
-            object_key: &self.object_key,
-            upload_id: self.upload_id.as_deref(),
-            payload_size: self.payload_size,
-            part_size: self.part_size,
-            part_count: self.part_count,
-            complete: self.content_id.is_some(),
-        }
-    }
+    let file = share_file(ctx, &share.id, j).await?;
+    ok(&uploads::stored_parts(ctx, &file.upload(), file.content_id.as_deref()).await?)
 }
 
 pub async fn complete_file(mut req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiResult<Response> {
     let share = owned_uploading(&req, ctx, id).await?;
     let body: CompleteFile = json_body(&mut req).await?;
     let content_id = checked_content_id(&body.content_id)?;
-    let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
+    let file = share_file(ctx, &share.id, j).await?;
     if let Some(done) = &file.content_id {
         return if *done == content_id {
             ok(&serde_json::json!({ "j": j, "content_id": content_id }))
@@ -323,19 +265,19 @@ pub async fn complete_file(mut req: Request, ctx: &Ctx, id: &Id, j: u32) -> ApiR
         .bytes(file.payload_size)
         .content_id(&content_id)
         .detail(serde_json::json!({ "file": j, "parts": file.part_count }));
-    let change = Change::guarded(vec![share_changes::complete_file(
+    let change = Change::guarded(vec![rows::complete_file(
         &share.id,
         j,
         &content_id,
         ctx.now,
     )]);
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
         // Completed meanwhile (by a retry of this call), or taken by the purge.
         let share = owned_uploading(&req, ctx, id).await?;
-        let file = ctx.db.file(&share.id, j).await?.ok_or_else(no_such_file)?;
+        let file = share_file(ctx, &share.id, j).await?;
         if file.content_id.as_deref() != Some(content_id.as_str()) {
             return Err(ApiError::conflict(
                 "file_complete",
@@ -359,12 +301,12 @@ pub async fn complete_share(mut req: Request, ctx: &Ctx, id: &Id) -> ApiResult<R
         ));
     }
     let event = Event::new("share.completed", owner_of(&share)).object(&share.id);
-    let change = Change::guarded(vec![share_changes::activate_share(
+    let change = Change::guarded(vec![rows::activate_share(
         &share.id,
         &body.manifest,
         ctx.now,
     )]);
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
@@ -385,8 +327,8 @@ pub async fn abort(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         uploads::release(ctx, &file.upload()).await?;
     }
     let event = Event::new("share.aborted", owner_of(&share)).object(&share.id);
-    let change = Change::guarded(share_changes::delete_uploading_share(&share.id));
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    let change = Change::guarded(rows::delete_uploading_share(&share.id));
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
@@ -400,14 +342,6 @@ fn being_purged() -> ApiError {
     ApiError::conflict(
         "not_uploading",
         "This upload was abandoned and its storage is being released; start again.",
-    )
-}
-
-pub fn no_such_file() -> ApiError {
-    ApiError::new(
-        404,
-        "no_such_file",
-        "This share has no file with that index.",
     )
 }
 
@@ -426,7 +360,7 @@ fn owner_view_of(share: &ShareRow, now: u64) -> OwnerView {
         max_downloads: share.max_downloads,
         downloads: share.downloads,
         file_count: share.file_count,
-        locked: share.locked != 0,
+        locked: share.locked,
         failed_proofs: share.failed_proofs,
         failing_addresses: share.failing_addresses,
     }
@@ -475,8 +409,8 @@ pub async fn revoke(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
         }
     }
     let event = Event::new("share.revoked", Actor::Staff(staff.id)).object(&share.id);
-    let change = Change::guarded(vec![share_changes::revoke(&share.id, ctx.now)]);
-    if !audit::commit(ctx, &Origin::of(&req), event, change)
+    let change = Change::guarded(vec![rows::revoke(&share.id, ctx.now)]);
+    if !audit::commit(ctx, &origin(&req), event, change)
         .await?
         .happened()
     {
@@ -493,7 +427,7 @@ pub async fn revoke(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
 pub async fn unlock(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Response> {
     let (staff, share) = managed(&req, ctx, id, false).await?;
     let event = Event::new("share.unlocked", Actor::Staff(staff.id)).object(&share.id);
-    let change = Change::of(share_changes::unlock(&share.id));
-    audit::commit(ctx, &Origin::of(&req), event, change).await?;
+    let change = Change::of(rows::unlock(&share.id));
+    audit::commit(ctx, &origin(&req), event, change).await?;
     ok(&serde_json::json!({ "id": share.id, "locked": false }))
 }

@@ -16,8 +16,8 @@
 
 use std::net::IpAddr;
 
-use crate::error::ApiError;
-use crate::lifecycle::HOUR_MS;
+use crate::rules::error::ApiError;
+use crate::rules::limits::{HOUR_MS, MINUTE_MS};
 
 /// One kind of guess and its limits.
 #[derive(Clone, Copy, Debug)]
@@ -48,7 +48,7 @@ pub const LOCK_AFTER_ADDRESSES: u64 = 10;
 
 /// Sign-ins.
 pub const SIGN_INS: Limits = Limits {
-    window_ms: 15 * 60 * 1000,
+    window_ms: 15 * MINUTE_MS,
     per_target_and_address: 5,
     per_address: 20,
     per_target: 50,

@@ -1,8 +1,8 @@
 //! Refusals as values: every failure the API reports has an HTTP status, a stable machine code
-//! and a sentence for people, sent as `{"error": {"code", "message"}}`.
+//! and a sentence for people; every layer returns them, and `http::respond` sends them as
+//! `{"error": {"code", "message"}}`.
 
-use serde_json::json;
-use worker::{console_error, Response};
+use worker::console_error;
 
 /// One refusal. Invariant: `status` is a 4xx for anything the caller can fix, a 503 only for a
 /// storage or database failure that a retry may cure; never a 500.
@@ -80,17 +80,5 @@ impl ApiError {
             "database_unavailable",
             "The database did not answer. Nothing was lost; try again in a moment.",
         )
-    }
-
-    pub fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": self.message } });
-        let mut response = crate::http::json_response(self.status, &body);
-        if let Some((name, value)) = &self.header {
-            let _ = response.headers_mut().set(name, value);
-        }
-        if self.status == 503 {
-            let _ = response.headers_mut().set("Retry-After", "5");
-        }
-        response
     }
 }

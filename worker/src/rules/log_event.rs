@@ -2,11 +2,21 @@
 //! and its stored text `e_n` (architecture.md, Access log), made once here and never
 //! re-serialised.
 
-use serde::Serialize;
-use worker::Request;
+use serde::{Deserialize, Serialize};
 
-use crate::db::Entry;
-use crate::http::{client_address, header};
+/// What summary events of refusals are called (the sequencer sums refusals that name nothing).
+pub const REFUSAL_SUMMARY: &str = "refusals.summary";
+
+/// e_n with the columns that filters use. Invariant: the columns repeat what `text` says.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Entry {
+    pub text: String,
+    pub at: u64,
+    pub actor: String,
+    pub action: String,
+    pub object: Option<String>,
+    pub outcome: String,
+}
 
 /// Who did it.
 #[derive(Clone, Debug)]
@@ -128,19 +138,6 @@ impl Event {
 pub struct Origin {
     pub client: String,
     pub user_agent: String,
-}
-
-impl Origin {
-    pub fn of(req: &Request) -> Self {
-        Origin {
-            client: client_address(req),
-            user_agent: header(req, "User-Agent")
-                .ok()
-                .flatten()
-                .map(|ua| ua.chars().take(256).collect())
-                .unwrap_or_default(),
-        }
-    }
 }
 
 /// e_n: written once, here, and never re-serialised.

@@ -1,17 +1,12 @@
 //! The organisation's policy, set by admins in the console: the longest expiry, the largest file,
 //! who may share and who may ask for files, and how long the access log keeps events. The
-//! worker's `[vars]` (config.rs) are the ceiling: no setting can go past them. Every change is
-//! written in the same D1 batch as its `policy.changed` event.
+//! worker's `[vars]` (`store::config`) are the ceiling: no setting can go past them.
 
 use serde::Serialize;
-use worker::{Request, Response};
 
-use crate::audit::{self, Actor, Change, Event, Origin};
-use crate::auth::{self, Staff};
-use crate::config::Limits;
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::http::{json_body, ok};
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::limits::Limits;
+use crate::rules::staff::Staff;
 
 /// Events the log keeps unless an admin sets otherwise: one year.
 const DEFAULT_RETENTION_DAYS: u64 = 365;
@@ -114,7 +109,12 @@ impl Policy {
     }
 
     /// Sets one setting from JSON (a number, a string of digits as stored, or a `Who`).
-    fn set(&mut self, name: &str, value: &serde_json::Value, ceiling: &Limits) -> ApiResult<()> {
+    pub fn set(
+        &mut self,
+        name: &str,
+        value: &serde_json::Value,
+        ceiling: &Limits,
+    ) -> ApiResult<()> {
         let number = |min: u64, max: u64, what: &str| -> ApiResult<u64> {
             let n = match value {
                 serde_json::Value::Number(n) => n.as_u64(),
@@ -151,7 +151,7 @@ impl Policy {
     }
 
     /// Each setting as stored: its name and its value as text.
-    fn stored(&self) -> [(&'static str, String); 5] {
+    pub fn stored(&self) -> [(&'static str, String); 5] {
         [
             ("max_expiry_seconds", self.max_expiry_seconds.to_string()),
             ("max_file_bytes", self.max_file_bytes.to_string()),
@@ -172,62 +172,6 @@ fn forbids(what: &str) -> ApiError {
 
 fn bad_policy(message: String) -> ApiError {
     ApiError::bad_request("bad_policy", message)
-}
-
-fn view(policy: &Policy, ctx: &Ctx) -> serde_json::Value {
-    serde_json::json!({
-        "policy": policy,
-        "ceiling": {
-            "max_expiry_seconds": ctx.ceiling.max_expiry_seconds,
-            "max_file_bytes": ctx.ceiling.max_file_bytes,
-        },
-    })
-}
-
-/// `GET /api/admin/policy`.
-pub async fn show(req: Request, ctx: &Ctx) -> ApiResult<Response> {
-    auth::admin(&req, ctx).await?;
-    ok(&view(&ctx.policy, ctx))
-}
-
-/// `PUT /api/admin/policy`: any subset of the settings; all are checked before any is written,
-/// and the changed ones are written with one `policy.changed` event naming each old and new value.
-pub async fn change(mut req: Request, ctx: &Ctx) -> ApiResult<Response> {
-    let admin = auth::admin(&req, ctx).await?;
-    let body: serde_json::Map<String, serde_json::Value> = json_body(&mut req).await?;
-    let mut next = ctx.policy;
-    for (name, value) in &body {
-        next.set(name, value, &ctx.ceiling)?;
-    }
-    // (name, from, to) of each setting that changes.
-    let changed: Vec<(&str, String, String)> = ctx
-        .policy
-        .stored()
-        .into_iter()
-        .zip(next.stored())
-        .filter(|(old, new)| old.1 != new.1)
-        .map(|((name, from), (_, to))| (name, from, to))
-        .collect();
-    if changed.is_empty() {
-        return ok(&view(&ctx.policy, ctx));
-    }
-    let detail: serde_json::Map<String, serde_json::Value> = changed
-        .iter()
-        .map(|(name, from, to)| {
-            (
-                name.to_string(),
-                serde_json::json!({ "from": from, "to": to }),
-            )
-        })
-        .collect();
-    let event = Event::new("policy.changed", Actor::Staff(admin.id))
-        .detail(serde_json::Value::Object(detail));
-    let writes = changed
-        .iter()
-        .map(|(name, _, to)| crate::db::set_policy(name, to))
-        .collect();
-    audit::commit(ctx, &Origin::of(&req), event, Change::of(writes)).await?;
-    ok(&view(&next, ctx))
 }
 
 #[cfg(test)]

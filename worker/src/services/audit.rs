@@ -1,23 +1,25 @@
 //! The access log (architecture.md, Access log): the one way events are written. A handler
 //! records an event with the change it logs through [`commit`] (or [`record`] for an event that
-//! changes nothing else); both go to the sequencer (`sequencer.rs`), the log's single writer,
-//! which commits the change and its event in one D1 batch. A change whose event could not be
+//! changes nothing else); both go to the sequencer (`services::sequencer`), the log's single
+//! writer, which commits the change and its event in one D1 batch. A change whose event could not be
 //! written is not made, and the caller gets 503 with Retry-After.
 //!
 //! Refusals that name no existing object are not appended one by one: [`refusal`] adds them to
 //! their client address's summary, which the sequencer appends once its window has closed.
 //!
-//! Checkpoints sign the head every [`crate::checkpoint::CHECKPOINT_EVERY`] events (the sequencer)
-//! and on every scheduled run, even when nothing happened ([`scheduled`]).
+//! Checkpoints sign the head every `CHECKPOINT_EVERY` events (the sequencer) and on every
+//! scheduled run, even when nothing happened ([`scheduled`]).
 
 use worker::console_error;
 
-pub use crate::log_event::{Actor, Event, Origin};
-pub use crate::sequencer::Change;
+pub use crate::services::sequencer::Change;
 
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::sequencer::{Append, Client, Refusal, Reply};
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::limits::DAY_MS;
+use crate::rules::log_event::{Actor, Event, Origin};
+use crate::services::context::Ctx;
+use crate::services::sequencer::{Append, Client, Refusal, Reply};
+use crate::store::audit::remove_through;
 
 /// What a committed change came to.
 #[derive(Debug)]
@@ -107,9 +109,7 @@ pub async fn scheduled(env: &worker::Env) {
 /// stays: the chain then verifies from that checkpoint on, and the removal itself is logged (with
 /// the checkpoint it stopped at) in the same batch.
 async fn retain(ctx: &Ctx) -> ApiResult<()> {
-    let cutoff = ctx
-        .now
-        .saturating_sub(ctx.policy.retention_days * 86_400_000);
+    let cutoff = ctx.now.saturating_sub(ctx.policy.retention_days * DAY_MS);
     let Some(boundary) = ctx.db.retention_boundary(cutoff).await? else {
         return Ok(());
     };
@@ -121,7 +121,7 @@ async fn retain(ctx: &Ctx) -> ApiResult<()> {
         "checkpoint": { "seq": boundary.seq, "hash": boundary.hash, "time_ms": boundary.time_ms },
         "retention_days": ctx.policy.retention_days,
     }));
-    let change = Change::of(crate::db::remove_through(boundary.seq));
+    let change = Change::of(remove_through(boundary.seq));
     commit(ctx, &Origin::default(), event, change)
         .await
         .map(drop)

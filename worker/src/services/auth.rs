@@ -11,31 +11,15 @@ use sealdrop_core::share::AuthKey;
 use sealdrop_core::Key32;
 use worker::{Method, Request};
 
-use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::http::header;
-
-/// How long a download ticket lives after its last use (format-v1.md: one hour).
-pub const TICKET_TTL_MS: u64 = 60 * 60 * 1000;
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::limits::SESSION_TTL_MS;
+use crate::rules::staff::Staff;
+use crate::services::context::Ctx;
+use crate::services::headers::header;
 
 /// The session cookie. `__Host-` makes browsers refuse it unless it is Secure, host-only and for
 /// the whole site.
 pub const SESSION_COOKIE: &str = "__Host-sealdrop-session";
-/// How long a session lasts after sign-in.
-pub const SESSION_TTL_MS: u64 = 12 * 60 * 60 * 1000;
-
-/// A signed-in, active account.
-#[derive(Clone, Debug)]
-pub struct Staff {
-    pub id: String,
-    pub role: String,
-}
-
-impl Staff {
-    pub fn is_admin(&self) -> bool {
-        self.role == "admin"
-    }
-}
 
 /// The signed-in caller. State-changing methods must also carry the session's CSRF token and,
 /// when the browser names one, our own origin. A disabled account's sessions are gone the moment

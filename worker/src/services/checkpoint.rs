@@ -5,10 +5,7 @@
 use sealdrop_core::audit::{checkpoint_public_key, Checkpoint, Head};
 use worker::{console_error, Env, Request};
 
-use crate::db::Db;
-
-/// Events between checkpoints made by appends; the scheduled run adds one per run.
-pub const CHECKPOINT_EVERY: u64 = 1000;
+use crate::store::{config, Db};
 
 /// The key and the witness, as configured.
 #[derive(Clone)]
@@ -20,12 +17,8 @@ pub struct Signer {
 impl Signer {
     pub fn from_env(env: &Env) -> Self {
         Signer {
-            key: crate::config::audit_key(env),
-            witness_url: env
-                .var("SEALDROP_WITNESS_URL")
-                .ok()
-                .map(|v| v.to_string())
-                .filter(|v| !v.is_empty()),
+            key: config::audit_key(env),
+            witness_url: config::witness_url(env),
         }
     }
 

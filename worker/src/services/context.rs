@@ -1,15 +1,15 @@
-//! What every handler works with: the database, the bucket, the policy and its limits, and the
-//! time.
+//! What every handler works with: the database, the bucket, the policy and its limits, the time,
+//! the checkpoint signer and the access log's writer.
 
 use worker::{Date, Env};
 
-use crate::checkpoint::Signer;
-use crate::config::Limits;
-use crate::db::Db;
-use crate::error::ApiResult;
-use crate::policy::Policy;
-use crate::sequencer;
-use crate::storage::Storage;
+use crate::rules::error::ApiResult;
+use crate::rules::limits::Limits;
+use crate::rules::policy::Policy;
+use crate::services::checkpoint::Signer;
+use crate::services::sequencer;
+use crate::store::storage::Storage;
+use crate::store::{config, Db};
 
 pub struct Ctx {
     pub db: Db,
@@ -31,7 +31,7 @@ impl Ctx {
     pub async fn new(env: &Env) -> ApiResult<Self> {
         let db = Db::from_env(env)?;
         let now = now(env, &db).await?;
-        let ceiling = Limits::from_env(env)?;
+        let ceiling = config::limits(env)?;
         let policy = Policy::from_rows(&db.policy_rows().await?, &ceiling);
         Ok(Ctx {
             db,
@@ -46,15 +46,11 @@ impl Ctx {
     }
 }
 
-/// The time. A test stack (and only one: its `SEALDROP_TEST_CLOCK` variable is set on the
-/// wrangler command line by tests/run.mjs, never in wrangler.toml) reads it from the
-/// `test_clock` table when a test has set one, so that expiry is tested without sleeping.
+/// The time. A test stack reads it from the `test_clock` table when a test has set one, so that
+/// expiry is tested without sleeping.
 async fn now(env: &Env, db: &Db) -> ApiResult<u64> {
     let real = Date::now().as_millis();
-    let testing = env
-        .var("SEALDROP_TEST_CLOCK")
-        .is_ok_and(|v| v.to_string() == "d1");
-    if !testing {
+    if !config::testing(env) {
         return Ok(real);
     }
     Ok(db.test_clock().await?.unwrap_or(real))

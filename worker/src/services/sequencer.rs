@@ -11,7 +11,7 @@
 //! events with it.
 //!
 //! It also counts refusals that name no existing object (a flood of guesses, a scanner), one
-//! summary per client address and [`REFUSAL_WINDOW_MS`], kept in the object's storage and
+//! summary per client address and window (`REFUSAL_WINDOW_MS`), kept in the object's storage and
 //! appended by its alarm once the window has closed (a stored event never changes).
 
 use std::cell::{Cell, RefCell};
@@ -21,17 +21,14 @@ use futures_channel::oneshot;
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, Date, DurableObject, Env, Request, Response, State};
 
-use crate::checkpoint::{Signer, CHECKPOINT_EVERY};
-use crate::db::{changes, Db, Entry, Sql};
-use crate::error::{ApiError, ApiResult};
-use crate::log_event::{Actor, Event, Origin};
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::limits::CHECKPOINT_EVERY;
+use crate::rules::log_event::{Actor, Entry, Event, Origin, REFUSAL_SUMMARY};
+use crate::services::checkpoint::Signer;
+use crate::store::sql::Sql;
+use crate::store::{changes, config, Db};
 
-/// The wall-clock window over which refusals naming nothing are summed per client address: a
-/// minute, aligned to the minute. A test stack may shorten it (`SEALDROP_REFUSAL_WINDOW_MS`, set
-/// only by tests/run.mjs) so that its suites need not wait a minute for a summary.
-pub const REFUSAL_WINDOW_MS: u64 = 60 * 1000;
-/// What summary events are called.
-pub const REFUSAL_SUMMARY: &str = "refusals.summary";
+/// The prefix of the summaries' keys in the object's storage.
 const SUMMARY_PREFIX: &str = "refusals:";
 
 /// What a change adds to its event's batch: statements before the event, whether the event (and
@@ -223,11 +220,7 @@ impl Sequencer {
     }
 
     async fn fault_set(&self) -> bool {
-        let testing = self
-            .env
-            .var("SEALDROP_TEST_CLOCK")
-            .is_ok_and(|v| v.to_string() == "d1");
-        if !testing {
+        if !config::testing(&self.env) {
             return false;
         }
         match self.db() {
@@ -237,12 +230,7 @@ impl Sequencer {
     }
 
     fn window_ms(&self) -> u64 {
-        self.env
-            .var("SEALDROP_REFUSAL_WINDOW_MS")
-            .ok()
-            .and_then(|v| v.to_string().parse().ok())
-            .filter(|&ms: &u64| ms >= 1000)
-            .unwrap_or(REFUSAL_WINDOW_MS)
+        config::refusal_window_ms(&self.env)
     }
 
     fn db(&self) -> ApiResult<Db> {

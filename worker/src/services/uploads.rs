@@ -5,18 +5,16 @@
 use sealdrop_core::encoding::{b64_decode, hex_array};
 use sealdrop_core::header::Header;
 use sealdrop_core::layout::{PartLayout, PayloadLayout};
-use worker::{Request, Response};
+use serde_json::{json, Value};
+use worker::Request;
 
-use crate::context::Ctx;
-use crate::db::Claim;
-use crate::error::{ApiError, ApiResult};
-use crate::http::{content_length, header, ok};
-
-/// R2's limit on parts per multipart upload.
-const MAX_PARTS: u64 = 10_000;
-/// The sealed metadata of a file: nonce, space-padded JSON in 256-byte steps, tag. Names are
-/// small; anything larger is refused.
-const MAX_METADATA_LEN: usize = 64 * 1024;
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::limits::{MAX_METADATA_LEN, MAX_PARTS};
+use crate::services::context::Ctx;
+use crate::services::headers::{content_length, header};
+use crate::store::parts::Claim;
+use crate::store::requests::RequestFileRow;
+use crate::store::shares::FileRow;
 
 /// A file as its uploader declared it, checked.
 pub struct CheckedFile {
@@ -108,9 +106,38 @@ pub struct Upload<'a> {
     pub complete: bool,
 }
 
+impl FileRow {
+    pub fn upload(&self) -> Upload<'_> {
+        Upload {
+            what: format!("file {}", self.j),
+            object_key: &self.object_key,
+            upload_id: self.upload_id.as_deref(),
+            payload_size: self.payload_size,
+            part_size: self.part_size,
+            part_count: self.part_count,
+            complete: self.content_id.is_some(),
+        }
+    }
+}
+
+impl RequestFileRow {
+    pub fn upload(&self) -> Upload<'_> {
+        Upload {
+            what: "this file".into(),
+            object_key: &self.object_key,
+            upload_id: self.upload_id.as_deref(),
+            payload_size: self.payload_size,
+            part_size: self.part_size,
+            part_count: self.part_count,
+            complete: self.content_id.is_some(),
+        }
+    }
+}
+
 /// Stores part `n`: its size and hash are checked first, its number claimed in D1 so that two
 /// requests never race in R2, then the body streams into R2 without passing through the worker.
-pub async fn store_part(req: Request, ctx: &Ctx, file: &Upload<'_>, n: u64) -> ApiResult<Response> {
+/// The answer says which part was stored, and its size.
+pub async fn store_part(req: Request, ctx: &Ctx, file: &Upload<'_>, n: u64) -> ApiResult<Value> {
     let what = &file.what;
     let declared = content_length(&req)?;
     let hash = part_hash(&req)?;
@@ -179,7 +206,7 @@ pub async fn store_part(req: Request, ctx: &Ctx, file: &Upload<'_>, n: u64) -> A
     match stored {
         Ok(etag) => {
             ctx.db.confirm_part(file.object_key, n, &etag).await?;
-            ok(&serde_json::json!({ "n": n, "size": expected }))
+            Ok(json!({ "n": n, "size": expected }))
         }
         Err(err) => {
             ctx.db.release_part(file.object_key, n, ctx.now).await?;
@@ -205,20 +232,6 @@ fn part_hash(req: &Request) -> ApiResult<String> {
     } else {
         Err(bad())
     }
-}
-
-/// A content id as the API takes it: 64 lower-case hex digits.
-pub fn checked_content_id(content_id: &str) -> ApiResult<String> {
-    hex_array::<32>(content_id, "the content id")
-        .map(hex::encode)
-        .ok()
-        .filter(|canonical| canonical == content_id)
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "bad_content_id",
-                "content_id must be 64 lower-case hex digits.",
-            )
-        })
 }
 
 /// Joins the parts of an upload whose every part is stored, with the sizes adding up.
@@ -286,21 +299,21 @@ fn no_upload() -> ApiError {
 }
 
 /// What the server holds of one file's upload: the parts stored (not those merely claimed), and
-/// whether the file is complete. A resumed upload sends only what is missing (issue 7).
+/// whether the file is complete, so that a resumed upload sends only what is missing.
 pub async fn stored_parts(
     ctx: &Ctx,
     upload: &Upload<'_>,
     content_id: Option<&str>,
-) -> ApiResult<Response> {
-    let parts: Vec<serde_json::Value> = ctx
+) -> ApiResult<Value> {
+    let parts: Vec<Value> = ctx
         .db
         .parts(upload.object_key)
         .await?
         .into_iter()
         .filter(|p| p.etag.is_some())
-        .map(|p| serde_json::json!({ "n": p.n, "size": p.size, "blake3": p.blake3 }))
+        .map(|p| json!({ "n": p.n, "size": p.size, "blake3": p.blake3 }))
         .collect();
-    ok(&serde_json::json!({
+    Ok(json!({
         "parts": parts,
         "complete": upload.complete,
         "content_id": content_id,

@@ -3,9 +3,12 @@
 
 use serde::Deserialize;
 
-use super::{n, num, opt, t, text, Db, Sql};
-use crate::auth::Staff;
-use crate::error::ApiResult;
+use crate::rules::attempts::Limits;
+use crate::rules::error::ApiResult;
+use crate::rules::staff::{Role, Staff};
+use crate::store::attempts::Guess;
+use crate::store::sql::{n, opt, t, Sql};
+use crate::store::{flag, num, text, Db};
 
 /// An account row, with what sign-in checks.
 #[derive(Debug, Deserialize)]
@@ -13,7 +16,7 @@ pub struct AccountRow {
     pub id: String,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub salt: String,
     pub argon2: String,
     pub login_hash: String,
@@ -25,16 +28,78 @@ pub struct AccountRow {
 
 const ACCOUNT_COLUMNS: &str = "id, email, name, role, salt, argon2, login_hash, public_key, wrapped_sk, created_at, disabled_at";
 
+/// An account to record, from its invite and what the browser made.
+pub struct NewAccount {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub salt: String,
+    pub argon2: String,
+    pub login_hash: String,
+    pub public_key: String,
+    pub wrapped_sk: String,
+    pub created_at: u64,
+}
+
+impl From<NewAccount> for AccountRow {
+    /// The account as recorded: new, so enabled.
+    fn from(a: NewAccount) -> Self {
+        AccountRow {
+            id: a.id,
+            email: a.email,
+            name: a.name,
+            role: a.role,
+            salt: a.salt,
+            argon2: a.argon2,
+            login_hash: a.login_hash,
+            public_key: a.public_key,
+            wrapped_sk: a.wrapped_sk,
+            created_at: a.created_at,
+            disabled_at: None,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct InviteRow {
     pub id: String,
     pub email: Option<String>,
-    pub role: String,
-    pub setup: u8,
+    pub role: Role,
+    /// The first admin's setup link rather than an admin's invite.
+    #[serde(deserialize_with = "flag")]
+    pub setup: bool,
     pub account_id: String,
     pub salt: String,
     pub created_at: u64,
     pub expires_at: u64,
+}
+
+/// An invite to record; its token is the caller's, and only its hash is stored.
+pub struct NewInvite {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub account_id: String,
+    pub salt: String,
+    pub created_at: u64,
+    pub expires_at: u64,
+}
+
+impl From<NewInvite> for InviteRow {
+    /// The invite as recorded: an admin's, not a setup link.
+    fn from(i: NewInvite) -> Self {
+        InviteRow {
+            id: i.id,
+            email: Some(i.email),
+            role: i.role,
+            setup: false,
+            account_id: i.account_id,
+            salt: i.salt,
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+        }
+    }
 }
 
 impl Db {
@@ -43,7 +108,7 @@ impl Db {
         #[derive(Deserialize)]
         struct Row {
             id: String,
-            role: String,
+            role: Role,
         }
         let row: Option<Row> = self
             .first(
@@ -121,7 +186,7 @@ pub fn delete_session(token_hash: &str) -> Sql {
 /// is still pending (unused, not cancelled, unexpired; a setup link only while no account exists)
 /// and no account has the email; the account (the last statement) is created only if the invite
 /// was used. Its first session follows the event ([`first_session`]).
-pub fn create_account(invite_id: &str, account: &AccountRow) -> Vec<Sql> {
+pub fn create_account(invite_id: &str, account: &NewAccount) -> Vec<Sql> {
     let now = account.created_at;
     vec![
         Sql::new(
@@ -137,7 +202,7 @@ pub fn create_account(invite_id: &str, account: &AccountRow) -> Vec<Sql> {
                 t(&account.id),
                 t(&account.email),
                 t(&account.name),
-                t(&account.role),
+                t(account.role.name()),
                 t(&account.salt),
                 t(&account.argon2),
                 t(&account.login_hash),
@@ -158,7 +223,7 @@ pub fn first_session(account_id: &str, token_hash: &str, now: u64, expires_at: u
 }
 
 /// Records an invite, only while no account has its email (a guarded change).
-pub fn insert_invite(invite: &InviteRow, token_hash: &str, invited_by: &str) -> Sql {
+pub fn insert_invite(invite: &NewInvite, token_hash: &str, invited_by: &str) -> Sql {
     Sql::new(
         "INSERT INTO invites (id, token_hash, email, role, setup, account_id, salt, invited_by, created_at, expires_at)
          SELECT ?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9
@@ -166,8 +231,8 @@ pub fn insert_invite(invite: &InviteRow, token_hash: &str, invited_by: &str) -> 
         vec![
             t(&invite.id),
             t(token_hash),
-            opt(invite.email.as_deref()),
-            t(&invite.role),
+            t(&invite.email),
+            t(invite.role.name()),
             t(&invite.account_id),
             t(&invite.salt),
             t(invited_by),
@@ -242,7 +307,7 @@ pub fn end_other_sessions(account_id: &str, keep: &str) -> Sql {
 /// under the same conditions as one after the other: a role other than admin only while another
 /// enabled admin exists; disabling only an enabled account, and an admin (by its new role) only
 /// while another enabled admin exists. Enabling has no condition.
-pub fn change_account(id: &str, role: Option<&str>, disabled: Option<bool>, now: u64) -> Sql {
+pub fn change_account(id: &str, role: Option<Role>, disabled: Option<bool>, now: u64) -> Sql {
     let disabled = disabled.map_or(serde_json::Value::Null, |d| n(u64::from(d)));
     Sql::new(
         &format!(
@@ -253,7 +318,7 @@ pub fn change_account(id: &str, role: Option<&str>, disabled: Option<bool>, now:
                AND (?3 IS NOT 1 OR (disabled_at IS NULL
                       AND (COALESCE(?2, role) != 'admin' OR {ANOTHER_ADMIN})))"
         ),
-        vec![t(id), opt(role), disabled, n(now)],
+        vec![t(id), opt(role.map(Role::name)), disabled, n(now)],
     )
 }
 
@@ -264,4 +329,33 @@ pub fn end_sessions(account_id: &str) -> Sql {
         "DELETE FROM sessions WHERE account_id = ?1 AND changes() = 1",
         vec![t(account_id)],
     )
+}
+
+/// Opens a session, only while this address is under the sign-in limits for this email.
+pub fn open_session(
+    email: &str,
+    address: &str,
+    now: u64,
+    limits: &Limits,
+    token_hash: &str,
+    account_id: &str,
+    expires_at: u64,
+) -> Vec<Sql> {
+    let mut values = Guess::values(email, address, now, limits);
+    values.extend([t(token_hash), t(account_id), n(expires_at)]);
+    vec![
+        // Sessions that ended are dropped as new ones begin, so the table stays small.
+        Sql::new(
+            "DELETE FROM sessions WHERE account_id = ?1 AND expires_at <= ?2",
+            vec![t(account_id), n(now)],
+        ),
+        Sql::new(
+            &format!(
+                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at)
+                 SELECT ?8, ?9, ?3, ?10 WHERE {}",
+                Guess::SignIn.room()
+            ),
+            values,
+        ),
+    ]
 }

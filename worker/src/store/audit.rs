@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::{n, num, text, Db, Sql};
-use crate::error::{ApiError, ApiResult};
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::log_event::Entry;
+use crate::store::sql::{n, Sql};
+use crate::store::{num, text, Db};
 
 /// A stored event: e_n and where it sits in the chain, with the columns filters use.
 #[derive(Debug, Deserialize)]
@@ -43,17 +45,6 @@ impl CheckpointRow {
             sig: hex::decode(&self.sig).ok()?.try_into().ok()?,
         })
     }
-}
-
-/// e_n with the columns that filters use. Invariant: the columns repeat what `text` says.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Entry {
-    pub text: String,
-    pub at: u64,
-    pub actor: String,
-    pub action: String,
-    pub object: Option<String>,
-    pub outcome: String,
 }
 
 /// Whose events a reader sees.
@@ -209,23 +200,6 @@ impl Db {
                 num(u64::from(guarded)),
             ],
         )
-    }
-
-    /// Takes the test stack's fault switch if it is set: the next append then fails as if the
-    /// database had not answered. Only a test stack reads it (`SEALDROP_TEST_CLOCK`), and nothing
-    /// in the API writes it.
-    pub async fn take_fault(&self) -> ApiResult<bool> {
-        // A read first: the switch is almost never set, and a read does not wait for writers.
-        let set: Vec<serde_json::Value> = self
-            .all("SELECT 1 AS set_ FROM test_faults LIMIT 1", &[])
-            .await?;
-        if set.is_empty() {
-            return Ok(false);
-        }
-        let taken: Vec<serde_json::Value> = self
-            .all("DELETE FROM test_faults RETURNING 1 AS taken", &[])
-            .await?;
-        Ok(!taken.is_empty())
     }
 
     pub async fn insert_checkpoint(&self, cp: &Checkpoint) -> ApiResult<()> {

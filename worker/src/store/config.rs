@@ -1,39 +1,32 @@
-//! Policy limits from the worker's configuration (`[vars]` in wrangler.toml).
+//! The worker's configuration: the upload limits of `[vars]` in wrangler.toml (the ceiling no
+//! policy can exceed), the secrets, the witness, and what only a test stack sets.
 
 use sealdrop_core::header::DEFAULT_LOG2_CHUNK;
-use serde::Serialize;
 use worker::Env;
 
-use crate::error::{ApiError, ApiResult};
+use crate::rules::error::{ApiError, ApiResult};
+use crate::rules::limits::{
+    Limits, DEFAULT_MAX_EXPIRY_SECONDS, DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_BYTES,
+    MAX_DOWNLOAD_LIMIT, REFUSAL_WINDOW_MS,
+};
 
-/// Largest plaintext file, unless configured: 10 GiB.
-const DEFAULT_MAX_FILE_BYTES: u64 = 10 * 1024 * 1024 * 1024;
-const DEFAULT_MAX_FILES: u32 = 100;
-/// Longest expiry a share may have, unless configured: 30 days.
-const DEFAULT_MAX_EXPIRY_SECONDS: u64 = 30 * 24 * 60 * 60;
-
-/// What uploads may be. Served at `/api/limits` so that pages can say so before anyone waits.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct Limits {
-    pub max_file_bytes: u64,
-    pub max_files: u32,
-    /// The chunk size new files should use.
-    pub log2_chunk: u8,
-    pub max_expiry_seconds: u64,
-    /// Downloads a share may allow at most, short of no limit.
-    pub max_download_limit: u64,
+/// The configured limits: the ceiling that the policy narrows.
+pub fn limits(env: &Env) -> ApiResult<Limits> {
+    Ok(Limits {
+        max_file_bytes: var(env, "MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)?,
+        max_files: var(env, "MAX_FILES", DEFAULT_MAX_FILES)?,
+        log2_chunk: DEFAULT_LOG2_CHUNK,
+        max_expiry_seconds: var(env, "MAX_EXPIRY_SECONDS", DEFAULT_MAX_EXPIRY_SECONDS)?,
+        max_download_limit: MAX_DOWNLOAD_LIMIT as u64,
+    })
 }
 
-impl Limits {
-    pub fn from_env(env: &Env) -> ApiResult<Self> {
-        Ok(Limits {
-            max_file_bytes: var(env, "MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)?,
-            max_files: var(env, "MAX_FILES", DEFAULT_MAX_FILES)?,
-            log2_chunk: DEFAULT_LOG2_CHUNK,
-            max_expiry_seconds: var(env, "MAX_EXPIRY_SECONDS", DEFAULT_MAX_EXPIRY_SECONDS)?,
-            max_download_limit: crate::lifecycle::MAX_DOWNLOAD_LIMIT as u64,
-        })
-    }
+fn misconfigured() -> ApiError {
+    ApiError::new(
+        503,
+        "misconfigured",
+        "The service is misconfigured; tell its operator.",
+    )
 }
 
 /// A number from `[vars]`, or `default` when unset. A value that does not parse is the
@@ -43,11 +36,7 @@ fn var<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> ApiResult<T> 
         Err(_) => Ok(default),
         Ok(value) => value.to_string().parse().map_err(|_| {
             worker::console_error!("configuration: {name} is not a number");
-            ApiError::new(
-                503,
-                "misconfigured",
-                "The service is misconfigured; tell its operator.",
-            )
+            misconfigured()
         }),
     }
 }
@@ -62,11 +51,7 @@ pub fn pepper(env: &Env) -> ApiResult<[u8; 32]> {
             worker::console_error!(
                 "configuration: SEALDROP_PEPPER is missing or not 64 hex digits"
             );
-            ApiError::new(
-                503,
-                "misconfigured",
-                "The service is misconfigured; tell its operator.",
-            )
+            misconfigured()
         })
 }
 
@@ -77,4 +62,29 @@ pub fn audit_key(env: &Env) -> Option<[u8; 32]> {
     env.secret("SEALDROP_AUDIT_KEY").ok().and_then(|s| {
         sealdrop_core::encoding::hex_array::<32>(&s.to_string(), "the audit key").ok()
     })
+}
+
+/// Where checkpoints go besides D1 (`SEALDROP_WITNESS_URL`), if anywhere.
+pub fn witness_url(env: &Env) -> Option<String> {
+    env.var("SEALDROP_WITNESS_URL")
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Whether this is a test stack (`SEALDROP_TEST_CLOCK=d1`, set only by tests/run.mjs): then the
+/// clock and the fault switch of `store::testing` are read.
+pub fn testing(env: &Env) -> bool {
+    env.var("SEALDROP_TEST_CLOCK")
+        .is_ok_and(|v| v.to_string() == "d1")
+}
+
+/// The window of refusal summaries: a test stack may shorten it (`SEALDROP_REFUSAL_WINDOW_MS`,
+/// at least a second).
+pub fn refusal_window_ms(env: &Env) -> u64 {
+    env.var("SEALDROP_REFUSAL_WINDOW_MS")
+        .ok()
+        .and_then(|v| v.to_string().parse().ok())
+        .filter(|&ms: &u64| ms >= 1000)
+        .unwrap_or(REFUSAL_WINDOW_MS)
 }

@@ -1,8 +1,11 @@
 //! The SQL of the admin console beyond the log: the policy's settings and the overview's counts.
 
-use super::{num, t, Db, Sql};
-use crate::error::ApiResult;
 use serde::{Deserialize, Serialize};
+
+use crate::rules::error::ApiResult;
+use crate::rules::log_event::REFUSAL_SUMMARY;
+use crate::store::sql::{t, Sql};
+use crate::store::{num, text, Db};
 
 /// The overview cards.
 #[derive(Debug, Deserialize, Serialize)]
@@ -44,7 +47,7 @@ impl Db {
                 &[
                     num(now),
                     num(now.saturating_sub(86_400_000)),
-                    super::text(crate::sequencer::REFUSAL_SUMMARY),
+                    text(REFUSAL_SUMMARY),
                 ],
             )
             .await?;

@@ -4,8 +4,10 @@
 
 use serde::Deserialize;
 
-use super::{n, num, t, text, Db, Sql};
-use crate::error::ApiResult;
+use crate::rules::error::ApiResult;
+use crate::rules::lifecycle::RequestState;
+use crate::store::sql::{n, t, Sql};
+use crate::store::{flag, text, Db};
 
 /// A request with its counts. `files` and `bytes` count every file recorded, complete or still
 /// uploading, since both take room under the limits; `received` and `unread` only complete ones.
@@ -28,7 +30,59 @@ pub struct RequestRow {
     pub received_bytes: u64,
     pub unread: u64,
     /// Whether its staff member's account is disabled: then it takes nothing more.
-    pub owner_disabled: u8,
+    #[serde(deserialize_with = "flag")]
+    pub owner_disabled: bool,
+}
+
+impl RequestRow {
+    pub fn state_at(&self, now: u64) -> RequestState {
+        RequestState::at(
+            self.expires_at,
+            (self.files, self.max_files),
+            (self.bytes, self.max_bytes),
+            now,
+        )
+    }
+}
+
+/// A request to record: what its staff member chose, and the hash of its upload token.
+pub struct NewRequest {
+    pub id: String,
+    pub owner_account: String,
+    pub label: String,
+    pub message: String,
+    pub public_key: String,
+    pub upload_token_hash: String,
+    pub wrapped_rs: String,
+    pub max_files: u64,
+    pub max_bytes: u64,
+    pub created_at: u64,
+    pub expires_at: u64,
+}
+
+impl From<NewRequest> for RequestRow {
+    /// The request as recorded: nothing received yet, by an account that is enabled.
+    fn from(r: NewRequest) -> Self {
+        RequestRow {
+            id: r.id,
+            owner_account: r.owner_account,
+            label: r.label,
+            message: r.message,
+            public_key: r.public_key,
+            upload_token_hash: r.upload_token_hash,
+            wrapped_rs: r.wrapped_rs,
+            max_files: r.max_files,
+            max_bytes: r.max_bytes,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            files: 0,
+            bytes: 0,
+            received: 0,
+            received_bytes: 0,
+            unread: 0,
+            owner_disabled: false,
+        }
+    }
 }
 
 const REQUEST_COLUMNS: &str = "r.id, r.owner_account, r.label, r.message, r.public_key, r.upload_token_hash, r.wrapped_rs, \
@@ -60,7 +114,22 @@ pub struct RequestFileRow {
     pub read_at: Option<u64>,
 }
 
-const FILE_COLUMNS: &str =
+/// A partner's file to record, as its upload begins.
+pub struct NewRequestFile {
+    pub id: String,
+    pub request_id: String,
+    pub header: String,
+    pub metadata: String,
+    pub stanza: String,
+    pub plaintext_size: u64,
+    pub payload_size: u64,
+    pub chunks_per_part: u64,
+    pub part_size: u64,
+    pub part_count: u64,
+    pub object_key: String,
+}
+
+pub(super) const FILE_COLUMNS: &str =
     "id, request_id, header, metadata, stanza, plaintext_size, payload_size, chunks_per_part, \
     part_size, part_count, object_key, upload_id, content_id, created_at, completed_at, read_at";
 
@@ -142,26 +211,13 @@ impl Db {
             .await?;
         Ok(rows.into_iter().map(|r| (r.object_key, r.blake3)).collect())
     }
-
-    /// Up to `limit` request files left incomplete since before `abandoned_before`.
-    pub async fn abandoned_request_files(
-        &self,
-        abandoned_before: u64,
-        limit: u64,
-    ) -> ApiResult<Vec<RequestFileRow>> {
-        self.all(
-            &format!("SELECT {FILE_COLUMNS} FROM request_files WHERE content_id IS NULL AND created_at <= ?1 AND COALESCE((SELECT MAX(claimed_at) FROM upload_parts WHERE upload_parts.object_key = request_files.object_key), 0) <= ?1 ORDER BY created_at LIMIT ?2"),
-            &[num(abandoned_before), num(limit)],
-        )
-        .await
-    }
 }
 
 /// Records a new request; for a guarded change: nothing when its id is taken by any object at
 /// all. The browser draws request ids, so one could be chosen to equal another person's share,
 /// account, invite or file id; ids are unique across every kind, so the log's objects name one
 /// thing each.
-pub fn insert_request(r: &RequestRow) -> Sql {
+pub fn insert_request(r: &NewRequest) -> Sql {
     Sql::new(
         "INSERT INTO requests (id, owner_account, label, message, public_key, upload_token_hash, wrapped_rs, max_files, max_bytes, created_at, expires_at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
@@ -189,7 +245,7 @@ pub fn insert_request(r: &RequestRow) -> Sql {
 /// Records a partner's new file, for a guarded change: only if the request is open and the file
 /// fits under both of its limits at this moment. D1 runs writes one at a time, so concurrent
 /// uploads cannot overshoot a limit together.
-pub fn insert_request_file(f: &RequestFileRow, now: u64) -> Sql {
+pub fn insert_request_file(f: &NewRequestFile, now: u64) -> Sql {
     Sql::new(
         &format!(
             "INSERT INTO request_files ({FILE_COLUMNS})
@@ -251,37 +307,13 @@ pub fn delete_unfinished_file(file_id: &str) -> Vec<Sql> {
     remove_file(file_id, " AND content_id IS NULL", vec![])
 }
 
-/// Takes an abandoned file for the purge, only while it is still incomplete, unclaimed (or under
-/// a claim older than `stale_before`) and without a part since `abandoned_before` (guarded; run
-/// on its own before any storage is released). Completion is refused from then on.
-pub fn claim_file_for_purge(
-    file_id: &str,
-    now: u64,
-    stale_before: u64,
-    abandoned_before: u64,
-) -> Sql {
-    Sql::new(
-        "UPDATE request_files SET purge_claimed_at = ?2
-         WHERE id = ?1 AND content_id IS NULL AND created_at <= ?4
-           AND (purge_claimed_at IS NULL OR purge_claimed_at < ?3)
-           AND COALESCE((SELECT MAX(claimed_at) FROM upload_parts WHERE object_key = request_files.object_key), 0) <= ?4",
-        vec![t(file_id), n(now), n(stale_before), n(abandoned_before)],
-    )
-}
-
-/// Removes the parts and record of a file the purge took at `claimed_at`, both only under that
-/// claim; the record last, for a guarded change.
-pub fn delete_claimed_file(file_id: &str, claimed_at: u64) -> Vec<Sql> {
-    remove_file(
-        file_id,
-        " AND content_id IS NULL AND purge_claimed_at = ?2",
-        vec![n(claimed_at)],
-    )
-}
-
 /// The statements that remove a file's parts and then its record while `condition` (over ?1,
 /// the file, and `extra` from ?2 on) holds.
-fn remove_file(file_id: &str, condition: &str, extra: Vec<serde_json::Value>) -> Vec<Sql> {
+pub(super) fn remove_file(
+    file_id: &str,
+    condition: &str,
+    extra: Vec<serde_json::Value>,
+) -> Vec<Sql> {
     let mut values = vec![t(file_id)];
     values.extend(extra);
     vec![

@@ -1,15 +1,174 @@
-//! The changes to shares, as statements for the sequencer: each commits with its access-log
-//! event (`audit::commit`), and each is guarded on the state it was read in.
+//! The SQL of shares and their files: reads run here; changes are statements as data for the
+//! sequencer, each committed with its access-log event (`services::audit::commit`) and each
+//! guarded on the state it was read in.
 
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::{n, opt, t, Ended, FileRow, ShareRow, Sql};
+use crate::rules::error::ApiResult;
+use crate::rules::lifecycle::{ShareLife, State};
+use crate::store::sql::{n, opt, t, Sql};
+use crate::store::{flag, num, text, Db};
+
+/// A share row as the API needs it.
+#[derive(Debug, Deserialize)]
+pub struct ShareRow {
+    pub id: String,
+    /// The stored state; what it means at a given time is `ShareRow::state_at`.
+    pub state: State,
+    pub auth_key_hash: String,
+    pub owner_token_hash: String,
+    pub password: Option<String>,
+    pub manifest: Option<String>,
+    pub created_at: u64,
+    pub expires_at: u64,
+    pub max_downloads: Option<u64>,
+    pub downloads: u64,
+    pub file_count: u64,
+    #[serde(deserialize_with = "flag")]
+    pub locked: bool,
+    pub failed_proofs: u64,
+    /// The latest use of any of the share's tickets.
+    pub last_ticket_use: Option<u64>,
+    /// The account that made it (none for shares from before accounts).
+    pub owner_account: Option<String>,
+    /// Whether that account is disabled now: its uploads stop with its sessions.
+    #[serde(deserialize_with = "flag")]
+    pub owner_disabled: bool,
+    /// The sum of its files' payload sizes.
+    pub payload_bytes: u64,
+    /// The owner's email, for admins' lists.
+    pub owner_email: Option<String>,
+    /// When the purge took the share to release its storage; nothing may complete it after.
+    pub purge_claimed_at: Option<u64>,
+    /// The addresses failed proofs came from since the last unlock.
+    #[serde(default)]
+    pub failing_addresses: u64,
+}
+
+impl ShareRow {
+    fn life(&self) -> ShareLife {
+        ShareLife {
+            stored: self.state,
+            expires_at: self.expires_at,
+            max_downloads: self.max_downloads,
+            downloads: self.downloads,
+            last_ticket_use: self.last_ticket_use,
+        }
+    }
+
+    /// The state at `now` (`ShareLife::state_at`).
+    pub fn state_at(&self, now: u64) -> State {
+        self.life().state_at(now)
+    }
+
+    /// The state a new proof meets (`ShareLife::state_for_proof`).
+    pub fn state_for_proof(&self, now: u64) -> State {
+        self.life().state_for_proof(now)
+    }
+}
+
+/// A share to record: what its creator chose and the hashes of its secrets.
+pub struct NewShare {
+    pub id: String,
+    pub auth_key_hash: String,
+    pub owner_token_hash: String,
+    pub password: Option<String>,
+    pub expires_at: u64,
+    pub max_downloads: Option<u64>,
+    pub owner_account: String,
+}
+
+/// A file of a share to record, with the R2 multipart upload already made for it.
+pub struct NewShareFile {
+    pub j: u32,
+    pub header: String,
+    pub metadata: String,
+    pub payload_size: u64,
+    pub chunks_per_part: u64,
+    pub part_size: u64,
+    pub part_count: u64,
+    pub object_key: String,
+    pub upload_id: Option<String>,
+}
+
+const SHARE_COLUMNS: &str =
+    "id, state, auth_key_hash, owner_token_hash, password, manifest, created_at, expires_at, \
+    max_downloads, downloads, file_count, locked, failed_proofs, \
+    (SELECT MAX(last_used_at) FROM tickets WHERE share_id = shares.id) AS last_ticket_use, owner_account, \
+    (SELECT disabled_at IS NOT NULL FROM accounts WHERE id = shares.owner_account) AS owner_disabled, \
+    (SELECT COALESCE(SUM(payload_size), 0) FROM files WHERE share_id = shares.id) AS payload_bytes, \
+    (SELECT email FROM accounts WHERE id = shares.owner_account) AS owner_email, purge_claimed_at, \
+    (SELECT COUNT(*) FROM proof_failure_sources WHERE share_id = shares.id) AS failing_addresses";
+
+/// A file row.
+#[derive(Debug, Deserialize)]
+pub struct FileRow {
+    pub j: u32,
+    pub header: String,
+    pub metadata: String,
+    pub payload_size: u64,
+    pub chunks_per_part: u64,
+    pub part_size: u64,
+    pub part_count: u64,
+    pub object_key: String,
+    pub upload_id: Option<String>,
+    pub content_id: Option<String>,
+}
+
+impl Db {
+    pub async fn share(&self, id: &str) -> ApiResult<Option<ShareRow>> {
+        self.first(
+            &format!("SELECT {SHARE_COLUMNS} FROM shares WHERE id = ?1"),
+            &[text(id)],
+        )
+        .await
+    }
+
+    /// An account's shares, newest first; with `None`, everyone's (for admins).
+    pub async fn shares_of(&self, account_id: Option<&str>) -> ApiResult<Vec<ShareRow>> {
+        match account_id {
+            Some(id) => {
+                self.all(
+                    &format!("SELECT {SHARE_COLUMNS} FROM shares WHERE owner_account = ?1 ORDER BY created_at DESC"),
+                    &[text(id)],
+                )
+                .await
+            }
+            None => {
+                self.all(
+                    &format!("SELECT {SHARE_COLUMNS} FROM shares ORDER BY created_at DESC LIMIT 1000"),
+                    &[],
+                )
+                .await
+            }
+        }
+    }
+
+    pub async fn file(&self, share_id: &str, j: u32) -> ApiResult<Option<FileRow>> {
+        self.first(
+            "SELECT j, header, metadata, payload_size, chunks_per_part, part_size, part_count, object_key, upload_id, content_id
+             FROM files WHERE share_id = ?1 AND j = ?2",
+            &[text(share_id), num(j.into())],
+        )
+        .await
+    }
+
+    pub async fn files(&self, share_id: &str) -> ApiResult<Vec<FileRow>> {
+        self.all(
+            "SELECT j, header, metadata, payload_size, chunks_per_part, part_size, part_count, object_key, upload_id, content_id
+             FROM files WHERE share_id = ?1 ORDER BY j",
+            &[text(share_id)],
+        )
+        .await
+    }
+}
 
 /// A share being uploaded and not taken by the purge: the state every upload step needs.
 const UPLOADING: &str = "EXISTS (SELECT 1 FROM shares WHERE id = ?1 AND state = 'uploading' AND purge_claimed_at IS NULL)";
 
 /// Records a new share and its files, with the R2 multipart uploads already made for them.
-pub fn insert_share(share: &ShareRow, files: &[FileRow], now: u64) -> Vec<Sql> {
+pub fn insert_share(share: &NewShare, files: &[NewShareFile], now: u64) -> Vec<Sql> {
     let mut statements = vec![Sql::new(
         "INSERT INTO shares (id, state, auth_key_hash, owner_token_hash, password, file_count, created_at, expires_at, max_downloads, owner_account)
          VALUES (?1, 'uploading', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -22,7 +181,7 @@ pub fn insert_share(share: &ShareRow, files: &[FileRow], now: u64) -> Vec<Sql> {
             n(now),
             n(share.expires_at),
             share.max_downloads.map_or(serde_json::Value::Null, n),
-            opt(share.owner_account.as_deref()),
+            t(&share.owner_account),
         ],
     )];
     for file in files {
@@ -100,42 +259,9 @@ pub fn delete_uploading_share(share_id: &str) -> Vec<Sql> {
     )
 }
 
-/// Takes an ended share for the purge, only if it is still in the state it was found in and, if
-/// being uploaded, still abandoned: no part since `abandoned_before` (guarded; run on its own
-/// before any storage is released). A claim older than `stale_before` is from a run that died,
-/// and is taken over.
-pub fn claim_for_purge(ended: &Ended, now: u64, stale_before: u64, abandoned_before: u64) -> Sql {
-    Sql::new(
-        "UPDATE shares SET purge_claimed_at = ?3
-         WHERE id = ?1 AND state = ?2 AND (purge_claimed_at IS NULL OR purge_claimed_at < ?4)
-           AND (state <> 'uploading' OR COALESCE((SELECT MAX(p.claimed_at) FROM upload_parts p
-                JOIN files f ON f.object_key = p.object_key WHERE f.share_id = ?1), 0) <= ?5)",
-        vec![
-            t(&ended.id),
-            t(&ended.stored_state),
-            n(now),
-            n(stale_before),
-            n(abandoned_before),
-        ],
-    )
-}
-
-/// Marks a share purged (keeping why) once its storage is gone, and drops its file, part, ticket
-/// and failure records: only under this run's claim and from the state it was found in.
-pub fn mark_purged(ended: &Ended, claimed_at: u64, now: u64) -> Vec<Sql> {
-    dropping_contents(
-        &ended.id,
-        "state = ?2 AND purge_claimed_at = ?3",
-        vec![t(&ended.stored_state), n(claimed_at)],
-        "UPDATE shares SET state = 'purged', ended_as = ?4, purged_at = ?5, manifest = NULL
-         WHERE id = ?1 AND state = ?2 AND purge_claimed_at = ?3",
-        vec![t(&ended.reason), n(now)],
-    )
-}
-
 /// The statements that delete a share's tickets, parts, files and failures while the share
 /// meets `condition` (over ?1, the share, then `values`), then `last`, which also binds `more`.
-fn dropping_contents(
+pub(super) fn dropping_contents(
     share_id: &str,
     condition: &str,
     values: Vec<Value>,

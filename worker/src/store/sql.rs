@@ -7,11 +7,11 @@ use serde_json::Value;
 use wasm_bindgen::JsValue;
 use worker::{D1PreparedStatement, D1Result};
 
-use super::Db;
-use crate::error::ApiResult;
+use crate::rules::error::ApiResult;
+use crate::store::{changes, Db};
 
 /// One parameterised statement. Invariant: `values` holds only null, numbers below 2^53 and
-/// strings, the types the schema uses; SQL text is always a constant of `db`, never user input.
+/// strings, the types the schema uses; SQL text is always a constant of `store`, never user input.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Sql {
     pub sql: String,
@@ -56,12 +56,7 @@ impl Db {
             .iter()
             .map(|s| self.prepared(s))
             .collect::<ApiResult<Vec<_>>>()?;
-        Ok(self
-            .batch(prepared)
-            .await?
-            .iter()
-            .map(super::changes)
-            .collect())
+        Ok(self.batch(prepared).await?.iter().map(changes).collect())
     }
 
     /// Runs prepared statements as one batch, giving D1's error (the sequencer tells one failing

@@ -6,7 +6,7 @@
 use sealdrop_core::encoding::Id;
 use worker::{Bucket, Data, Env, Range, UploadedPart};
 
-use crate::error::{ApiError, ApiResult};
+use crate::rules::error::{ApiError, ApiResult};
 
 pub struct Storage(Bucket);
 
