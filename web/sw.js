@@ -1,11 +1,11 @@
 // Turns a download the page decrypts into a real browser download, streamed, for browsers
 // without the File System Access API. It answers only /dl/<id>/<name> URLs the page announced
 // a moment before, caches nothing, and lets every other request pass untouched.
-//
-// Page -> worker: {type: 'download', id, name, size, port} (port transferred), {type: 'ping'}.
-// Worker -> page on the port: {type: 'registered'}, {type: 'started'}, {type: 'pull'},
-// {type: 'cancel'}. Page -> worker on the port: {type: 'chunk', chunk}, {type: 'end'},
-// {type: 'error', message}.
+// Its messages, both ways, are typed in js/download/sw-protocol.js.
+
+/** @typedef {import('./js/download/sw-protocol.js').ToServiceWorker} ToServiceWorker */
+/** @typedef {import('./js/download/sw-protocol.js').FromServiceWorker} FromServiceWorker */
+/** @typedef {import('./js/download/sw-protocol.js').ToDownload} ToDownload */
 
 const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
@@ -21,13 +21,14 @@ sw.addEventListener('install', () => {
 });
 
 sw.addEventListener('message', (event) => {
+  /** @type {ToServiceWorker} */
   const msg = event.data;
   if (msg?.type !== 'download' || !(msg.port instanceof MessagePort)) return;
   const id = String(msg.id);
   if (!/^[0-9a-f]{32}$/.test(id)) return;
   pending.set(id, { name: String(msg.name), size: Number(msg.size), port: msg.port });
   setTimeout(() => pending.delete(id), UNCLAIMED_TTL_MS);
-  msg.port.postMessage({ type: 'registered' });
+  tell(msg.port, { type: 'registered' });
 });
 
 sw.addEventListener('fetch', (event) => {
@@ -57,6 +58,7 @@ function streamResponse({ name, size, port }) {
     {
       start(controller) {
         port.onmessage = (event) => {
+          /** @type {ToDownload} */
           const msg = event.data;
           if (msg?.type === 'chunk' && msg.chunk instanceof Uint8Array) {
             controller.enqueue(msg.chunk);
@@ -74,17 +76,17 @@ function streamResponse({ name, size, port }) {
           delivered?.();
           delivered = null;
         };
-        port.postMessage({ type: 'started' });
+        tell(port, { type: 'started' });
       },
       pull() {
         // Pull-based: the page decrypts the next chunk only when the browser has room for it.
-        port.postMessage({ type: 'pull' });
+        tell(port, { type: 'pull' });
         return new Promise((resolve) => {
           delivered = resolve;
         });
       },
       cancel() {
-        port.postMessage({ type: 'cancel' });
+        tell(port, { type: 'cancel' });
         port.close();
       },
     },
@@ -99,6 +101,14 @@ function streamResponse({ name, size, port }) {
   };
   if (Number.isSafeInteger(size) && size >= 0) headers['Content-Length'] = String(size);
   return new Response(stream, { headers });
+}
+
+/**
+ * @param {MessagePort} port
+ * @param {FromServiceWorker} msg
+ */
+function tell(port, msg) {
+  port.postMessage(msg);
 }
 
 /** @param {string} name already stripped of path separators and control characters by the page */

@@ -17,6 +17,10 @@
  * @typedef {(options: { mode: 'readwrite' }) => Promise<FileSystemDirectoryHandle>} DirectoryPicker
  */
 
+/** @typedef {import('./sw-protocol.js').ToServiceWorker} ToServiceWorker */
+/** @typedef {import('./sw-protocol.js').FromServiceWorker} FromServiceWorker */
+/** @typedef {import('./sw-protocol.js').ToDownload} ToDownload */
+
 // How long the browser may take to request a download before we assume it refused.
 const START_TIMEOUT_MS = 30000;
 const KEEPALIVE_MS = 10000;
@@ -175,7 +179,9 @@ export async function streamSink(name, size) {
   let onRegistered = null;
   let started = false;
   port.onmessage = (event) => {
-    const type = event.data?.type;
+    /** @type {FromServiceWorker | undefined} */
+    const msg = event.data;
+    const type = msg?.type;
     if (type === 'registered') onRegistered?.();
     else if (type === 'started') started = true;
     else if (type === 'pull') credits++;
@@ -186,7 +192,9 @@ export async function streamSink(name, size) {
   const registered = new Promise((resolve) => {
     onRegistered = () => resolve(undefined);
   });
-  worker.postMessage({ type: 'download', id, name: fileName, size, port: channel.port2 }, [channel.port2]);
+  /** @type {ToServiceWorker} */
+  const announce = { type: 'download', id, name: fileName, size, port: channel.port2 };
+  worker.postMessage(announce, [channel.port2]);
   await registered;
 
   // A navigation, not <a download>: Chromium fetches download-attribute links itself, past the
@@ -199,7 +207,14 @@ export async function streamSink(name, size) {
   link.click();
   link.remove();
 
-  const keepalive = setInterval(() => worker.postMessage({ type: 'ping' }), KEEPALIVE_MS);
+  /** @type {ToServiceWorker} */
+  const ping = { type: 'ping' };
+  const keepalive = setInterval(() => worker.postMessage(ping), KEEPALIVE_MS);
+  /**
+   * @param {ToDownload} msg
+   * @param {Transferable[]} [transfer]
+   */
+  const send = (msg, transfer = []) => port.postMessage(msg, transfer);
   const startedBy = Date.now() + START_TIMEOUT_MS;
   const stop = () => {
     clearInterval(keepalive);
@@ -227,14 +242,14 @@ export async function streamSink(name, size) {
       await credit();
       const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
       // Transfer rather than copy when the chunk owns its buffer: nothing here reads it again.
-      port.postMessage({ type: 'chunk', chunk }, whole ? [chunk.buffer] : []);
+      send({ type: 'chunk', chunk }, whole ? [chunk.buffer] : []);
     },
     async close() {
-      port.postMessage({ type: 'end' });
+      send({ type: 'end' });
       stop();
     },
     async abort(message) {
-      port.postMessage({ type: 'error', message });
+      send({ type: 'error', message });
       stop();
     },
     cancelled: cancelled.signal,

@@ -4,17 +4,32 @@ import init, * as sd from '../../pkg/sealdrop_wasm.js';
 
 /** @type {Promise<typeof sd> | null} */
 let ready = null;
+/** @type {{ m_kib: number, t: number, p: number } | null} */
+let argon2 = null;
 
 /** @returns {Promise<typeof sd>} */
 export function loadWasm() {
   if (!ready) {
-    ready = init({ module_or_path: new URL('../../pkg/sealdrop_wasm_bg.wasm', import.meta.url) }).then(() => sd);
+    ready = init({ module_or_path: new URL('../../pkg/sealdrop_wasm_bg.wasm', import.meta.url) }).then(() => {
+      argon2 = sd.argon2Defaults();
+      return sd;
+    });
     // A failed load (offline for a moment) must not poison every later attempt.
     ready.catch(() => {
       ready = null;
     });
   }
   return ready;
+}
+
+/**
+ * The Argon2id parameters of a new share password, defined once in the Rust core and read as the
+ * module loads; only after loadWasm() resolved.
+ * @returns {{ m_kib: number, t: number, p: number }}
+ */
+export function argon2Defaults() {
+  if (!argon2) throw new Error('the wasm module is not loaded yet');
+  return argon2;
 }
 
 /**

@@ -1,4 +1,4 @@
-// The offer to go on with an interrupted upload (issue 7), on the share page and the file
+// The offer to go on with an interrupted upload, on the share page and the file
 // request page: a batch this browser still holds a record of (js/upload/state.js), which no
 // other tab is uploading, is listed with how far it got; the person chooses the same files again
 // (matched by name, size and modification time: the page cannot read a file it was not given),

@@ -62,7 +62,7 @@ export async function sendToRequest(msg, key, controller, post) {
     const batch = msg.resume
       ? /** @type {RequestBatch} */ (msg.resume)
       : newBatch(key, request.id, files, msg.names ?? [], log2, endsAt);
-    // The page's word is the newest (a record written before records expired has none).
+    // The page's word is the newest (a record without endsAt has none).
     if (endsAt !== null) {
       batch.endsAt = endsAt;
       batch.expiresAt = Math.min(batch.expiresAt, endsAt);

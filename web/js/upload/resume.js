@@ -1,4 +1,4 @@
-// Resuming an upload (issue 7) under format-v1.md's rule, One plaintext per key: a resumed file
+// Resuming an upload under format-v1.md's rule, One plaintext per key: a resumed file
 // is sealed again from its start under its own salt (SealSession.resume), every part recorded
 // before must seal to its recorded hash (and to the server's, where it holds the part) before
 // anything new is sent, and on any difference the file changed: the upload starts again under a

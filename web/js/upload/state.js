@@ -1,5 +1,5 @@
-// What an upload needs to resume after a lost connection, a server restart or a closed tab
-// (issue 7), kept in IndexedDB: database "sealdrop-uploads", store "batches", one record per
+// What an upload needs to resume after a lost connection, a server restart or a closed tab,
+// kept in IndexedDB: database "sealdrop-uploads", store "batches", one record per
 // batch of files, keyed by a random `key`. The pages read it (to offer a resume, to discard)
 // and js/upload/worker.js writes it: before the first part of the batch goes out, with each
 // part's BLAKE3 before that part is sent (format-v1.md, One plaintext per key), as files
@@ -221,8 +221,9 @@ async function dropExpired(batches) {
 }
 
 /**
- * A record as written before records expired: a share's `expiresAt` was the share's expiry (the
- * server's clock), and a request's had none. It lasts ABANDONED_AFTER_MS from its last write.
+ * A record without `endsAt` (and, for a share, without `shareExpiresAt`), whose `expiresAt` is
+ * the share's expiry on the server's clock, or none for a request, as browsers may still hold:
+ * it lasts ABANDONED_AFTER_MS from its last write.
  * @param {Batch} batch
  * @returns {Batch}
  */

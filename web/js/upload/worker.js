@@ -7,15 +7,12 @@
 //
 // The messages, both ways, are typed in js/upload/protocol.js.
 import { apiJson, apiFetch, ApiError, withRetry, isAbort, setCsrf } from '../lib/api.js';
-import { loadWasm, toHex } from '../lib/wasm.js';
+import { argon2Defaults, loadWasm, toHex } from '../lib/wasm.js';
 import { Progress, checkLayout, completeFile, plainLayout, uploadFile } from './parts.js';
 import { ChangedError, MOVED_ON, Restart, TOO_OLD, fetchStored, reconcile, shareState } from './resume.js';
 import { Journal, batchLockName, expiryAfter, isExpired, newBatchKey } from './state.js';
 import { describe, describeNeedsPassword, describePause, describeRestart, errorCode, pausable } from './words.js';
 import { sendToRequest } from './request.js';
-
-// Argon2id for share passwords (format-v1.md): 64 MiB, 3 passes, 1 lane, about a second.
-const ARGON2 = { m_kib: 65536, t: 3, p: 1 };
 
 /** @typedef {import('./protocol.js').ShareOptions} ShareOptions */
 /** @typedef {import('./protocol.js').ToWorker} ToWorker */
@@ -111,8 +108,8 @@ async function share(msg, key, controller) {
     const log2 = msg.resume ? msg.resume.log2 : (msg.log2Chunk ?? sd.defaultLog2Chunk());
     if (msg.resume) {
       const batch = /** @type {ShareBatch} */ (msg.resume);
-      // Without a password the link secret alone gives the share secret; a record written when
-      // records kept it anyway loses it with its next write.
+      // Without a password the link secret alone gives the share secret; a record that holds it
+      // anyway loses it with its next write.
       const ss = batch.password ? batch.shareSecret : sd.shareSecretFromLink(batch.linkSecret);
       if (!batch.password && batch.shareSecret) {
         secrets.push(batch.shareSecret);
@@ -188,8 +185,10 @@ async function createShare(sd, files, log2, options, key, signal, secrets) {
   if (options.password !== null) {
     post({ type: 'protecting' });
     const salt = crypto.getRandomValues(new Uint8Array(16));
-    ss = sd.shareSecretWithPassword(ls, options.password, salt, ARGON2.m_kib, ARGON2.t, ARGON2.p);
-    passwordParams = { salt: sd.b64Encode(salt), ...ARGON2 };
+    // Argon2id for share passwords: the core's defaults (format-v1.md), about a second.
+    const { m_kib, t, p } = argon2Defaults();
+    ss = sd.shareSecretWithPassword(ls, options.password, salt, m_kib, t, p);
+    passwordParams = { salt: sd.b64Encode(salt), m_kib, t, p };
     signal.throwIfAborted();
   } else {
     ss = sd.shareSecretFromLink(ls);
