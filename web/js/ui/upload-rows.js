@@ -150,13 +150,8 @@ export class Uploader {
     this.totalMeter.reset();
     for (const r of rows) {
       if (start.resume && (r.li.dataset.state === 'sent' || r.li.dataset.state === 'failed')) continue;
-      r.sent = 0;
       r.payloadSize = 0;
-      r.meter.reset();
-      r.li.dataset.state = 'waiting';
-      r.bar.hidden = false;
-      setBar(r.bar, 0, 1);
-      r.detail.textContent = 'Waiting';
+      this.#resetRow(r);
     }
     this.totalBox.hidden = rows.length < 2;
     setBar(this.totalBar, 0, 1);
