@@ -62,28 +62,8 @@ pub async fn events(req: Request, ctx: &Ctx, reader: Reader) -> ApiResult<Respon
             let newer = rows.len() as u64 > limit;
             rows.truncate(limit as usize);
             rows.reverse();
-            let older = match rows.last() {
-                Some(last) => {
-                    any(
-                        db,
-                        &filter,
-                        &scope,
-                        Order::Down { before: last.seq },
-                        head.seq,
-                    )
-                    .await?
-                }
-                None => {
-                    any(
-                        db,
-                        &filter,
-                        &scope,
-                        Order::Down { before: after + 1 },
-                        head.seq,
-                    )
-                    .await?
-                }
-            };
+            let before = rows.last().map_or(after + 1, |last| last.seq);
+            let older = any(db, &filter, &scope, Order::Down { before }, head.seq).await?;
             (rows, older, newer)
         }
         (before, None) => {
@@ -100,27 +80,11 @@ pub async fn events(req: Request, ctx: &Ctx, reader: Reader) -> ApiResult<Respon
                 .await?;
             let older = rows.len() as u64 > limit;
             rows.truncate(limit as usize);
-            let newer = match (before, rows.first()) {
-                (None, _) => false,
-                (Some(_), Some(first)) => {
-                    any(
-                        db,
-                        &filter,
-                        &scope,
-                        Order::Up { after: first.seq },
-                        head.seq,
-                    )
-                    .await?
-                }
-                (Some(before), None) => {
-                    any(
-                        db,
-                        &filter,
-                        &scope,
-                        Order::Up { after: before - 1 },
-                        head.seq,
-                    )
-                    .await?
+            let newer = match before {
+                None => false,
+                Some(before) => {
+                    let after = rows.first().map_or(before - 1, |first| first.seq);
+                    any(db, &filter, &scope, Order::Up { after }, head.seq).await?
                 }
             };
             (rows, older, newer)

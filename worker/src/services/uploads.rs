@@ -106,31 +106,50 @@ pub struct Upload<'a> {
     pub complete: bool,
 }
 
+impl<'a> Upload<'a> {
+    /// The upload of a file record: its object, its multipart upload, its sizes (payload, part,
+    /// part count) and its content id once complete.
+    fn of(
+        what: String,
+        (object_key, upload_id): (&'a str, Option<&'a str>),
+        (payload_size, part_size, part_count): (u64, u64, u64),
+        content_id: Option<&str>,
+    ) -> Self {
+        Upload {
+            what,
+            object_key,
+            upload_id,
+            payload_size,
+            part_size,
+            part_count,
+            complete: content_id.is_some(),
+        }
+    }
+}
+
 impl FileRow {
     pub fn upload(&self) -> Upload<'_> {
-        Upload {
-            what: format!("file {}", self.j),
-            object_key: &self.object_key,
-            upload_id: self.upload_id.as_deref(),
-            payload_size: self.payload_size,
-            part_size: self.part_size,
-            part_count: self.part_count,
-            complete: self.content_id.is_some(),
-        }
+        let sizes = (self.payload_size, self.part_size, self.part_count);
+        let object = (self.object_key.as_str(), self.upload_id.as_deref());
+        Upload::of(
+            format!("file {}", self.j),
+            object,
+            sizes,
+            self.content_id.as_deref(),
+        )
     }
 }
 
 impl RequestFileRow {
     pub fn upload(&self) -> Upload<'_> {
-        Upload {
-            what: "this file".into(),
-            object_key: &self.object_key,
-            upload_id: self.upload_id.as_deref(),
-            payload_size: self.payload_size,
-            part_size: self.part_size,
-            part_count: self.part_count,
-            complete: self.content_id.is_some(),
-        }
+        let sizes = (self.payload_size, self.part_size, self.part_count);
+        let object = (self.object_key.as_str(), self.upload_id.as_deref());
+        Upload::of(
+            "this file".into(),
+            object,
+            sizes,
+            self.content_id.as_deref(),
+        )
     }
 }
 

@@ -54,7 +54,7 @@ pub enum Scope {
     OwnedBy(String),
 }
 
-/// Which events a listing or an export holds. Invariant (kept by its parser in log_api.rs):
+/// Which events a listing or an export holds. Invariant (kept by its parser, `http::log_query`):
 /// `object` is an id, `actor` and `outcome` are among the forms documented in openapi.json.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct EventFilter {

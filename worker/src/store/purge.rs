@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::rules::error::ApiResult;
 use crate::rules::lifecycle::State;
-use crate::store::requests::{remove_file, RequestFileRow, FILE_COLUMNS};
+use crate::store::requests::{remove_file, RequestFileRow};
 use crate::store::shares::dropping_contents;
 use crate::store::sql::{n, t, Sql};
 use crate::store::{num, Db};
@@ -78,8 +78,8 @@ impl Db {
         abandoned_before: u64,
         limit: u64,
     ) -> ApiResult<Vec<RequestFileRow>> {
-        self.all(
-            &format!("SELECT {FILE_COLUMNS} FROM request_files WHERE content_id IS NULL AND created_at <= ?1 AND COALESCE((SELECT MAX(claimed_at) FROM upload_parts WHERE upload_parts.object_key = request_files.object_key), 0) <= ?1 ORDER BY created_at LIMIT ?2"),
+        self.request_files_where(
+            "content_id IS NULL AND created_at <= ?1 AND COALESCE((SELECT MAX(claimed_at) FROM upload_parts WHERE upload_parts.object_key = request_files.object_key), 0) <= ?1 ORDER BY created_at LIMIT ?2",
             &[num(abandoned_before), num(limit)],
         )
         .await

@@ -3,6 +3,7 @@
 //! events.
 
 use serde::Deserialize;
+use wasm_bindgen::JsValue;
 
 use crate::rules::error::ApiResult;
 use crate::rules::lifecycle::RequestState;
@@ -129,25 +130,30 @@ pub struct NewRequestFile {
     pub object_key: String,
 }
 
-pub(super) const FILE_COLUMNS: &str =
+const FILE_COLUMNS: &str =
     "id, request_id, header, metadata, stanza, plaintext_size, payload_size, chunks_per_part, \
     part_size, part_count, object_key, upload_id, content_id, created_at, completed_at, read_at";
 
 impl Db {
     pub async fn request(&self, id: &str) -> ApiResult<Option<RequestRow>> {
-        self.first(
-            &format!("SELECT {REQUEST_COLUMNS} FROM requests r WHERE r.id = ?1"),
-            &[text(id)],
+        Ok(self.requests_where("r.id = ?1", &[text(id)]).await?.pop())
+    }
+
+    pub async fn requests_of(&self, account_id: &str) -> ApiResult<Vec<RequestRow>> {
+        self.requests_where(
+            "r.owner_account = ?1 ORDER BY r.created_at DESC",
+            &[text(account_id)],
         )
         .await
     }
 
-    pub async fn requests_of(&self, account_id: &str) -> ApiResult<Vec<RequestRow>> {
-        self.all(
-            &format!("SELECT {REQUEST_COLUMNS} FROM requests r WHERE r.owner_account = ?1 ORDER BY r.created_at DESC"),
-            &[text(account_id)],
-        )
-        .await
+    async fn requests_where(
+        &self,
+        condition: &str,
+        values: &[JsValue],
+    ) -> ApiResult<Vec<RequestRow>> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests r WHERE {condition}");
+        self.all(&sql, values).await
     }
 
     /// The ids of an account's requests.
@@ -170,29 +176,32 @@ impl Db {
         request_id: &str,
         file_id: &str,
     ) -> ApiResult<Option<RequestFileRow>> {
-        self.first(
-            &format!("SELECT {FILE_COLUMNS} FROM request_files WHERE request_id = ?1 AND id = ?2"),
-            &[text(request_id), text(file_id)],
-        )
-        .await
+        let values = [text(request_id), text(file_id)];
+        let files = self.request_files_where("request_id = ?1 AND id = ?2", &values);
+        Ok(files.await?.pop())
     }
 
     /// A request's complete files, newest first.
     pub async fn received_files(&self, request_id: &str) -> ApiResult<Vec<RequestFileRow>> {
-        self.all(
-            &format!("SELECT {FILE_COLUMNS} FROM request_files WHERE request_id = ?1 AND content_id IS NOT NULL ORDER BY completed_at DESC"),
-            &[text(request_id)],
-        )
-        .await
+        let condition = "request_id = ?1 AND content_id IS NOT NULL ORDER BY completed_at DESC";
+        self.request_files_where(condition, &[text(request_id)])
+            .await
     }
 
     /// Every file of a request, complete or not.
     pub async fn all_request_files(&self, request_id: &str) -> ApiResult<Vec<RequestFileRow>> {
-        self.all(
-            &format!("SELECT {FILE_COLUMNS} FROM request_files WHERE request_id = ?1"),
-            &[text(request_id)],
-        )
-        .await
+        self.request_files_where("request_id = ?1", &[text(request_id)])
+            .await
+    }
+
+    /// The request files that meet `condition` (which may end in an ORDER BY and a LIMIT).
+    pub(super) async fn request_files_where(
+        &self,
+        condition: &str,
+        values: &[JsValue],
+    ) -> ApiResult<Vec<RequestFileRow>> {
+        let sql = format!("SELECT {FILE_COLUMNS} FROM request_files WHERE {condition}");
+        self.all(&sql, values).await
     }
 
     /// Each part's claimed BLAKE3 of every complete file of a request, by object key.
