@@ -1,7 +1,7 @@
 //! The access log's API: the events as a table (admins all, owners those of their own shares and
 //! requests), verification of the stored chain, and the latest checkpoint with the key that
-//! verifies it (exports are in `log_export`, the query's filters in `log_query`). Every view, verification and export
-//! of the log is itself logged.
+//! verifies it (exports are in `log_export`, the query's filters in `log_query`). Every view,
+//! verification and export of the log is itself logged.
 
 use sealdrop_core::audit::{
     checkpoint_public_key, header_line, ExportHeader, ExportVerifier, MAX_CHECKPOINT_AGE_MS,

@@ -1,8 +1,8 @@
 //! The access log (architecture.md, Access log): the one way events are written. A handler
 //! records an event with the change it logs through [`commit`] (or [`record`] for an event that
 //! changes nothing else); both go to the sequencer (`services::sequencer`), the log's single
-//! writer, which commits the change and its event in one D1 batch. A change whose event could not be
-//! written is not made, and the caller gets 503 with Retry-After.
+//! writer, which commits the change and its event in one D1 batch. A change whose event could
+//! not be written is not made, and the caller gets 503 with Retry-After.
 //!
 //! Refusals that name no existing object are not appended one by one: [`refusal`] adds them to
 //! their client address's summary, which the sequencer appends once its window has closed.
