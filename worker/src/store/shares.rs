@@ -1,6 +1,6 @@
 //! The SQL of shares and their files: reads run here; changes are statements as data for the
-//! sequencer, each committed with its access-log event (`services::audit::commit`) and each
-//! guarded on the state it was read in.
+//! sequencer, each committed with its access-log event and each guarded on the state it was
+//! read in.
 
 use serde::Deserialize;
 use serde_json::Value;
