@@ -33,6 +33,10 @@ fn an_upward_import_and_a_cycle_are_found() {
         ("rules::error", "pub struct ApiError;"),
         ("store", "pub struct Db;"),
         (
+            "store::parts",
+            "mod tests { use super::*; use super::super::Db; }",
+        ),
+        (
             "store::config",
             "use crate::rules::{limits::{self, Limits}, error::ApiError};",
         ),
@@ -54,6 +58,7 @@ fn an_upward_import_and_a_cycle_are_found() {
         graph["store::config"],
         ["rules::limits".to_string(), "rules::error".to_string()].into()
     );
+    assert_eq!(graph["store::parts"], ["store".to_string()].into());
     assert_eq!(
         graph["services::b"],
         ["services::a".to_string(), "store".to_string()].into()
@@ -330,13 +335,36 @@ fn tokens(code: &str) -> Vec<Token> {
 /// as its segments from the crate root.
 fn paths(module: &str, tokens: &[Token]) -> Vec<Vec<String>> {
     let mut out = Vec::new();
-    let here: Vec<String> = if module == "crate" {
+    let mut here: Vec<String> = if module == "crate" {
         Vec::new()
     } else {
         module.split("::").map(String::from).collect()
     };
+    // Inline modules (`mod tests { … }`) by the brace depth inside them: `super` there is the file.
+    let mut depth = 0;
+    let mut inline: Vec<usize> = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
+        match token {
+            Token::Open => depth += 1,
+            Token::Close => {
+                if inline.last() == Some(&depth) {
+                    inline.pop();
+                    here.pop();
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
         let Token::Ident(word) = token else { continue };
+        if word == "mod" {
+            if let (Some(Token::Ident(name)), Some(Token::Open)) =
+                (tokens.get(i + 1), tokens.get(i + 2))
+            {
+                here.push(name.clone());
+                inline.push(depth + 1);
+            }
+            continue;
+        }
         if tokens.get(i + 1) != Some(&Token::Path) {
             continue;
         }
