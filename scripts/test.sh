@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project: formatting and lints (Rust and JavaScript, pages type-checked),
-# native tests (vectors, properties, HPKE, the worker's routes, the bench's RFC 8188 encoder), the
+# native tests (vectors, properties, HPKE, the worker's routes and layers, the pages' import
+# graph, the bench's RFC 8188 encoder), the
 # browser module's tests in headless Chromium, and the end-to-end suites against a fresh local
 # stack (wrangler dev with local R2 and D1) driven through real Chromium. Installs what is
 # missing first.
@@ -21,7 +22,7 @@ npm run --silent lint
 
 say "native tests"
 cargo test --workspace --exclude sealdrop-wasm --locked
-node --test bench/
+node --test bench/ tests/static/
 
 say "browser tests (headless Chromium)"
 cargo test -p sealdrop-wasm --locked --target wasm32-unknown-unknown --tests
