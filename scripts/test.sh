@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the project: formatting and lints (Rust and JavaScript, pages type-checked),
 # native tests (vectors, properties, HPKE, the worker's routes and layers, the pages' import
-# graph, the bench's RFC 8188 encoder), the
-# browser module's tests in headless Chromium, and the end-to-end suites against a fresh local
-# stack (wrangler dev with local R2 and D1) driven through real Chromium. Installs what is
-# missing first.
+# graph, the bench's RFC 8188 encoder), the browser module's tests in headless Chromium, and the
+# end-to-end suites against a fresh local stack (wrangler dev with local R2 and D1) driven
+# through real Chromium. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
