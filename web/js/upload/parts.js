@@ -20,6 +20,26 @@ const PROGRESS_INTERVAL_MS = 100;
  */
 
 /**
+ * Starts sealing a file under its file secret: a new session, its header, and the file's sealed
+ * metadata, the three things a file's upload is created from.
+ * @param {Wasm} sd
+ * @param {Uint8Array} fs the file secret
+ * @param {{ name: string, size: number, type: string, lastModified: number }} file
+ * @param {number} log2
+ */
+export async function startSealing(sd, fs, file, log2) {
+  const session = await sd.SealSession.create(fs, log2, 'auto');
+  const header = session.header();
+  const metadata = sd.sealMetadata(fs, header, {
+    name: file.name,
+    size: file.size,
+    type: file.type,
+    modified: file.lastModified || null,
+  });
+  return { session, header, metadata };
+}
+
+/**
  * One file to seal and send.
  * @typedef {Object} FileJob
  * @property {FileTarget} target

@@ -6,7 +6,7 @@
 // so that it resumes; a file that changed since goes again under a new file secret.
 import { apiJson, apiFetch, ApiError, withRetry, isAbort } from '../lib/api.js';
 import { loadWasm } from '../lib/wasm.js';
-import { FileError, Progress, checkLayout, completeFile, plainLayout, uploadFile } from './parts.js';
+import { FileError, Progress, checkLayout, completeFile, plainLayout, startSealing, uploadFile } from './parts.js';
 import { ChangedError, fetchStored } from './resume.js';
 import { Journal, expiryAfter } from './state.js';
 import {
@@ -112,14 +112,7 @@ export async function sendToRequest(msg, key, controller, post) {
     const sendNew = async (f, j) => {
       const fs = sd.newSecret();
       secrets.push(fs);
-      const session = await sd.SealSession.create(fs, log2, 'auto');
-      const header = session.header();
-      const metadata = sd.sealMetadata(fs, header, {
-        name: f.name,
-        size: f.size,
-        type: f.type,
-        modified: f.lastModified || null,
-      });
+      const { session, header, metadata } = await startSealing(sd, fs, f, log2);
       const stanza = sd.sealStanza(pk, idBytes, rs, header, fs);
       const created = await withRetry(
         () =>

@@ -8,7 +8,7 @@
 // The messages, both ways, are typed in js/upload/protocol.js.
 import { apiJson, apiFetch, ApiError, withRetry, isAbort, setCsrf } from '../lib/api.js';
 import { argon2Defaults, loadWasm, toHex } from '../lib/wasm.js';
-import { Progress, checkLayout, completeFile, plainLayout, uploadFile } from './parts.js';
+import { Progress, checkLayout, completeFile, plainLayout, startSealing, uploadFile } from './parts.js';
 import { ChangedError, MOVED_ON, Restart, TOO_OLD, fetchStored, reconcile, shareState } from './resume.js';
 import { Journal, batchLockName, expiryAfter, isExpired, newBatchKey } from './state.js';
 import { describe, describeNeedsPassword, describePause, describeRestart, errorCode, pausable } from './words.js';
@@ -206,14 +206,7 @@ async function createShare(sd, files, log2, options, key, signal, secrets) {
     const file = files[j];
     const fs = sd.shareFileSecret(ss, j);
     secrets.push(fs);
-    const session = await sd.SealSession.create(fs, log2, 'auto');
-    const header = session.header();
-    const metadata = sd.sealMetadata(fs, header, {
-      name: file.name,
-      size: file.size,
-      type: file.type,
-      modified: file.lastModified || null,
-    });
+    const { session, header, metadata } = await startSealing(sd, fs, file, log2);
     const layout = plainLayout(sd.uploadLayout(file.size, log2, 0));
     sessions.push(session);
     batchFiles.push({
