@@ -1,7 +1,7 @@
 -- Burst-proof guessing limits, the access log's sequencer, and ids unique across kinds.
 
 -- The addresses that failed proofs against a share since its last unlock: a share locks only
--- after failures from several of them (worker/src/attempts.rs).
+-- after failures from several of them (worker/src/rules/attempts.rs).
 CREATE TABLE proof_failure_sources (
   share_id TEXT NOT NULL,
   client TEXT NOT NULL,

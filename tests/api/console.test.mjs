@@ -90,7 +90,7 @@ test('every log endpoint refuses non-admins (403) and anonymous callers (401), a
     'policy.viewed',
   ]);
   // Anonymous refusals that name nothing are summed per address and window, not appended one by
-  // one (worker/src/sequencer.rs): the summaries count them all.
+  // one (worker/src/services/sequencer.rs): the summaries count them all.
   const summed = await summedRefusals('127.0.0.1', started);
   const anonymousOnes = (summed['log.viewed'] ?? 0) + (summed['log.exported'] ?? 0) + (summed['log.verified'] ?? 0);
   assert.ok(anonymousOnes >= 5, JSON.stringify(summed));
@@ -209,7 +209,7 @@ test('exports: a filtered JSON Lines export verifies with its gaps named as the 
   // An event whose user agent a spreadsheet would run.
   const sneaky = '=HYPERLINK("http://example.invalid","x")';
   // A wrong proof for a share that exists: refusals that name nothing existing are summed per
-  // address instead (worker/src/sequencer.rs), so this one is logged on its own.
+  // address instead (worker/src/services/sequencer.rs), so this one is logged on its own.
   const { id: missing } = await uploadShare(BASE, await sealShare([{ name: 'sneaky.txt', data: randomBytes(10) }]));
   await call(`${BASE}/api/shares/${missing}/proof`, {
     method: 'POST',

@@ -1,7 +1,7 @@
 // /api/openapi.json is the published contract: served as committed, and every documented
 // operation is routed (answered by its handler, not by "no such endpoint" or "wrong method")
 // while every undocumented method on a documented path is refused with 405. The route table in
-// worker/src/routes.rs is compared with the same document by a unit test.
+// worker/src/http/routes.rs is compared with the same document by a unit test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

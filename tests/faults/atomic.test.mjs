@@ -1,6 +1,6 @@
 // Every change commits with its access-log event, against the real local stack: the test stack's
 // fault switch (table test_faults, read only by a test stack's sequencer) makes the next append
-// fail, and then each state-changing operation of worker/src/routes.rs answers 503 log_busy with
+// fail, and then each state-changing operation of worker/src/http/routes.rs answers 503 log_busy with
 // Retry-After and changes nothing; the same call again succeeds and changes what it should.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -143,8 +143,8 @@ test('every ended or refused state has its own page', async () => {
   });
   await pageState(revoked.link, 'revoked');
 
-  // The limits hold per address (worker/src/attempts.rs): the wrong tries come from the page's own
-  // address, and are forgotten afterwards so that they count against no later test.
+  // The limits hold per address (worker/src/rules/attempts.rs): the wrong tries come from the
+  // page's own address, and are forgotten afterwards so that they count against no later test.
   const limited = await apiShare();
   for (let i = 0; i < 10; i++) {
     await callFrom('127.0.0.1', `${BASE}/api/shares/${limited.id}/proof`, {

@@ -70,7 +70,7 @@ export async function consoleVerify() {
 
 /**
  * The refusals the log summed for `client` (refusals that name nothing existing are summed per
- * address and window, worker/src/sequencer.rs), by action, once every window up to now has
+ * address and window, worker/src/services/sequencer.rs), by action, once every window up to now has
  * closed and been appended: waits for that, a few windows at most.
  * @param {string} client
  * @param {number} [since] only summaries of windows that ended after this wall-clock time (ms)

@@ -18,7 +18,7 @@ const ENV = {
   NO_UPDATE_NOTIFIER: '1',
 };
 
-/** The test stacks' window of refusal summaries, in ms (worker/src/sequencer.rs). */
+/** The test stacks' window of refusal summaries, in ms (worker/src/services/sequencer.rs). */
 export const REFUSAL_WINDOW_MS = 5000;
 
 /**
@@ -104,8 +104,8 @@ export async function startStack({ port, stateDir, logFile, https = false, witne
     'log',
     '--local-protocol',
     https ? 'https' : 'http',
-    // Test configuration only: the clock tests may set (worker/src/context.rs) and the fault
-    // switch (worker/src/sequencer.rs), the access log's refusal summaries every 5 s instead of
+    // Test configuration only: the clock tests may set (worker/src/services/context.rs) and the fault
+    // switch (worker/src/services/sequencer.rs), the access log's refusal summaries every 5 s instead of
     // every minute, and GET /__scheduled to run the purge.
     ...(testing ? ['--var', 'SEALDROP_TEST_CLOCK:d1'] : []),
     '--var',

@@ -114,7 +114,7 @@ export function createSharesTable({ tbody, view, again, report }) {
     }
     const words = [el('strong', { text: STATE_WORDS[share.state] ?? share.state })];
     if (view === 'owner' && share.failed_proofs > 0 && share.state === 'active') {
-      // The owner hears of guessing before it locks the link (worker/src/attempts.rs).
+      // The owner hears of guessing before it locks the link (worker/src/rules/attempts.rs).
       words.push(
         el('span', {
           className: 'detail block',

@@ -29,7 +29,7 @@ const DB_NAME = 'sealdrop-uploads';
 const STORE = 'batches';
 const VERSION = 1;
 
-/** How long the server keeps an upload that gets no part (worker/src/lifecycle.rs). */
+/** How long the server keeps an upload that gets no part (worker/src/rules/lifecycle.rs). */
 export const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
 
 /**
