@@ -40,6 +40,16 @@ ensure_chromium() {
   fi
 }
 
+# The other two engines of the end-to-end suites (tests/engines): Firefox, and WebKitGTK's
+# MiniBrowser with its WebDriver, under Xvfb (MiniBrowser has no headless mode).
+ensure_engines() {
+  if [ ! -x /usr/bin/firefox-esr ] || [ ! -x /usr/bin/WebKitWebDriver ] || [ ! -x /usr/bin/xvfb-run ]; then
+    say "installing Debian's firefox-esr, webkit2gtk-driver and xvfb"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq firefox-esr webkit2gtk-driver xvfb >/dev/null
+  fi
+}
+
 ensure_npm() {
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing npm packages"

@@ -3,13 +3,14 @@
 # native tests (vectors, properties, HPKE, the worker's routes and layers, the pages' import
 # graph, the bench's RFC 8188 encoder), the browser module's tests in headless Chromium, and the
 # end-to-end suites against a fresh local stack (wrangler dev with local R2 and D1) driven
-# through real Chromium. Installs what is missing first.
+# through real Chromium, Firefox and WebKit. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_stack_tools
 ensure_chromium
+ensure_engines
 
 say "formatting and lints"
 cargo fmt --all --check
@@ -26,5 +27,5 @@ node --test bench/ tests/static/
 say "browser tests (headless Chromium)"
 cargo test -p sealdrop-wasm --locked --target wasm32-unknown-unknown --tests
 
-say "end-to-end tests (local stack, headless Chromium)"
+say "end-to-end tests (local stack; Chromium, and Firefox and WebKit alongside)"
 node tests/run.mjs

@@ -1,0 +1,419 @@
+// The pages end to end in Firefox and in WebKit (tests/support/engines.mjs), against the same
+// stack as the Chromium suites, with the same byte-level checks: the download page (0 B, 1 B and
+// 64 MiB in one share, a password, a tampered chunk, every refusal page), the partner's request
+// page (several files, the receipt), the share page (with options, signed in by cookie) and
+// sign-in on a new device with the kit. One place per rule: firefox.test.mjs and webkit.test.mjs
+// each run this file's tests for their engine.
+//
+// The suite runs while the Chromium page suites do (tests/run.mjs), so it moves no clock, runs no
+// purge, and forgets the wrong proofs it makes (the 30 an hour per address hold for every page on
+// 127.0.0.1 at once).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchEngine, downloaded } from '../support/engines.mjs';
+import { admin, as, newStaff } from '../support/accounts.mjs';
+import { BASE, STATE_DIR, callFrom, d1, filesUnder, remember, rememberShare } from '../support/env.mjs';
+import { sd, sealShare, uploadShare, downloadShare } from '../support/client.mjs';
+import { createRequest, openInbox } from '../support/requests.mjs';
+
+const MiB = 1024 * 1024;
+const XSS = '<img src=x onerror=alert(1)>';
+const sha256 = (/** @type {Uint8Array} */ b) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Writes `files` (name and size) as random bytes into `dir`.
+ * @param {string} dir
+ * @param {[string, number][]} specs
+ */
+function makeFiles(dir, specs) {
+  return specs.map(([stem, size]) => {
+    const name = stem.includes('<') ? stem : `${stem}-${randomBytes(6).toString('hex')}.bin`;
+    const data = randomBytes(size);
+    const path = join(dir, name);
+    writeFileSync(path, data);
+    return { name, path, data };
+  });
+}
+
+/**
+ * Flips one byte of a stored object in the local R2 state, found by a sample of its bytes.
+ * @param {Uint8Array} payload
+ * @param {number} offset
+ */
+function flipStoredByte(payload, offset) {
+  const sample = Buffer.from(payload.subarray(offset, offset + 64));
+  for (const path of filesUnder(join(STATE_DIR, 'v3/r2'))) {
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf(sample);
+    if (at >= 0) {
+      bytes[at] ^= 0x01;
+      writeFileSync(path, bytes);
+      return;
+    }
+  }
+  throw new Error('the stored object was not found in the local R2 state');
+}
+
+/** The wrong proofs made on `id` from this host are forgotten: they must count against no other suite. */
+const forgetFailures = (/** @type {string} */ id) => d1(`DELETE FROM proof_failures WHERE share_id = '${id}'`);
+
+/**
+ * Runs every test of this suite in `name`.
+ * @param {import('../support/engines.mjs').EngineName} name
+ * @param {{ memoryWriter: boolean }} landed whether the download writer this engine needs is in
+ *   web/js: without it, the tests that save a file in this engine are todo
+ */
+export function engineSuite(name, { memoryWriter }) {
+  /** @type {import('../support/engines.mjs').Engine} */
+  let engine;
+  const dir = mkdtempSync(join(tmpdir(), `sealdrop-${name}-`));
+  const started = Date.now();
+  // WebKitGTK has no OPFS and no working service-worker download: it saves only through the
+  // in-memory Blob writer ('memory'), being built in web/js/download at the same time as this suite.
+  const saving =
+    name === 'webkit' && !memoryWriter ? { todo: 'the memory writer (web/js/download) has not landed' } : {};
+  const open = (/** @type {{ staff?: { cookie: string } }} */ options = {}) => engine.open({ base: BASE, ...options });
+
+  before(async () => {
+    engine = await launchEngine(name);
+  });
+  after(async () => {
+    await engine?.close();
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`# ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  /**
+   * The SHA-256 of file `j` as the page saved it, after it is verified. With the staged or memory
+   * writer the bytes are those behind the row's save link (a blob: URL, read in the page); with
+   * the service-worker stream they are the real download in the engine's download folder.
+   * WebKitWebDriver exposes no downloads: there the save link's bytes, and the link being offered
+   * with the file's name, are what is checked.
+   * @param {import('../support/engines.mjs').EnginePage} page
+   * @param {number} j
+   * @param {string} fileName
+   */
+  async function savedDigest(page, j, fileName) {
+    const writer = await page.evaluate(() => document.body.dataset.writer ?? null);
+    if (writer !== 'staged' && writer !== 'memory' && engine.downloadDir === null) {
+      throw new Error(`the page's writer is ${writer}: nothing ${name} can save or this driver can read`);
+    }
+    await page.waitFor(`li[data-j="${j}"][data-state="verified"]`, 120_000);
+    if (writer === 'staged' || writer === 'memory') {
+      const link = `li[data-j="${j}"] a.save-file[download]`;
+      await page.waitFor(link);
+      assert.match((await page.attr(link, 'href')) ?? '', /^blob:/);
+      assert.equal(await page.attr(link, 'download'), fileName);
+      assert.match(await page.text('#save-how'), /\w/, 'the page says how this browser saves');
+      return page.evaluate(async (selector) => {
+        const a = /** @type {HTMLAnchorElement} */ (document.querySelector(selector));
+        const hash = await crypto.subtle.digest('SHA-256', await (await fetch(a.href)).arrayBuffer());
+        return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      }, link);
+    }
+    return sha256(readFileSync(await downloaded(/** @type {string} */ (engine.downloadDir), fileName)));
+  }
+
+  /** A share made through the API, with its link. */
+  async function apiShare(
+    /** @type {{ name: string, data: Uint8Array }[]} */ files,
+    /** @type {Parameters<typeof sealShare>[1]} */ options = {},
+  ) {
+    const share = await sealShare(files, options);
+    rememberShare(share, files, sd.b64Encode);
+    return { share, ...(await uploadShare(BASE, share)) };
+  }
+
+  test(`${name}: the share page uploads several files with options; the link opens byte for byte`, async () => {
+    const files = makeFiles(dir, [
+      ['empty', 0],
+      ['one-byte', 1],
+      ['seven-hundred-kib', 700 * 1024],
+      ['five-mib-plus-one', 5 * MiB + 1],
+    ]);
+    const page = await open({ staff: await admin() });
+    await page.goto(`${BASE}/`);
+    await page.waitFor('body[data-state="idle"]');
+    await page.setFiles(
+      '#file-input',
+      files.map((f) => f.path),
+    );
+    await page.click('#options summary');
+    await page.check('input[name=expiry][value="86400"]');
+    await page.fill('#download-limit', '3');
+    await page.click('#share-button');
+    await page.waitFor('body[data-state="done"]', 180_000);
+    const link = await page.value('#share-link');
+    assert.match(link, new RegExp(`^${BASE}/d/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$`));
+    assert.match(await page.text('#share-limit'), /3 downloads/);
+    assert.match(await page.text('#share-expires'), /1 day|24 hours/);
+    assert.deepEqual(await page.problems(), []);
+    await page.close();
+    const id = new URL(link).pathname.split('/')[2];
+    const ls = sd.b64Decode(link.split('#')[1]);
+    const ss = sd.shareSecretFromLink(ls);
+    rememberShare({ ls, ss, authKey: sd.shareAuthKey(ss) }, files, sd.b64Encode);
+    const row = d1(`SELECT max_downloads, expires_at - created_at AS lifetime FROM shares WHERE id = '${id}'`)[0];
+    assert.equal(row.max_downloads, 3);
+    assert.ok(Math.abs(Number(row.lifetime) - 24 * 3600 * 1000) < 5 * 60 * 1000, `lifetime ${row.lifetime}`);
+    const got = await downloadShare(BASE, id, ls);
+    assert.equal(got.files.length, files.length);
+    for (const f of files) {
+      const back = got.files.find((g) => g.name === f.name);
+      assert.ok(back, `${f.name} is in the share`);
+      assert.equal(sha256(back.data), sha256(f.data), `${f.name} byte for byte`);
+    }
+  });
+
+  test(`${name}: the download page saves 0 B, 1 B and 64 MiB files of one share, verified`, saving, async () => {
+    const files = makeFiles(dir, [
+      ['empty', 0],
+      ['one-byte', 1],
+      ['sixty-four-mib', 64 * MiB],
+    ]);
+    const { link } = await apiShare(files);
+    const page = await open();
+    await page.goto(link);
+    await page.waitFor('body[data-state="locked"]');
+    await page.click('#reveal');
+    await page.waitFor('body[data-state="ready"]');
+    const listed = await page.text('#file-list');
+    for (const f of files) assert.ok(listed.includes(f.name), `${f.name} is listed`);
+    for (let j = 0; j < files.length; j++) {
+      await page.click(`li[data-j="${j}"] button`);
+      assert.equal(await savedDigest(page, j, files[j].name), sha256(files[j].data), `${files[j].name} byte for byte`);
+    }
+    assert.deepEqual(await page.problems(), []);
+    await page.close();
+  });
+
+  test(`${name}: a password share opens with the password only, and saves byte for byte`, saving, async () => {
+    const [file] = makeFiles(dir, [['password', 300 * 1024]]);
+    const password = `pass ${randomBytes(4).toString('hex')}`;
+    remember('a share password', password);
+    const { id, link } = await apiShare([file], { password });
+    const page = await open();
+    try {
+      await page.goto(link);
+      await page.waitFor('body[data-state="locked"]');
+      await page.fill('#password', 'not the password');
+      await page.click('#reveal');
+      await page.waitFor('body[data-state="error"]');
+      assert.match(await page.text('#status'), /Wrong password or damaged link\. 9 tries left\./);
+      await page.fill('#password', password);
+      await page.click('#reveal');
+      await page.waitFor('body[data-state="ready"]');
+      await page.click('li[data-j="0"] button');
+      assert.equal(await savedDigest(page, 0, file.name), sha256(file.data));
+      assert.deepEqual(await page.problems(), []);
+    } finally {
+      forgetFailures(id);
+      await page.close();
+    }
+  });
+
+  test(`${name}: a tampered chunk ends in a clear error and nothing is kept`, saving, async () => {
+    const name0 = `tampered-${randomBytes(6).toString('hex')}.bin`;
+    const data = randomBytes(12 * MiB);
+    const { share, link } = await apiShare([{ name: name0, data }]);
+    flipStoredByte(share.files[0].payload, 20 * (524288 + 16) + 100); // chunk 20 of 25
+    const page = await open();
+    await page.goto(link);
+    await page.click('#reveal');
+    await page.waitFor('body[data-state="ready"]');
+    const writer = await page.evaluate(() => document.body.dataset.writer ?? null);
+    if (writer !== 'staged' && writer !== 'memory' && engine.downloadDir === null) {
+      throw new Error(`the page's writer is ${writer}: nothing ${name} can save`);
+    }
+    await page.click('li[data-j="0"] button');
+    await page.waitFor('li[data-j="0"][data-state="tampered"]', 60_000);
+    assert.match(await page.text('li[data-j="0"]'), /changed after it was sent\. Nothing was saved\./);
+    assert.equal(
+      await page.evaluate(() => document.querySelectorAll('li[data-j="0"] a.save-file').length),
+      0,
+      'no save link is offered',
+    );
+    if (engine.downloadDir !== null) {
+      // The stream's failed download leaves nothing, not even a partial file, once it has ended.
+      const deadline = Date.now() + 10_000;
+      const left = () => readdirSync(/** @type {string} */ (engine.downloadDir)).filter((n) => n.startsWith(name0));
+      while (left().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(left(), [], 'nothing of the file is kept');
+    }
+    await page.close();
+  });
+
+  test(`${name}: wrong links and every ended or refused share get their own page`, async () => {
+    const page = await open();
+    /**
+     * @param {string} link
+     * @param {string} state
+     * @param {boolean} [click]
+     */
+    const stateOf = async (link, state, click = false) => {
+      await page.goto(link);
+      if (click) {
+        await page.waitFor('body[data-state="locked"]');
+        await page.click('#reveal');
+      }
+      await page.waitFor(`body[data-state="${state}"]`);
+      const status = await page.text('#status');
+      assert.ok(status.length > 20, `${state}: "${status}" says what happened`);
+      return status;
+    };
+    const one = () => [{ name: `state-${randomBytes(6).toString('hex')}.txt`, data: randomBytes(1000) }];
+
+    const known = await apiShare(one());
+    assert.match(
+      await stateOf(`${BASE}/d/${sd.b64Encode(randomBytes(16))}#${sd.b64Encode(randomBytes(32))}`, 'not-found'),
+      /No share with this link exists/,
+    );
+    await page.goto(`${BASE}/d/${known.id}`);
+    await page.waitFor('body[data-state="bad-link"]');
+    await page.goto(`${BASE}/d/not-an-id#${sd.b64Encode(randomBytes(32))}`);
+    await page.waitFor('body[data-state="bad-link"]');
+    const wrong = sd.b64Encode(randomBytes(32));
+    remember('a wrong link secret', wrong);
+    try {
+      assert.match(await stateOf(`${BASE}/d/${known.id}#${wrong}`, 'error', true), /Wrong password or damaged link/);
+    } finally {
+      forgetFailures(known.id);
+    }
+    assert.equal(Number(d1(`SELECT downloads FROM shares WHERE id = '${known.id}'`)[0].downloads), 0);
+
+    const exhausted = await apiShare(one(), { maxDownloads: 1 });
+    await downloadShare(BASE, exhausted.id, exhausted.share.ls);
+    await stateOf(exhausted.link, 'exhausted');
+
+    const revoked = await apiShare(one());
+    const res = await callFrom('127.0.0.1', `${BASE}/api/shares/${revoked.id}/revoke`, {
+      method: 'POST',
+      headers: as(revoked.staff),
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    await stateOf(revoked.link, 'revoked');
+
+    // Ten wrong proofs from the page's own address, forgotten right after.
+    const limited = await apiShare(one());
+    try {
+      for (let i = 0; i < 10; i++) {
+        await callFrom('127.0.0.1', `${BASE}/api/shares/${limited.id}/proof`, {
+          method: 'POST',
+          headers: { authorization: `Sealdrop-Key ${sd.b64Encode(randomBytes(32))}` },
+        });
+      }
+      assert.match(await stateOf(limited.link, 'rate-limited', true), /minute/);
+    } finally {
+      forgetFailures(limited.id);
+    }
+
+    const locked = await apiShare(one());
+    d1(`UPDATE shares SET locked = 1 WHERE id = '${locked.id}'`);
+    assert.match(await stateOf(locked.link, 'link-locked', true), /unlock/i);
+
+    // Expired by its row, not by the test clock, which the Chromium suites running meanwhile use.
+    // (The purged page needs the purge, which would reach their shares too: Chromium checks it.)
+    const expired = await apiShare(one());
+    d1(`UPDATE shares SET expires_at = ${Date.now() - 60_000} WHERE id = '${expired.id}'`);
+    await stateOf(expired.link, 'expired');
+    assert.deepEqual(await page.problems(), []);
+    await page.close();
+  });
+
+  test(`${name}: a partner sends several files through the request page and keeps a receipt`, async () => {
+    const staff = await newStaff('staff', `Engine ${name}`);
+    const request = await createRequest(staff, { message: `Please send the files from ${name}.` });
+    const fingerprint = sd.fingerprint(request.pk);
+    const sent = makeFiles(dir, [
+      [XSS, 3000],
+      ['six-mib', 6 * MiB + 7],
+      ['empty', 0],
+    ]);
+    for (const f of sent) remember('a file name sent through a page', f.name);
+    const page = await open();
+    await page.goto(request.link);
+    await page.waitFor('body[data-state="idle"]');
+    assert.ok((await page.text('#fingerprint')).includes(fingerprint));
+    const body = await page.text('body');
+    assert.ok(body.includes(`Engine ${name}`) && body.includes(`Please send the files from ${name}.`));
+    await page.setFiles(
+      '#file-input',
+      sent.map((f) => f.path),
+    );
+    if (await page.evaluate(() => !!document.querySelector('#upload-button:not([disabled])'))) {
+      await page.click('#upload-button');
+    }
+    await page.waitFor('body[data-state="done"]', 120_000);
+    const receipt = await page.evaluate(() =>
+      [...document.querySelectorAll('#receipt li')].map((li) => ({
+        name: li.getAttribute('data-name'),
+        id: li.getAttribute('data-content-id'),
+      })),
+    );
+    assert.equal(receipt.length, sent.length);
+    for (const f of sent) {
+      const line = receipt.find((r) => r.name === f.name);
+      assert.ok(line, `${f.name} is on the receipt`);
+      assert.match(String(line.id), /^[0-9a-f]{64}$/);
+    }
+    // The receipt is offered as a file: what the page hands over is read in the page (WebKitWebDriver
+    // exposes no downloads), and in Firefox the saved file too.
+    await page.evaluate(() => {
+      const w = /** @type {any} */ (window);
+      const click = HTMLAnchorElement.prototype.click;
+      HTMLAnchorElement.prototype.click = function () {
+        w.__saved = fetch(this.href)
+          .then((r) => r.text())
+          .then((text) => ({ name: this.download, text }));
+        return click.call(this);
+      };
+    });
+    await page.click('#save-receipt');
+    const offered = /** @type {{ name: string, text: string }} */ (
+      await page.evaluate(() => /** @type {any} */ (window).__saved)
+    );
+    assert.ok(offered.name.length > 0, 'the receipt is offered with a file name');
+    for (const r of receipt) assert.ok(offered.text.includes(String(r.name)) && offered.text.includes(String(r.id)));
+    if (engine.downloadDir !== null) {
+      assert.equal(readFileSync(await downloaded(engine.downloadDir, offered.name), 'utf8'), offered.text);
+    }
+    assert.equal(await page.evaluate(() => document.querySelectorAll('img').length), 0, 'names are text');
+    assert.deepEqual(await page.problems(), []);
+    await page.close();
+
+    // The inbox side, as the inbox opens them (tests/pages/requests.test.mjs drives the inbox page).
+    const inbox = await openInbox(staff, request.id);
+    assert.equal(inbox.files.length, sent.length);
+    for (const f of sent) {
+      const got = inbox.files.find((g) => g.name === f.name);
+      assert.ok(got && !got.planted, `${f.name} arrived`);
+      assert.equal(sha256(/** @type {Uint8Array} */ (got.data)), sha256(f.data), `${f.name} byte for byte`);
+      assert.equal(got.contentId, receipt.find((r) => r.name === f.name)?.id, 'the receipt names what arrived');
+    }
+  });
+
+  test(`${name}: a staff member signs in on a new device with password and kit`, async () => {
+    const staff = await newStaff('staff', `Kit ${name}`);
+    const page = await open();
+    await page.goto(`${BASE}/signin?next=${encodeURIComponent('/inbox')}`);
+    await page.waitFor('body[data-state="idle"]');
+    await page.fill('#email', staff.email);
+    await page.fill('#password', staff.password);
+    await page.click('#sign-in');
+    await page.waitFor('body[data-state="kit"]');
+    await page.fill('#kit', sd.kitEncode(staff.sk128));
+    await page.click('#sign-in');
+    const deadline = Date.now() + 30_000;
+    while ((await page.url()) !== `${BASE}/inbox` && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await page.url(), `${BASE}/inbox`);
+    // The inbox opens the keys the kit unlocked: it is ready, and names the account.
+    await page.waitFor('body[data-state="ready"]');
+    assert.deepEqual(await page.problems(), []);
+    await page.close();
+  });
+}
