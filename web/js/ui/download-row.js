@@ -7,7 +7,7 @@ import { ApiError, apiSentence } from '../lib/api.js';
 import { el, setStatus } from '../lib/dom.js';
 import { RateMeter, progressLine, setBar } from '../lib/progress.js';
 import { downloadFile, TamperedError } from '../download/payload.js';
-import { canPickFile, pickFileSink, streamSink, isPickerCancel } from '../download/save.js';
+import { SaveError, WRITER_SENTENCES, isPickerCancel, openSink, safeFileName, watchWriter } from '../download/save.js';
 
 /** @typedef {import('../download/save.js').Sink} Sink */
 /** @typedef {Omit<Parameters<typeof downloadFile>[0], 'sink' | 'onProgress' | 'onRetry'>} Job */
@@ -44,8 +44,21 @@ export function downloadParts(labelledBy, detailClass) {
 }
 
 /**
- * Where one file goes: a file the person picks where the browser can ask, else an ordinary
- * browser download. Called straight from the click: browsers refuse a picker once it is stale.
+ * Says in #save-how how this browser saves (and what it needs), and marks the chosen writer on
+ * the body (data-writer: picker, stream, staged or memory), again should it change.
+ * @param {HTMLElement} saveHow
+ */
+export function showSaveHow(saveHow) {
+  watchWriter((writer) => {
+    document.body.dataset.writer = writer;
+    saveHow.textContent = WRITER_SENTENCES[writer];
+    saveHow.hidden = false;
+  });
+}
+
+/**
+ * Where one file goes, by this browser's writer (js/download/save.js chooseWriter). Called
+ * straight from the click: browsers refuse a picker once it is stale.
  * @param {string} name
  * @param {number} size
  * @param {(sentence: string) => void} onFailure told why, when the browser could not save there
@@ -53,7 +66,7 @@ export function downloadParts(labelledBy, detailClass) {
  */
 export async function sinkFromClick(name, size, onFailure) {
   try {
-    return canPickFile() ? await pickFileSink(name) : await streamSink(name, size);
+    return await openSink(name, size);
   } catch (err) {
     if (!isPickerCancel(err)) onFailure(`${errorSentence(err)} Nothing was saved.`);
     return null;
@@ -78,6 +91,7 @@ export async function downloadInto(row, how) {
   const { job } = how;
   const payloadSize = job.file.payload_size;
   row.li.dataset.state = 'downloading';
+  row.li.querySelector('a.save-file')?.remove();
   row.bar.hidden = false;
   row.proof.hidden = true;
   setBar(row.bar, 0, 1);
@@ -113,6 +127,8 @@ export async function downloadInto(row, how) {
     row.detail.textContent = `${how.verified}.`;
     row.contentId.textContent = contentId;
     row.proof.hidden = false;
+    const href = sink.offer?.() ?? null;
+    if (href) offerSave(row, how.name, href);
     return 'verified';
   } catch (err) {
     if (err instanceof TamperedError) {
@@ -133,6 +149,26 @@ export async function downloadInto(row, how) {
 }
 
 /**
+ * The staged and memory writers' verified file: a link that saves it, clicked once here. A
+ * browser may want the person's own click for it (this one came after a download, not from the
+ * click), so the link stays.
+ * @param {DownloadRow} row
+ * @param {string} name
+ * @param {string} href a blob: URL
+ */
+function offerSave(row, name, href) {
+  row.li.querySelector('a.save-file')?.remove();
+  const link = el('a', {
+    className: 'button small save-file',
+    text: `Save “${name}”`,
+    attrs: { href, download: safeFileName(name) },
+  });
+  row.detail.textContent += ' If saving did not start, choose Save.';
+  row.detail.after(link);
+  link.click();
+}
+
+/**
  * @param {DownloadRow} row
  * @param {string} sentence why nothing was saved
  */
@@ -149,6 +185,11 @@ export function showFailed(row, sentence) {
  * @param {(err: ApiError) => string | null} advice
  */
 export function failureSentence(err, advice) {
+  // A writer's failure is never the connection's: its own sentence, and no "try again" when
+  // trying again here cannot help (the file is too large for this browser).
+  if (err instanceof SaveError) {
+    return `${err.message} Nothing was saved.${err.kind === 'too-large' ? '' : ' Choose Download to try again.'}`;
+  }
   if (err instanceof ApiError && err.status === 0) {
     return 'The connection was lost and did not come back. Nothing was saved. Choose Download to try again.';
   }
@@ -163,6 +204,7 @@ export function failureSentence(err, advice) {
  * @param {unknown} err
  */
 export function errorSentence(err) {
+  if (err instanceof SaveError) return err.message;
   if (err instanceof ApiError) return apiSentence(err);
   if (err instanceof Error && err.name === 'SealdropError') return 'Decrypting failed in this browser.';
   if (err instanceof DOMException && err.name === 'NotAllowedError') return 'The browser did not allow saving there.';

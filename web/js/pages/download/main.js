@@ -17,7 +17,7 @@ import { byId, el, setStatus, setPageState, setupPasswordToggle, timeEl } from '
 import { formatSize, plural } from '../../lib/format.js';
 import { deriveShareSecret, isPasswordParams } from '../../download/password.js';
 import { STATE_MESSAGES, goneState, revealRefusal } from '../../download/refusals.js';
-import { canPickFile, canPickFolder, pickFolder, streamSink, isPickerCancel } from '../../download/save.js';
+import { canPickFile, canPickFolder, pickFolder, openSink, isPickerCancel, sweepStaged } from '../../download/save.js';
 import {
   TAMPERED,
   downloadInto,
@@ -25,6 +25,7 @@ import {
   errorSentence,
   failureSentence,
   showFailed,
+  showSaveHow,
   sinkFromClick,
 } from '../../ui/download-row.js';
 
@@ -48,6 +49,7 @@ const filesHeading = byId('files-heading', HTMLElement);
 const filesSummary = byId('files-summary', HTMLElement);
 const fileList = byId('file-list', HTMLUListElement);
 const downloadAll = byId('download-all', HTMLButtonElement);
+const saveHow = byId('save-how', HTMLElement);
 
 /**
  * @typedef {Object} Item
@@ -88,6 +90,9 @@ unlockForm.addEventListener('submit', (event) => {
   event.preventDefault();
   onReveal?.(event);
 });
+// Staged files of earlier visits, older than save.js STAGED_MAX_AGE_MS, are deleted at every load.
+sweepStaged();
+showSaveHow(saveHow);
 main();
 
 async function main() {
@@ -362,7 +367,7 @@ async function startAll() {
       return;
     }
   } else {
-    sinkFor = (item) => streamSink(item.name, item.size);
+    sinkFor = (item) => openSink(item.name, item.size);
   }
   await runBatch(items, sinkFor);
 }

@@ -14,6 +14,7 @@ import { fieldError, clearFieldErrors } from '../../lib/forms.js';
 import { setKeys } from './keys.js';
 import { allowRequests, loadLimits } from './create.js';
 import { refresh } from './requests.js';
+import { showSaveHow } from '../../ui/download-row.js';
 import {
   requireSession,
   renderNav,
@@ -60,6 +61,8 @@ document.addEventListener('visibilitychange', () => {
 setInterval(() => {
   if (document.visibilityState === 'visible') refresh(false);
 }, REFRESH_MS);
+// How this browser saves the files it downloads here (js/download/save.js chooseWriter).
+showSaveHow(byId('save-how', HTMLElement));
 main();
 
 async function main() {
