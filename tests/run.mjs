@@ -22,6 +22,7 @@ const SUITES = [
   'faults/purge.test.mjs',
   'faults/faults.test.mjs',
   'pages/shares.test.mjs',
+  'pages/writers.test.mjs',
   'pages/links.test.mjs',
   'pages/accounts.test.mjs',
   'pages/requests.test.mjs',

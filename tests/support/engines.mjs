@@ -241,6 +241,15 @@ async function launchWebKit() {
         await driver
           .manage()
           .addCookie({ name: cookieName, value, path: '/', secure: true, httpOnly: true, sameSite: 'Strict' });
+        // WebKitGTK keeps no Secure cookie for http://127.0.0.1 (Chromium and Firefox take loopback
+        // for a secure origin): fail here rather than on a signed-out page.
+        const kept = await driver
+          .manage()
+          .getCookie(cookieName)
+          .catch(() => null);
+        if (!kept) {
+          throw new Error(`WebKit kept no Secure cookie for ${base}`);
+        }
       }
       const listen = () => driver.executeScript(LISTEN);
       /** @type {string[]} */
