@@ -40,6 +40,34 @@ export const NO_PICKER = () => {
 };
 
 /**
+ * Leaves the page no File System Access API and no service worker, so that the download page
+ * chooses its staged writer (an origin-private file written through a worker's sync access
+ * handle, as in Firefox and Safari).
+ */
+export const STAGED_ONLY = () => {
+  // @ts-ignore: removed for the test
+  delete window.showSaveFilePicker;
+  // @ts-ignore: removed for the test; 'serviceWorker' in navigator is then false
+  delete Navigator.prototype.serviceWorker;
+};
+
+/**
+ * As STAGED_ONLY, and no origin-private file system on the page either (as in WebKitGTK 2.50),
+ * so that the download page keeps each file in memory; its cap lowered to 4 MiB, which the page
+ * honours only downwards, so that a test needs no file over 512 MiB.
+ */
+export const MEMORY_ONLY = () => {
+  // @ts-ignore: removed for the test
+  delete window.showSaveFilePicker;
+  // @ts-ignore: removed for the test
+  delete Navigator.prototype.serviceWorker;
+  // @ts-ignore: removed for the test
+  delete StorageManager.prototype.getDirectory;
+  // @ts-ignore: read by js/download/save.js memoryCap
+  globalThis.__sealdropMemoryCap = 4 * 1024 * 1024;
+};
+
+/**
  * Gives a browser context the session of `staff` (made through the API), as if they had signed
  * in there: the share page and My shares need no more. Pages that open keys (the inbox) need the
  * sign-in page itself, which these tests drive too.
