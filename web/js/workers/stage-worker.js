@@ -39,10 +39,14 @@ async function open(name) {
 async function handleMessage(msg) {
   if (msg.type === 'probe') {
     // The feature test: a handle made, written and closed, and the file removed again.
-    const name = `probe-${crypto.randomUUID()}`;
+    // Named like a staged file, with its time first, so that the page's sweep (which deletes
+    // only old ones) leaves it alone.
+    const name = `${Date.now()}-probe-${crypto.randomUUID()}`;
     await open(name);
     await close();
-    await (await stagedDir()).removeEntry(name);
+    await (await stagedDir()).removeEntry(name).catch((err) => {
+      if (!(err instanceof DOMException && err.name === 'NotFoundError')) throw err;
+    });
   } else if (msg.type === 'open') {
     await open(msg.name);
   } else if (msg.type === 'chunk') {
