@@ -11,10 +11,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchEngine, downloaded } from '../support/engines.mjs';
+import { launchEngine, downloaded, KEEP_BLOBS } from '../support/engines.mjs';
 import { admin, as, newStaff } from '../support/accounts.mjs';
 import { BASE, STATE_DIR, callFrom, d1, filesUnder, remember, rememberShare } from '../support/env.mjs';
 import { sd, sealShare, uploadShare, downloadShare } from '../support/client.mjs';
@@ -100,8 +100,9 @@ export function engineSuite(name, { memoryWriter }) {
    * @param {import('../support/engines.mjs').EnginePage} page
    * @param {number} j
    * @param {string} fileName
+   * @param {number} bytes its size
    */
-  async function savedDigest(page, j, fileName) {
+  async function savedDigest(page, j, fileName, bytes) {
     const writer = await page.evaluate(() => document.body.dataset.writer ?? null);
     if (writer !== 'staged' && writer !== 'memory' && engine.downloadDir === null) {
       throw new Error(`the page's writer is ${writer}: nothing ${name} can save or this driver can read`);
@@ -115,11 +116,12 @@ export function engineSuite(name, { memoryWriter }) {
       assert.match(await page.text('#save-how'), /\w/, 'the page says how this browser saves');
       return page.evaluate(async (selector) => {
         const a = /** @type {HTMLAnchorElement} */ (document.querySelector(selector));
-        const hash = await crypto.subtle.digest('SHA-256', await (await fetch(a.href)).arrayBuffer());
+        const blob = /** @type {Blob} */ (/** @type {any} */ (window).__blobs.get(a.href));
+        const hash = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
         return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
       }, link);
     }
-    return sha256(readFileSync(await downloaded(/** @type {string} */ (engine.downloadDir), fileName)));
+    return sha256(readFileSync(await downloaded(/** @type {string} */ (engine.downloadDir), fileName, bytes)));
   }
 
   /** A share made through the API, with its link. */
@@ -189,11 +191,16 @@ export function engineSuite(name, { memoryWriter }) {
     await page.waitFor('body[data-state="locked"]');
     await page.click('#reveal');
     await page.waitFor('body[data-state="ready"]');
+    await page.evaluate(KEEP_BLOBS);
     const listed = await page.text('#file-list');
     for (const f of files) assert.ok(listed.includes(f.name), `${f.name} is listed`);
     for (let j = 0; j < files.length; j++) {
       await page.click(`li[data-j="${j}"] button`);
-      assert.equal(await savedDigest(page, j, files[j].name), sha256(files[j].data), `${files[j].name} byte for byte`);
+      assert.equal(
+        await savedDigest(page, j, files[j].name, files[j].data.length),
+        sha256(files[j].data),
+        `${files[j].name} byte for byte`,
+      );
     }
     assert.deepEqual(await page.problems(), []);
     await page.close();
@@ -215,8 +222,9 @@ export function engineSuite(name, { memoryWriter }) {
       await page.fill('#password', password);
       await page.click('#reveal');
       await page.waitFor('body[data-state="ready"]');
+      await page.evaluate(KEEP_BLOBS);
       await page.click('li[data-j="0"] button');
-      assert.equal(await savedDigest(page, 0, file.name), sha256(file.data));
+      assert.equal(await savedDigest(page, 0, file.name, file.data.length), sha256(file.data));
       assert.deepEqual(await page.problems(), []);
     } finally {
       forgetFailures(id);
@@ -248,9 +256,21 @@ export function engineSuite(name, { memoryWriter }) {
     if (engine.downloadDir !== null) {
       // The stream's failed download leaves nothing, not even a partial file, once it has ended.
       const deadline = Date.now() + 10_000;
-      const left = () => readdirSync(/** @type {string} */ (engine.downloadDir)).filter((n) => n.startsWith(name0));
-      while (left().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(left(), [], 'nothing of the file is kept');
+      const left = () =>
+        readdirSync(/** @type {string} */ (engine.downloadDir))
+          .filter((n) => n.startsWith(name0))
+          .map((n) => `${n} (${statSync(join(/** @type {string} */ (engine.downloadDir), n)).size} B)`);
+      while (left().some((n) => !n.endsWith('(0 B)')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
+      // Firefox keeps the empty placeholder it makes under the final name when the stream's
+      // download fails: no byte of the file, but a 0 B file. The staged writer (web/js/download)
+      // saves nothing until the file is verified; with it, nothing at all may be left.
+      const allowed = writer === 'stream' || writer === null ? [`${name0} (0 B)`] : [];
+      assert.deepEqual(
+        left().filter((n) => !allowed.includes(n)),
+        [],
+        'no byte of the file is kept',
+      );
     }
     await page.close();
   });
@@ -370,13 +390,15 @@ export function engineSuite(name, { memoryWriter }) {
     }
     // The receipt is offered as a file: what the page hands over is read in the page (WebKitWebDriver
     // exposes no downloads), and in Firefox the saved file too.
+    await page.evaluate(KEEP_BLOBS);
     await page.evaluate(() => {
       const w = /** @type {any} */ (window);
       const click = HTMLAnchorElement.prototype.click;
       HTMLAnchorElement.prototype.click = function () {
-        w.__saved = fetch(this.href)
-          .then((r) => r.text())
-          .then((text) => ({ name: this.download, text }));
+        w.__saved = w.__blobs
+          .get(this.href)
+          .text()
+          .then((/** @type {string} */ text) => ({ name: this.download, text }));
         return click.call(this);
       };
     });
@@ -387,7 +409,10 @@ export function engineSuite(name, { memoryWriter }) {
     assert.ok(offered.name.length > 0, 'the receipt is offered with a file name');
     for (const r of receipt) assert.ok(offered.text.includes(String(r.name)) && offered.text.includes(String(r.id)));
     if (engine.downloadDir !== null) {
-      assert.equal(readFileSync(await downloaded(engine.downloadDir, offered.name), 'utf8'), offered.text);
+      assert.equal(
+        readFileSync(await downloaded(engine.downloadDir, offered.name, Buffer.byteLength(offered.text)), 'utf8'),
+        offered.text,
+      );
     }
     assert.equal(await page.evaluate(() => document.querySelectorAll('img').length), 0, 'names are text');
     assert.deepEqual(await page.problems(), []);

@@ -3,7 +3,7 @@
 // MiniBrowser, Safari's engine) through selenium-webdriver and WebKitWebDriver under Xvfb.
 // Tests call the same methods on either; what a driver cannot do is said where it matters.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +181,23 @@ const LISTEN = () => {
   );
 };
 
+/**
+ * Keeps every Blob the page makes a URL for, so that a test can read the bytes behind a save link
+ * without fetching it (the pages' CSP rightly allows no blob: fetch). Installed before the page
+ * makes the link.
+ */
+export const KEEP_BLOBS = () => {
+  const w = /** @type {any} */ (window);
+  if (w.__blobs) return;
+  w.__blobs = new Map();
+  const make = URL.createObjectURL;
+  URL.createObjectURL = (/** @type {Blob} */ blob) => {
+    const url = make(blob);
+    w.__blobs.set(url, blob);
+    return url;
+  };
+};
+
 /** @returns {Promise<Engine>} */
 async function launchWebKit() {
   const port = await freePort();
@@ -224,7 +241,10 @@ async function launchWebKit() {
     async open({ init, staff, base } = { base: '' }) {
       // No init script in WebDriver classic: the suites do not need one in WebKit.
       if (init) throw new Error('WebKit pages take no init script');
-      // One session per page (WebKitWebDriver holds one at a time): fresh storage every time.
+      // One session per page (WebKitWebDriver holds one at a time): fresh storage every time. A
+      // page a failed test left open is ended first.
+      for (const old of sessions) await old.quit().catch(() => {});
+      sessions.clear();
       const driver = await new Builder()
         .usingServer(server)
         .withCapabilities({
@@ -331,13 +351,19 @@ async function launchWebKit() {
  * then) and returns its path.
  * @param {string} dir
  * @param {string} name
+ * @param {number} [size] the size it must reach
  * @param {number} [timeoutMs]
  */
-export async function downloaded(dir, name, timeoutMs = 120_000) {
+export async function downloaded(dir, name, size, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const names = readdirSync(dir);
-    if (names.includes(name) && !names.some((n) => n.startsWith(name) && n.endsWith('.part'))) return join(dir, name);
+    // Firefox makes an empty placeholder under the final name at the start.
+    const done =
+      names.includes(name) &&
+      !names.some((n) => n.startsWith(name) && n.endsWith('.part')) &&
+      (size === undefined || statSync(join(dir, name)).size === size);
+    if (done) return join(dir, name);
     if (Date.now() > deadline) throw new Error(`${name} did not finish downloading (${names.join(', ')})`);
     await new Promise((r) => setTimeout(r, 100));
   }
