@@ -1,4 +1,4 @@
 // The pages in Firefox (tests/engines/suite.mjs holds the tests, one place for both engines).
 import { engineSuite } from './suite.mjs';
 
-engineSuite('firefox', { memoryWriter: false });
+engineSuite('firefox');

@@ -64,18 +64,12 @@ const forgetFailures = (/** @type {string} */ id) => d1(`DELETE FROM proof_failu
 /**
  * Runs every test of this suite in `name`.
  * @param {import('../support/engines.mjs').EngineName} name
- * @param {{ memoryWriter: boolean }} landed whether the download writer this engine needs is in
- *   web/js: without it, the tests that save a file in this engine are todo
  */
-export function engineSuite(name, { memoryWriter }) {
+export function engineSuite(name) {
   /** @type {import('../support/engines.mjs').Engine} */
   let engine;
   const dir = mkdtempSync(join(tmpdir(), `sealdrop-${name}-`));
   const started = Date.now();
-  // WebKitGTK has no OPFS and no working service-worker download: it saves only through the
-  // in-memory Blob writer ('memory'), being built in web/js/download at the same time as this suite.
-  const saving =
-    name === 'webkit' && !memoryWriter ? { todo: 'the memory writer (web/js/download) has not landed' } : {};
   // WebKitGTK keeps no Secure cookie on http://127.0.0.1, where the test stack runs (Chromium and
   // Firefox take loopback for a secure origin): the session cookie, set by the driver or by the
   // sign-in answer, never sticks, so the pages that need a session wait for a stack over https.
@@ -179,7 +173,7 @@ export function engineSuite(name, { memoryWriter }) {
     },
   );
 
-  test(`${name}: the download page saves 0 B, 1 B and 64 MiB files of one share, verified`, saving, async () => {
+  test(`${name}: the download page saves 0 B, 1 B and 64 MiB files of one share, verified`, async () => {
     const files = makeFiles(dir, [
       ['empty', 0],
       ['one-byte', 1],
@@ -206,7 +200,7 @@ export function engineSuite(name, { memoryWriter }) {
     await page.close();
   });
 
-  test(`${name}: a password share opens with the password only, and saves byte for byte`, saving, async () => {
+  test(`${name}: a password share opens with the password only, and saves byte for byte`, async () => {
     const [file] = makeFiles(dir, [['password', 300 * 1024]]);
     const password = `pass ${randomBytes(4).toString('hex')}`;
     remember('a share password', password);
@@ -232,7 +226,7 @@ export function engineSuite(name, { memoryWriter }) {
     }
   });
 
-  test(`${name}: a tampered chunk ends in a clear error and nothing is kept`, saving, async () => {
+  test(`${name}: a tampered chunk ends in a clear error and nothing is kept`, async () => {
     const name0 = `tampered-${randomBytes(6).toString('hex')}.bin`;
     const data = randomBytes(12 * MiB);
     const { share, link } = await apiShare([{ name: name0, data }]);

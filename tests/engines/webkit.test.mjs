@@ -2,5 +2,4 @@
 // both engines).
 import { engineSuite } from './suite.mjs';
 
-// memoryWriter: true once web/js/download has the in-memory Blob writer ('memory').
-engineSuite('webkit', { memoryWriter: false });
+engineSuite('webkit');
