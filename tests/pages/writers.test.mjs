@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, freshPage, STAGED_ONLY, MEMORY_ONLY } from '../support/browser.mjs';
+import { KEEP_BLOBS, BLOB_DIGEST } from '../support/blobs.mjs';
 import { BASE, STATE_DIR, filesUnder, rememberShare } from '../support/env.mjs';
 import { sd, sealShare, uploadShare } from '../support/client.mjs';
 
@@ -99,6 +100,7 @@ for (const [writer, init] of /** @type {const} */ ([
 ])) {
   test(`the ${writer} writer gives back every file byte for byte through its save link`, async () => {
     const { context, page, problems } = await freshPage(browser, { init });
+    await page.addInitScript(KEEP_BLOBS);
     await page.goto(link);
     await page.waitForSelector(`body[data-writer="${writer}"]`);
     assert.equal(await page.textContent('#save-how'), SENTENCES[writer]);
@@ -113,11 +115,7 @@ for (const [writer, init] of /** @type {const} */ ([
       const href = (await save.getAttribute('href')) ?? '';
       assert.match(href, /^blob:/);
       assert.equal(await save.isVisible(), true, 'the save link stays for a click of the person');
-      const digest = await page.evaluate(async (href) => {
-        const bytes = await (await fetch(href)).arrayBuffer();
-        const hash = await crypto.subtle.digest('SHA-256', bytes);
-        return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
-      }, href);
+      const digest = await page.evaluate(BLOB_DIGEST, `li[data-j="${j}"] a.save-file[download]`);
       assert.equal(digest, sha256(files[j].data), `${files[j].name} comes back byte for byte`);
     }
     if (writer === 'staged') assert.equal((await stagedNames(page)).length, files.length, 'one staged file each');
@@ -139,15 +137,15 @@ for (const [writer, init] of /** @type {const} */ ([
 
 test('the memory writer refuses a file over its cap before fetching anything', async () => {
   const { context, page } = await freshPage(browser, { init: MEMORY_ONLY });
-  // Only lowers the cap (js/download/save.js memoryCap), to 1 MiB here.
+  // Only lowers the cap (js/download/writers/memory.js memoryCap), to 1 MiB here.
   await page.addInitScript(() => {
-    // @ts-ignore: read by js/download/save.js
+    // @ts-ignore: read by js/download/writers/memory.js
     globalThis.__sealdropMemoryCap = 1024 * 1024;
   });
   /** @type {string[]} */
   const payloads = [];
   page.on('request', (r) => {
-    if (r.url().includes('/payload')) payloads.push(r.url());
+    if (new URL(r.url()).pathname.startsWith('/api/') && r.url().includes('/payload')) payloads.push(r.url());
   });
   await reveal(page, link);
   await page.click('li[data-j="2"] button');

@@ -3,7 +3,7 @@
 // MiniBrowser, Safari's engine) through selenium-webdriver and WebKitWebDriver under Xvfb.
 // Tests call the same methods on either; what a driver cannot do is said where it matters.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,31 +181,21 @@ const LISTEN = () => {
   );
 };
 
-/**
- * Keeps every Blob the page makes a URL for, so that a test can read the bytes behind a save link
- * without fetching it (the pages' CSP rightly allows no blob: fetch). Installed before the page
- * makes the link.
- */
-export const KEEP_BLOBS = () => {
-  const w = /** @type {any} */ (window);
-  if (w.__blobs) return;
-  w.__blobs = new Map();
-  const make = URL.createObjectURL;
-  URL.createObjectURL = (/** @type {Blob} */ blob) => {
-    const url = make(blob);
-    w.__blobs.set(url, blob);
-    return url;
-  };
-};
-
 /** @returns {Promise<Engine>} */
 async function launchWebKit() {
   const port = await freePort();
   // xvfb-run gives MiniBrowser (which has no headless mode) a display of its own; the driver and
   // the display are one process group, ended at close or when this process exits.
+  // WebKitGTK saves downloads (the service-worker stream's) in the XDG download folder, else in
+  // $HOME: a folder of its own here, named in the user-dirs.dirs of a config home of its own.
+  const downloadDir = mkdtempSync(join(tmpdir(), 'sealdrop-webkit-downloads-'));
+  const configHome = mkdtempSync(join(tmpdir(), 'sealdrop-webkit-config-'));
+  mkdirSync(configHome, { recursive: true });
+  writeFileSync(join(configHome, 'user-dirs.dirs'), `XDG_DOWNLOAD_DIR="${downloadDir}"\n`);
   const child = spawn('xvfb-run', ['-a', 'WebKitWebDriver', `--port=${port}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
+    env: { ...process.env, XDG_CONFIG_HOME: configHome },
   });
   let log = '';
   child.stderr.on('data', (d) => (log = (log + d).slice(-4000)));
@@ -236,8 +226,7 @@ async function launchWebKit() {
   const sessions = new Set();
   return {
     name: 'webkit',
-    // WebKitWebDriver does not expose downloads: tests check the bytes behind the save link.
-    downloadDir: null,
+    downloadDir,
     async open({ init, staff, base } = { base: '' }) {
       // No init script in WebDriver classic: the suites do not need one in WebKit.
       if (init) throw new Error('WebKit pages take no init script');
@@ -342,6 +331,8 @@ async function launchWebKit() {
       for (const driver of sessions) await driver.quit().catch(() => {});
       kill();
       process.off('exit', kill);
+      rmSync(downloadDir, { recursive: true, force: true });
+      rmSync(configHome, { recursive: true, force: true });
     },
   };
 }

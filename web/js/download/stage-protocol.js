@@ -1,4 +1,4 @@
-// The messages between the download page (js/download/save.js, stagedSink) and the staging
+// The messages between the download page (js/download/writers/staged.js, stagedSink) and the staging
 // worker (js/workers/stage-worker.js), which writes a file's plaintext into the origin-private
 // file system through a FileSystemSyncAccessHandle (only dedicated workers have one). As types
 // only, but for the folder's name, so that tsc checks both sides against one list.

@@ -1,4 +1,4 @@
-// The messages between the download page (js/download/save.js, streamSink) and the service
+// The messages between the download page (js/download/writers/stream.js, streamSink) and the service
 // worker that turns its stream into a browser download (web/sw.js), as types only, so that tsc
 // checks both sides against one list.
 

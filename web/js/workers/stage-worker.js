@@ -1,4 +1,4 @@
-// Writes one staged download into the origin-private file system (js/download/save.js,
+// Writes one staged download into the origin-private file system (js/download/writers/staged.js,
 // stagedSink): a FileSystemSyncAccessHandle writes each chunk straight to disk as it comes, so
 // memory stays flat whatever the file's size. One file per worker; the page ends the worker
 // after it. Its messages are typed in js/download/stage-protocol.js.
