@@ -8,7 +8,7 @@
 //     FileSystemSyncAccessHandle (Firefox, Safari), and only a verified file is offered, as an
 //     <a download> on a blob URL of that disk-backed File;
 //   memory: the plaintext is kept in memory and offered as a Blob, up to MEMORY_CAP_BYTES
-//     (WebKit without an origin-private file system, such as WebKitGTK 2.50).
+//     (WebKit without service workers or an origin-private file system).
 // The first three keep memory flat in the file's size. Whatever the writer, a download that fails
 // verification leaves no complete-looking file behind and offers nothing.
 //

@@ -1,4 +1,4 @@
-// The memory writer (WebKit without an origin-private file system, such as WebKitGTK 2.50): the
+// The memory writer (WebKit without service workers or an origin-private file system): the
 // plaintext is kept in memory and offered as a Blob once verified, up to MEMORY_CAP_BYTES.
 
 /** @typedef {import('./sink.js').Sink} Sink */
