@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { launchEngine, downloaded } from '../support/engines.mjs';
 import { KEEP_BLOBS, BLOB_DIGEST } from '../support/blobs.mjs';
 import { admin, as, newStaff } from '../support/accounts.mjs';
-import { BASE, STATE_DIR, callFrom, d1, filesUnder, remember, rememberShare } from '../support/env.mjs';
+import { BASE, STATE_DIR, callFrom, d1, remember, rememberShare } from '../support/env.mjs';
+import { flipStoredByte } from '../support/stored.mjs';
 import { sd, sealShare, uploadShare, downloadShare } from '../support/client.mjs';
 import { createRequest, openInbox } from '../support/requests.mjs';
 
@@ -38,25 +39,6 @@ function makeFiles(dir, specs) {
     writeFileSync(path, data);
     return { name, path, data };
   });
-}
-
-/**
- * Flips one byte of a stored object in the local R2 state, found by a sample of its bytes.
- * @param {Uint8Array} payload
- * @param {number} offset
- */
-function flipStoredByte(payload, offset) {
-  const sample = Buffer.from(payload.subarray(offset, offset + 64));
-  for (const path of filesUnder(join(STATE_DIR, 'v3/r2'))) {
-    const bytes = readFileSync(path);
-    const at = bytes.indexOf(sample);
-    if (at >= 0) {
-      bytes[at] ^= 0x01;
-      writeFileSync(path, bytes);
-      return;
-    }
-  }
-  throw new Error('the stored object was not found in the local R2 state');
 }
 
 /** The wrong proofs made on `id` from this host are forgotten: they must count against no other suite. */
@@ -227,7 +209,7 @@ export function engineSuite(name) {
     const name0 = `tampered-${randomBytes(6).toString('hex')}.bin`;
     const data = randomBytes(12 * MiB);
     const { share, link } = await apiShare([{ name: name0, data }]);
-    flipStoredByte(share.files[0].payload, 20 * (524288 + 16) + 100); // chunk 20 of 25
+    flipStoredByte(STATE_DIR, share.files[0].payload, 20 * (524288 + 16) + 100); // chunk 20 of 25
     const page = await open();
     await page.goto(link);
     await page.click('#reveal');

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, withSession, freshPage, axeCheck, OPFS_PICKER, NO_PICKER } from '../support/browser.mjs';
 import { admin, newStaff } from '../support/accounts.mjs';
-import { BASE, STATE_DIR, d1, filesUnder, remember, rememberShare } from '../support/env.mjs';
+import { BASE, STATE_DIR, d1, remember, rememberShare } from '../support/env.mjs';
+import { flipStoredByte } from '../support/stored.mjs';
 import { sd, sealShare, uploadShare } from '../support/client.mjs';
 
 const MiB = 1024 * 1024;
@@ -206,25 +207,6 @@ test('the service-worker writer streams every file as a real download', async ()
   await context.close();
 });
 
-/**
- * Flips one byte of a stored object in the local R2 state, found by a sample of its bytes.
- * @param {Uint8Array} payload the stored payload
- * @param {number} offset where to flip
- */
-function flipStoredByte(payload, offset) {
-  const sample = Buffer.from(payload.subarray(offset, offset + 64));
-  for (const path of filesUnder(join(STATE_DIR, 'v3/r2'))) {
-    const bytes = readFileSync(path);
-    const at = bytes.indexOf(sample);
-    if (at >= 0) {
-      bytes[at] ^= 0x01;
-      writeFileSync(path, bytes);
-      return;
-    }
-  }
-  throw new Error('the stored object was not found in the local R2 state');
-}
-
 test('a tampered object ends in a clear error and nothing is saved, by either writer', async () => {
   const name = `tampered-${randomBytes(6).toString('hex')}.bin`;
   const data = randomBytes(12 * MiB);
@@ -233,7 +215,7 @@ test('a tampered object ends in a clear error and nothing is saved, by either wr
   const { link: tamperedLink } = await uploadShare(BASE, share);
   const payload = share.files[0].payload;
   const slot = 524288 + 16;
-  flipStoredByte(payload, 20 * slot + 100); // chunk 20 of 25, in the third part
+  flipStoredByte(STATE_DIR, payload, 20 * slot + 100); // chunk 20 of 25, in the third part
 
   const fsa = await freshPage(browser, { init: OPFS_PICKER });
   await fsa.page.goto(tamperedLink);

@@ -8,11 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { launch, freshPage, STAGED_ONLY, MEMORY_ONLY } from '../support/browser.mjs';
 import { KEEP_BLOBS, BLOB_DIGEST } from '../support/blobs.mjs';
-import { BASE, STATE_DIR, filesUnder, rememberShare } from '../support/env.mjs';
+import { BASE, STATE_DIR, rememberShare } from '../support/env.mjs';
+import { flipStoredByte } from '../support/stored.mjs';
 import { sd, sealShare, uploadShare } from '../support/client.mjs';
 
 const MiB = 1024 * 1024;
@@ -35,25 +34,6 @@ let link;
 let tamperedLink;
 const tamperedName = `tampered-${randomBytes(6).toString('hex')}.bin`;
 
-/**
- * Flips one byte of a stored object in the local R2 state, found by a sample of its bytes.
- * @param {Uint8Array} payload
- * @param {number} offset
- */
-function flipStoredByte(payload, offset) {
-  const sample = Buffer.from(payload.subarray(offset, offset + 64));
-  for (const path of filesUnder(join(STATE_DIR, 'v3/r2'))) {
-    const bytes = readFileSync(path);
-    const at = bytes.indexOf(sample);
-    if (at >= 0) {
-      bytes[at] ^= 0x01;
-      writeFileSync(path, bytes);
-      return;
-    }
-  }
-  throw new Error('the stored object was not found in the local R2 state');
-}
-
 before(async () => {
   browser = await launch();
   const share = await sealShare(files);
@@ -63,7 +43,7 @@ before(async () => {
   const bad = await sealShare([{ name: tamperedName, data }]);
   rememberShare(bad, [{ name: tamperedName, data }], sd.b64Encode);
   ({ link: tamperedLink } = await uploadShare(BASE, bad));
-  flipStoredByte(bad.files[0].payload, 20 * (524288 + 16) + 100); // chunk 20 of 25, in the third part
+  flipStoredByte(STATE_DIR, bad.files[0].payload, 20 * (524288 + 16) + 100); // chunk 20 of 25, in the third part
 });
 after(async () => {
   await browser?.close();

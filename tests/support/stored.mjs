@@ -1,11 +1,32 @@
 // What a local stack stored, read beside it: miniflare's R2 index (sqlite files in the stack's
 // state) and D1's records of uploaded files, to check that every part of a file is stored
-// exactly once after faults.
+// exactly once after faults; and a byte of a stored object flipped, for the tampering tests.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { d1, filesUnder } from './env.mjs';
+
+/**
+ * Flips one byte of a stored object in a stack's local R2 state, found by a sample of its bytes:
+ * a tampered chunk that the pages must refuse.
+ * @param {string} stateDir the stack's state directory
+ * @param {Uint8Array} payload the stored payload
+ * @param {number} offset where to flip
+ */
+export function flipStoredByte(stateDir, payload, offset) {
+  const sample = Buffer.from(payload.subarray(offset, offset + 64));
+  for (const path of filesUnder(join(stateDir, 'v3/r2'))) {
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf(sample);
+    if (at >= 0) {
+      bytes[at] ^= 0x01;
+      writeFileSync(path, bytes);
+      return;
+    }
+  }
+  throw new Error('the stored object was not found in the local R2 state');
+}
 
 /** @param {number} ms */
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
