@@ -1,12 +1,11 @@
 // Runs the end-to-end suites against one fresh local stack (wrangler dev on its own state
 // directory and port), in order: the persisted-state scan comes last because it checks what
 // every suite before it left behind. The suites of the other engines (tests/engines: Firefox and
-// WebKit) run in a lane of their own beside the Chromium page suites, on the same stack.
+// WebKit) run on the same stack, after the Chromium page suites.
 import { spawn } from 'node:child_process';
 import { appendFileSync, rmSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { ROOT, startStack } from './support/stack.mjs';
 
 const SUITES = [
@@ -31,59 +30,46 @@ const SUITES = [
   'api/log.test.mjs',
   'api/persisted.test.mjs',
 ];
-// The engines lane: Firefox, then WebKit (one after the other: together they would pass the wrong
-// proofs an address may make in an hour, which every page on 127.0.0.1 shares). It overlaps the
-// Chromium page suites and no other: it starts once the last suite that restarts the stack or
-// injects faults (faults/faults) has ended, so that the stack stays up under it, and it ends before
-// the first suite that reads totals of the whole stack (the overview's counts and refusals in
-// api/console and pages/admin-log; the chain check and the persisted-state scan after them). The
-// earlier API suites count whole tables too (accounts, invites, shares, requests before and after
-// a refused call), which the lane's new accounts and shares would change under them. The page
-// suites it overlaps count only their own rows; it moves no clock and runs no purge.
+// The engines suites: Firefox, then WebKit (one after the other: together they would pass the
+// wrong proofs an address may make in an hour, which every page on 127.0.0.1 shares), after the
+// Chromium page suites and before the first suite that reads totals of the whole stack (the
+// overview's counts and refusals in api/console and pages/admin-log; the chain check and the
+// persisted-state scan after them). Not beside the Chromium suites: every suite also writes to the
+// stack's D1 from the side (wrangler d1 execute on its sqlite file: the test clock, forgotten
+// failures, edited rows), and such a write holds a lock under which another suite's call is
+// refused with 503 database_unavailable (seen in a CI run). The earlier API suites count whole
+// tables, and the fault suites restart the stack.
 const ENGINE_SUITES = ['engines/firefox.test.mjs', 'engines/webkit.test.mjs'];
-const LANE_AFTER = 'faults/faults.test.mjs';
-const LANE_BEFORE = 'api/console.test.mjs';
+const ENGINES_BEFORE = 'api/console.test.mjs';
 // Suites by path under tests/ ('api/links.test.mjs') or by folder ('pages', 'engines').
 const only = process.argv.slice(2);
 const chosen = (/** @type {string} */ s) =>
   only.length === 0 || only.some((o) => s === o || s.startsWith(`${o.replace(/\/$/, '')}/`));
 
 /**
- * Runs one suite in its own process; with `prefix`, its output goes line by line under that
- * prefix (the lane runs beside the main suites, whose output is not prefixed).
+ * Runs one suite in its own process.
  * @param {string} suite
- * @param {string} [prefix]
  * @returns {Promise<number | null>}
  */
-function runSuite(suite, prefix) {
+function runSuite(suite) {
   // Not spawnSync: this process must go on answering for the witness while a suite runs.
   const run = spawn(process.execPath, ['--test', '--test-reporter=spec', join(ROOT, 'tests', suite)], {
-    stdio: prefix ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    stdio: 'inherit',
     env: { ...process.env, SEALDROP_URL: stack.url, SEALDROP_STATE: stack.stateDir },
   });
-  if (prefix) {
-    for (const [from, to] of /** @type {const} */ ([
-      [run.stdout, process.stdout],
-      [run.stderr, process.stderr],
-    ])) {
-      createInterface({ input: /** @type {import('node:stream').Readable} */ (from) }).on('line', (line) =>
-        to.write(`${prefix} ${line}\n`),
-      );
-    }
-  }
   return new Promise((done) => run.on('exit', (code) => done(code)));
 }
 
-/** The engines lane, each suite timed. */
-async function engineLane() {
+/** The engines suites, each timed; whether one failed. */
+async function engineSuites() {
   let failedHere = false;
   for (const suite of ENGINE_SUITES.filter(chosen)) {
-    const prefix = `[${suite.replace(/^engines\/|\.test\.mjs$/g, '')}]`;
     const started = Date.now();
-    console.log(`\n${prefix} == ${suite} (beside the Chromium suites)`);
-    const status = await runSuite(suite, prefix);
-    const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    console.log(`${prefix} == ${suite}: ${status === 0 ? 'passed' : 'FAILED'} in ${seconds} s`);
+    console.log(`\n== ${suite}`);
+    const status = await runSuite(suite);
+    console.log(
+      `== ${suite}: ${status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
     if (status !== 0) failedHere = true;
   }
   return failedHere;
@@ -108,30 +94,19 @@ const stack = await startStack({
   witness: 'http://127.0.0.1:8793/checkpoints',
 });
 let failed = false;
-/** @type {Promise<boolean> | null} */
-let lane = null;
-let laneStart = 0;
-let awaited = false;
-const startLane = () => {
-  laneStart = Date.now();
-  return engineLane();
+let enginesRun = false;
+const runEngines = async () => {
+  enginesRun = true;
+  if (await engineSuites()) failed = true;
 };
 try {
   for (const suite of SUITES.filter(chosen)) {
-    const at = SUITES.indexOf(suite);
-    if (lane === null && at > SUITES.indexOf(LANE_AFTER) && at < SUITES.indexOf(LANE_BEFORE)) lane = startLane();
-    if (lane !== null && !awaited && at >= SUITES.indexOf(LANE_BEFORE)) {
-      console.log(`\n== waiting for the engines lane before ${suite}`);
-      if (await lane) failed = true;
-      console.log(`== the engines lane has ended (${((Date.now() - laneStart) / 1000).toFixed(0)} s)`);
-      awaited = true;
-    }
+    if (!enginesRun && SUITES.indexOf(suite) >= SUITES.indexOf(ENGINES_BEFORE)) await runEngines();
     console.log(`\n== ${suite}`);
     if ((await runSuite(suite)) !== 0) failed = true;
   }
-  // Only the lane was chosen, or only suites before it.
-  if (lane === null) lane = startLane();
-  if (!awaited && (await lane)) failed = true;
+  // Only the engines were chosen, or only suites before them.
+  if (!enginesRun) await runEngines();
 } finally {
   await stack.stop();
   witness.close();
