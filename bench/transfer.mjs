@@ -1,11 +1,13 @@
 // The end-to-end transfer benchmark: a file of --mib MiB (default 1024) uploaded through the
-// share page and downloaded through the download page (both writers) on a fresh local stack,
-// beside curl PUTting the same number of part-sized bytes straight to the same API. Prints
-// MB/s each way and the browser's peak memory (renderer RSS, sampled from /proc, and the
-// page's JS heap); asserts nothing.
+// share page and downloaded through the download page (both Chromium writers, and Firefox's) on
+// a fresh local stack, beside curl PUTting the same number of part-sized bytes straight to the
+// same API, and the floor of a download's memory (fetch and WebCrypto alone, bench/floor.mjs).
+// Prints MB/s and the browser's peak memory (the RSS of the process hosting the page, sampled
+// from /proc, and the page's JS heap); asserts nothing. --rows picks some of curl, floor,
+// chromium (the download page's writers) and firefox; the upload always runs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,61 +15,20 @@ import { startStack, ROOT } from '../tests/support/stack.mjs';
 import { launch, withSession, OPFS_PICKER, NO_PICKER } from '../tests/support/browser.mjs';
 import { admin, asJson } from '../tests/support/accounts.mjs';
 import { sd, call } from '../tests/support/client.mjs';
+import { launchEngine } from '../tests/support/engines.mjs';
+import { measured, chromiumSamplers, firefoxContentMiB } from './rss.mjs';
+import { floorRows } from './floor.mjs';
 
-const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' } } });
+const { values } = parseArgs({
+  options: {
+    mib: { type: 'string', default: '1024' },
+    rows: { type: 'string', default: 'curl,floor,chromium,firefox' },
+  },
+});
 const MIB = Number(values.mib);
+const ROWS = new Set(values.rows.split(','));
 const BYTES = MIB * 1024 * 1024;
 const MB = (/** @type {number} */ bytes, /** @type {number} */ ms) => bytes / 1e6 / (ms / 1000);
-
-/**
- * RSS (MiB) of this browser's largest renderer process: the one that hosts the page, its Web
- * Worker and its service worker. Chromium keeps spare renderers too; each maps the same ~55 MiB
- * of Chromium's own code, so a sum would count that several times and measure nothing of ours.
- * @param {import('playwright-core').CDPSession} browserCdp
- */
-async function rendererRssMiB(browserCdp) {
-  const { processInfo } = /** @type {{ processInfo: { type: string, id: number }[] }} */ (
-    await browserCdp.send('SystemInfo.getProcessInfo')
-  );
-  let kib = 0;
-  for (const { id } of processInfo.filter((p) => p.type === 'renderer')) {
-    try {
-      kib = Math.max(kib, Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${id}/status`, 'utf8'))?.[1] ?? 0));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return kib / 1024;
-}
-
-/**
- * Runs `work` while sampling the renderer RSS and the page's JS heap every 100 ms.
- * @param {import('playwright-core').Page} page
- * @param {() => Promise<void>} work
- */
-async function measured(page, work) {
-  const cdp = await page.context().newCDPSession(page);
-  const browserCdp = await browser.newBrowserCDPSession();
-  await cdp.send('Performance.enable');
-  let rss = 0;
-  let heap = 0;
-  const sample = async () => {
-    const now = await rendererRssMiB(browserCdp);
-    if (process.env.TRACE) process.stdout.write(`${now.toFixed(0)} `);
-    rss = Math.max(rss, now);
-    const { metrics } = await cdp.send('Performance.getMetrics');
-    const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
-    heap = Math.max(heap, used / 1024 / 1024);
-  };
-  const idle = await rendererRssMiB(browserCdp);
-  const timer = setInterval(() => void sample().catch(() => {}), 100);
-  const start = performance.now();
-  await work();
-  const ms = performance.now() - start;
-  clearInterval(timer);
-  await sample().catch(() => {});
-  return { ms, rss, heap, idle };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'sealdrop-bench-'));
 const file = join(dir, `bench-${MIB}MiB.bin`);
@@ -86,7 +47,19 @@ const staff = await admin({ base: stack.url, stateDir: stack.stateDir });
 /** @type {string[][]} */
 const rows = [];
 try {
-  // curl: the same payload size, cut into the same parts, PUT to the same endpoint.
+  if (ROWS.has('curl')) rows.push(await curlRow());
+  const link = await uploadRow();
+  if (ROWS.has('floor')) await floorRows(browser, await ticketed(link), (row) => rows.push(row));
+  if (ROWS.has('chromium')) await chromiumRows(link);
+  if (ROWS.has('firefox')) rows.push(await firefoxRow(link));
+} finally {
+  await browser.close();
+  await stack.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** curl: the same payload size, cut into the same parts, PUT to the same endpoint. */
+async function curlRow() {
   const log2 = sd.defaultLog2Chunk();
   const layout = sd.uploadLayout(BYTES, log2, 0);
   const header = new Uint8Array(56);
@@ -128,9 +101,11 @@ try {
   const curlMs = performance.now() - curlStart;
   if (curl.status !== 0) throw new Error('curl failed');
   rmSync(partsDir, { recursive: true });
-  rows.push(['curl PUT, 3 parts in flight', MB(layout.payloadSize, curlMs).toFixed(0), '-', '-']);
+  return ['curl PUT, 3 parts in flight', MB(layout.payloadSize, curlMs).toFixed(0), '-', '-'];
+}
 
-  // The share page.
+/** The share page: uploads the file, returns its share's link. */
+async function uploadRow() {
   const up = await browser.newContext();
   await withSession(up, staff);
   const page = await up.newPage();
@@ -140,10 +115,15 @@ try {
   // Both writers download the same link.
   await page.click('#options summary');
   await page.check('#unlimited');
-  const upload = await measured(page, async () => {
-    await page.click('#share-button');
-    await page.waitForSelector('body[data-state="done"]', { timeout: 0 });
-  });
+  const samplers = await chromiumSamplers(browser, page);
+  const upload = await measured(
+    samplers.rss,
+    async () => {
+      await page.click('#share-button');
+      await page.waitForSelector('body[data-state="done"]', { timeout: 0 });
+    },
+    samplers.heap,
+  );
   const link = await page.inputValue('#share-link');
   await up.close();
   rows.push([
@@ -152,8 +132,36 @@ try {
     `${upload.rss.toFixed(0)} (idle ${upload.idle.toFixed(0)})`,
     upload.heap.toFixed(0),
   ]);
+  return link;
+}
 
-  // The download page, through each writer.
+/**
+ * The share's one file as the floor fetches it: its payload URL and a ticket, proven with the
+ * link's key as the download page proves it.
+ * @param {string} link
+ */
+async function ticketed(link) {
+  const id = new URL(link).pathname.split('/').pop();
+  const ss = sd.shareSecretFromLink(sd.b64Decode(link.split('#')[1]));
+  const proof = await call(`${stack.url}/api/shares/${id}/proof`, {
+    method: 'POST',
+    headers: { authorization: `Sealdrop-Key ${sd.b64Encode(sd.shareAuthKey(ss))}` },
+  });
+  if (proof.status !== 200) throw new Error(`proof: ${proof.status}`);
+  const headers = { Authorization: `Sealdrop-Ticket ${proof.body.ticket}` };
+  return {
+    origin: stack.url,
+    url: `${stack.url}/api/shares/${id}/files/0/payload`,
+    headers,
+    bytes: sd.uploadLayout(BYTES, sd.defaultLog2Chunk(), 0).payloadSize,
+  };
+}
+
+/**
+ * The download page in Chromium, through each writer.
+ * @param {string} link
+ */
+async function chromiumRows(link) {
   for (const [writer, init] of /** @type {const} */ ([
     ['File System Access', OPFS_PICKER],
     ['service worker', NO_PICKER],
@@ -164,12 +172,17 @@ try {
     await dpage.goto(link);
     await dpage.click('#reveal');
     await dpage.waitForSelector('body[data-state="ready"]');
-    const result = await measured(dpage, async () => {
-      const downloaded = writer === 'service worker' ? dpage.waitForEvent('download') : null;
-      await dpage.click('li[data-j="0"] button');
-      if (downloaded) await (await downloaded).path();
-      await dpage.waitForSelector('li[data-j="0"][data-state="verified"]', { timeout: 0 });
-    });
+    const samplers = await chromiumSamplers(browser, dpage);
+    const result = await measured(
+      samplers.rss,
+      async () => {
+        const downloaded = writer === 'service worker' ? dpage.waitForEvent('download') : null;
+        await dpage.click('li[data-j="0"] button');
+        if (downloaded) await (await downloaded).path();
+        await dpage.waitForSelector('li[data-j="0"][data-state="verified"]', { timeout: 0 });
+      },
+      samplers.heap,
+    );
     await down.close();
     rows.push([
       `page download (${writer})`,
@@ -178,13 +191,41 @@ try {
       result.heap.toFixed(0),
     ]);
   }
-} finally {
-  await browser.close();
-  await stack.stop();
-  rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`\n${MIB} MiB on the local stack (wrangler dev), Chromium headless:\n`);
+/**
+ * The download page in Firefox (ESR, headless): it has no File System Access API, so it saves
+ * through its writer of choice there; the memory is its page's content process.
+ * @param {string} link
+ */
+async function firefoxRow(link) {
+  const engine = await launchEngine('firefox');
+  try {
+    const page = await engine.open({ base: stack.url });
+    await page.goto(link);
+    await page.click('#reveal');
+    await page.waitFor('body[data-state="ready"]');
+    const pid = /** @type {number} */ (engine.pid);
+    const result = await measured(
+      async () => firefoxContentMiB(pid),
+      async () => {
+        await page.click('li[data-j="0"] button');
+        await page.waitFor('li[data-j="0"][data-state="verified"]', 600_000);
+      },
+    );
+    const writer = await page.evaluate(() => document.body.dataset.writer ?? '?');
+    return [
+      `page download, Firefox (${writer} writer)`,
+      MB(BYTES, result.ms).toFixed(0),
+      `${result.rss.toFixed(0)} (idle ${result.idle.toFixed(0)})`,
+      '-',
+    ];
+  } finally {
+    await engine.close();
+  }
+}
+
+console.log(`\n${MIB} MiB on the local stack (wrangler dev), Chromium and Firefox headless:\n`);
 const head = ['transfer', 'MB/s', 'peak renderer RSS (MiB)', 'peak page JS heap (MiB)'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 for (const row of [head, widths.map((w) => '-'.repeat(w)), ...rows]) {

@@ -36,6 +36,7 @@ import { Builder, By, until } from 'selenium-webdriver';
  * @typedef {{
  *   name: EngineName,
  *   downloadDir: string | null,
+ *   pid: number | null,
  *   open: (options?: { init?: () => void, staff?: { cookie: string }, base: string }) => Promise<EnginePage>,
  *   close: () => Promise<void>,
  * }} Engine
@@ -81,6 +82,7 @@ async function launchFirefox() {
   return {
     name: 'firefox',
     downloadDir,
+    pid: browser.process()?.pid ?? null,
     async open({ init, staff, base } = { base: '' }) {
       const context = await browser.createBrowserContext();
       if (staff) {
@@ -227,6 +229,7 @@ async function launchWebKit() {
   return {
     name: 'webkit',
     downloadDir,
+    pid: null,
     async open({ init, staff, base } = { base: '' }) {
       // No init script in WebDriver classic: the suites do not need one in WebKit.
       if (init) throw new Error('WebKit pages take no init script');
