@@ -79,7 +79,9 @@ function streamResponse({ name, size, port }) {
         tell(port, { type: 'started' });
       },
       pull() {
-        // Pull-based: the page decrypts the next chunk only when the browser has room for it.
+        // Pull-based, with no queue: pull runs only when the browser reads, so each 'pull' tells
+        // the page that the browser consumes the download (js/download/writers/stream.js waits
+        // for the first before it fetches anything) and the page decrypts only what is read.
         tell(port, { type: 'pull' });
         return new Promise((resolve) => {
           delivered = resolve;
@@ -90,7 +92,7 @@ function streamResponse({ name, size, port }) {
         port.close();
       },
     },
-    new CountQueuingStrategy({ highWaterMark: 4 }),
+    new CountQueuingStrategy({ highWaterMark: 0 }),
   );
   /** @type {Record<string, string>} */
   const headers = {

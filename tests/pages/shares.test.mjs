@@ -243,6 +243,11 @@ test('a tampered object ends in a clear error and nothing is saved, by either wr
   const [download] = await Promise.all([sw.page.waitForEvent('download'), sw.page.click('li[data-j="0"] button')]);
   assert.notEqual(await download.failure(), null, 'the browser download fails');
   await sw.page.waitForSelector('li[data-j="0"][data-state="tampered"]', { timeout: 60_000 });
+  // Chromium discards the failed download; the page cannot know that, and says what may be left.
+  assert.match(
+    (await sw.page.locator('li[data-j="0"]').textContent()) ?? '',
+    /changed after it was sent\. Your browser may have kept the part it saved before the change: delete it from your Downloads folder\./,
+  );
   await sw.context.close();
 });
 

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { launch, freshPage, STAGED_ONLY, MEMORY_ONLY } from '../support/browser.mjs';
-import { KEEP_BLOBS, BLOB_DIGEST } from '../support/blobs.mjs';
+import { KEEP_BLOBS, BLOB_DIGEST, STAGED_NAMES } from '../support/blobs.mjs';
 import { BASE, STATE_DIR, rememberShare } from '../support/env.mjs';
 import { flipStoredByte } from '../support/stored.mjs';
 import { sd, sealShare, uploadShare } from '../support/client.mjs';
@@ -19,7 +19,7 @@ const sha256 = (/** @type {Uint8Array} */ b) => createHash('sha256').update(b).d
 const SENTENCES = {
   staged:
     'This browser first stores each file in its own storage, then saves it: it needs free disk space for the largest file.',
-  memory: 'This browser keeps each file in memory before saving it, up to 512.0 MB.',
+  memory: 'This browser keeps each file in memory until it is verified, then saves it, up to 512.0 MB.',
 };
 /** @type {import('playwright-core').Browser} */
 let browser;
@@ -49,19 +49,8 @@ after(async () => {
   await browser?.close();
 });
 
-/** @param {import('playwright-core').Page} page @returns {Promise<string[]>} */
-const stagedNames = (page) =>
-  page.evaluate(async () => {
-    const names = [];
-    const root = await navigator.storage.getDirectory();
-    // @ts-ignore: async iteration of a directory handle
-    for await (const name of root.keys()) {
-      if (name !== 'sealdrop-staged') continue;
-      // @ts-ignore: async iteration of a directory handle
-      for await (const staged of (await root.getDirectoryHandle(name)).keys()) names.push(staged);
-    }
-    return names;
-  });
+/** @param {import('playwright-core').Page} page */
+const stagedNames = (page) => page.evaluate(STAGED_NAMES);
 
 /**
  * @param {import('playwright-core').Page} page

@@ -29,3 +29,20 @@ export const BLOB_DIGEST = async (selector) => {
   const hash = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
   return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
 };
+
+/**
+ * In the page: the names of the files the staged writer keeps in the origin-private file system
+ * (js/download/stage-protocol.js STAGED_DIR), so that a test sees what is staged, verified or not.
+ * @returns {Promise<string[]>}
+ */
+export const STAGED_NAMES = async () => {
+  const names = [];
+  const root = await navigator.storage.getDirectory();
+  // @ts-ignore: async iteration of a directory handle
+  for await (const name of root.keys()) {
+    if (name !== 'sealdrop-staged') continue;
+    // @ts-ignore: async iteration of a directory handle
+    for await (const staged of (await root.getDirectoryHandle(name)).keys()) names.push(staged);
+  }
+  return names;
+};

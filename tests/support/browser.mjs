@@ -33,10 +33,19 @@ export const OPFS_PICKER = () => {
     (await navigator.storage.getDirectory()).getFileHandle(options.suggestedName, { create: true });
 };
 
-/** Leaves the page no File System Access API, so that it streams through its service worker. */
+/**
+ * Leaves the page only its service-worker stream: no File System Access API, no origin-private
+ * file system, and a memory writer that takes no file (js/download/writers/memory.js), so that
+ * every file goes to the browser's own download, as a file over the memory cap does in a browser
+ * with neither (WebKitGTK 2.50).
+ */
 export const NO_PICKER = () => {
   // @ts-ignore: removed for the test
   delete window.showSaveFilePicker;
+  // StorageManager exists only in secure contexts (not in Firefox's first about:blank).
+  // @ts-ignore: removed for the test
+  if (typeof StorageManager === 'function') delete StorageManager.prototype.getDirectory;
+  /** @type {any} */ (globalThis).__sealdropMemoryCap = -1;
 };
 
 /**

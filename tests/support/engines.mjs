@@ -33,11 +33,18 @@ import { Builder, By, until } from 'selenium-webdriver';
  */
 
 /**
+ * How a page opens. `init` runs before every document's scripts (Firefox only: WebDriver classic
+ * has none); `features` turns WebKit features on or off for the page's browser, as MiniBrowser's
+ * `--features` does (`-ServiceWorkers`; WebKit only: the way to take an API away there).
+ * @typedef {{ init?: () => void, features?: string[], staff?: { cookie: string }, base: string }} OpenOptions
+ */
+
+/**
  * @typedef {{
  *   name: EngineName,
  *   downloadDir: string | null,
  *   pid: number | null,
- *   open: (options?: { init?: () => void, staff?: { cookie: string }, base: string }) => Promise<EnginePage>,
+ *   open: (options?: OpenOptions) => Promise<EnginePage>,
  *   close: () => Promise<void>,
  * }} Engine
  */
@@ -83,7 +90,8 @@ async function launchFirefox() {
     name: 'firefox',
     downloadDir,
     pid: browser.process()?.pid ?? null,
-    async open({ init, staff, base } = { base: '' }) {
+    async open({ init, features, staff, base } = { base: '' }) {
+      if (features) throw new Error('Firefox pages take no WebKit features: use init');
       const context = await browser.createBrowserContext();
       if (staff) {
         const [cookieName, value] = staff.cookie.split('=');
@@ -230,9 +238,8 @@ async function launchWebKit() {
     name: 'webkit',
     downloadDir,
     pid: null,
-    async open({ init, staff, base } = { base: '' }) {
-      // No init script in WebDriver classic: the suites do not need one in WebKit.
-      if (init) throw new Error('WebKit pages take no init script');
+    async open({ init, features = [], staff, base } = { base: '' }) {
+      if (init) throw new Error('WebKit pages take no init script (WebDriver classic has none): use features');
       // One session per page (WebKitWebDriver holds one at a time): fresh storage every time. A
       // page a failed test left open is ended first.
       for (const old of sessions) await old.quit().catch(() => {});
@@ -241,7 +248,10 @@ async function launchWebKit() {
         .usingServer(server)
         .withCapabilities({
           browserName: 'MiniBrowser',
-          'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
+          'webkitgtk:browserOptions': {
+            binary: MINIBROWSER,
+            args: ['--automation', ...(features.length ? [`--features=${features.join(',')}`] : [])],
+          },
         })
         .build();
       sessions.add(driver);

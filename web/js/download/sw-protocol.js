@@ -11,7 +11,7 @@
 
 /**
  * Service worker -> page, on the port: the download is announced, the browser started it, it
- * wants one more chunk, or the person cancelled it.
+ * reads one more chunk (the stream keeps no queue: a 'pull' is a read), or the person cancelled it.
  * @typedef {{ type: 'registered' } | { type: 'started' } | { type: 'pull' } | { type: 'cancel' }} FromServiceWorker
  */
 

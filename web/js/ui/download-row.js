@@ -7,7 +7,7 @@ import { ApiError, apiSentence } from '../lib/api.js';
 import { el, setStatus } from '../lib/dom.js';
 import { RateMeter, progressLine, setBar } from '../lib/progress.js';
 import { downloadFile, TamperedError } from '../download/payload.js';
-import { SaveError, WRITER_SENTENCES, isPickerCancel, openSink, safeFileName, watchWriter } from '../download/save.js';
+import { SaveError, isPickerCancel, openSink, safeFileName, watchWriter } from '../download/save.js';
 
 /** @typedef {import('../download/save.js').Sink} Sink */
 /** @typedef {Omit<Parameters<typeof downloadFile>[0], 'sink' | 'onProgress' | 'onRetry'>} Job */
@@ -23,6 +23,10 @@ import { SaveError, WRITER_SENTENCES, isPickerCancel, openSink, safeFileName, wa
  */
 
 export const TAMPERED = 'This file was changed after it was sent. Nothing was saved.';
+// The same through the browser's own download (js/download/save.js): some browsers keep the part
+// they wrote before the change showed.
+const TAMPERED_PARTIAL =
+  'This file was changed after it was sent. Your browser may have kept the part it saved before the change: delete it from your Downloads folder.';
 const PROGRESS_INTERVAL_MS = 100;
 
 /**
@@ -45,13 +49,13 @@ export function downloadParts(labelledBy, detailClass) {
 
 /**
  * Says in #save-how how this browser saves (and what it needs), and marks the chosen writer on
- * the body (data-writer: picker, stream, staged or memory), again should it change.
+ * the body (data-writer: picker, staged or memory), again should it change.
  * @param {HTMLElement} saveHow
  */
 export function showSaveHow(saveHow) {
-  watchWriter((writer) => {
+  watchWriter((sentence, writer) => {
     document.body.dataset.writer = writer;
-    saveHow.textContent = WRITER_SENTENCES[writer];
+    saveHow.textContent = sentence;
     saveHow.hidden = false;
   });
 }
@@ -99,8 +103,10 @@ export async function downloadInto(row, how) {
   const meter = new RateMeter();
   let shownAt = 0;
   let resuming = false;
+  let keepsPartial = false;
   try {
     const sink = await how.sink();
+    keepsPartial = sink.keepsPartial === true;
     const contentId = await downloadFile({
       ...job,
       sink,
@@ -135,7 +141,7 @@ export async function downloadInto(row, how) {
       console.warn(`file ${how.logId}: ${err.message}`);
       row.li.dataset.state = 'tampered';
       row.bar.hidden = true;
-      row.detail.textContent = TAMPERED;
+      row.detail.textContent = keepsPartial ? TAMPERED_PARTIAL : TAMPERED;
       return 'tampered';
     }
     if (err instanceof DOMException && err.name === 'AbortError') {

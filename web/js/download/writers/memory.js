@@ -1,5 +1,6 @@
-// The memory writer (WebKit without service workers or an origin-private file system): the
-// plaintext is kept in memory and offered as a Blob once verified, up to MEMORY_CAP_BYTES.
+// The memory writer (browsers with neither File System Access nor an origin-private file system,
+// such as WebKitGTK 2.50): the plaintext is kept in memory and offered as a Blob once verified, up
+// to MEMORY_CAP_BYTES.
 
 /** @typedef {import('./sink.js').Sink} Sink */
 
@@ -15,16 +16,17 @@ export const MEMORY_CAP_BYTES = 512 * 1024 * 1024;
 
 /**
  * The memory writer's cap. A test may lower it (never raise it) with
- * globalThis.__sealdropMemoryCap, so that it needs no 512 MiB file; a lower cap only refuses more.
+ * globalThis.__sealdropMemoryCap, so that it needs no 512 MiB file: a lower cap only refuses more,
+ * or sends more to the stream (js/download/save.js), and -1 takes no file at all, not even 0 B.
  */
-function memoryCap() {
+export function memoryCap() {
   const lower = Number(/** @type {any} */ (globalThis).__sealdropMemoryCap);
-  return Number.isSafeInteger(lower) && lower >= 0 ? Math.min(lower, MEMORY_CAP_BYTES) : MEMORY_CAP_BYTES;
+  return Number.isSafeInteger(lower) && lower >= -1 ? Math.min(lower, MEMORY_CAP_BYTES) : MEMORY_CAP_BYTES;
 }
 
 /**
- * The memory writer, for browsers with no streaming writer: the plaintext is kept and offered as
- * a Blob once verified. A file over the cap is refused here, before anything is fetched.
+ * The memory writer: the plaintext is kept and offered as a Blob once verified. A file over the
+ * cap is refused here, before anything is fetched.
  * @param {string} name
  * @param {number} size
  * @returns {Sink}

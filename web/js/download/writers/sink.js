@@ -9,6 +9,8 @@
  * @property {AbortSignal} cancelled aborts when the person cancels the download outside the page
  * @property {() => string | null} [offer] the staged and memory writers: after close(), the blob:
  *   URL the verified file is saved from with an <a download>
+ * @property {boolean} [keepsPartial] the stream: the browser may keep what was written of a file
+ *   that then failed verification, and the page must say so
  */
 
 /**

@@ -1,9 +1,10 @@
 // The stream writer: a service worker (web/sw.js) turns a stream from this page into an ordinary
-// browser download. Nothing is fetched before the browser handed the download's request to the
-// worker: a main-frame navigation the worker does not take cancels the page's loads in flight,
-// which would read as a lost connection. The first download on a page waits for that, bounded,
-// and fails with SaveError('stream-not-taken') if it does not come, so that the page moves on to
-// the next writer (js/download/save.js openSink).
+// browser download (js/download/save.js says when: what the browser wrote of a file that then
+// fails verification is the browser's to keep). Nothing is fetched before the browser handed the download's request to the
+// worker and the browser began to read it: a main-frame navigation the worker does not take
+// cancels the page's loads in flight, which would read as a lost connection. The first download
+// on a page waits for that, bounded, and fails with SaveError('stream-not-taken') if it does not
+// come, so that the page stops using the stream (js/download/save.js openSink).
 
 /** @typedef {import('../sw-protocol.js').ToServiceWorker} ToServiceWorker */
 /** @typedef {import('../sw-protocol.js').FromServiceWorker} FromServiceWorker */
@@ -13,11 +14,12 @@
 
 import { SaveError, safeFileName, within } from './sink.js';
 
-// How long the browser may take to request a download before we assume it refused: once the
+// How long the browser may take to request a download before we assume it refused, once the
 // stream writer has worked on this page (a later download may wait on the person allowing
-// several downloads), and before it has (the bounded test that the worker takes the stream).
+// several downloads); and how long it may take to read the first stream of a page (the bounded
+// test that it saves the worker's streams at all).
 const START_TIMEOUT_MS = 30000;
-const FIRST_START_TIMEOUT_MS = 8000;
+const FIRST_READ_TIMEOUT_MS = 8000;
 // How long the service worker (and js/download/save.js's probe of the staging worker) may take
 // to start and answer.
 export const HELPER_TIMEOUT_MS = 8000;
@@ -84,11 +86,11 @@ export async function streamSink(name, size) {
   const cancelled = new AbortController();
 
   let credits = 0;
+  let started = false;
   /** @type {(() => void) | null} */
   let wake = null;
   /** @type {(() => void) | null} */
   let onRegistered = null;
-  let started = false;
   port.onmessage = (event) => {
     /** @type {FromServiceWorker | undefined} */
     const msg = event.data;
@@ -98,6 +100,23 @@ export async function streamSink(name, size) {
     else if (type === 'pull') credits++;
     else if (type === 'cancel') cancelled.abort(new DOMException('The download was cancelled.', 'AbortError'));
     wake?.();
+  };
+  /**
+   * Waits until `ready()` holds, checked after every message and at least every second, or
+   * until `ms` passed; says whether it holds.
+   * @param {() => boolean} ready
+   * @param {number} ms
+   */
+  const until = async (ready, ms) => {
+    const by = Date.now() + ms;
+    while (!ready() && Date.now() < by) {
+      await new Promise((resolve) => {
+        wake = () => resolve(undefined);
+        setTimeout(resolve, Math.min(1000, by - Date.now()));
+      });
+      wake = null;
+    }
+    return ready();
   };
 
   const registered = new Promise((resolve) => {
@@ -121,26 +140,27 @@ export async function streamSink(name, size) {
   link.click();
   link.remove();
 
-  // Nothing is fetched before the browser handed this download to the worker ('started', sent from
-  // its fetch handler): a stream it never takes fails here, as a writer's failure, in bounded
-  // time. Once it worked on this page, a later one may wait for the person to allow downloads.
+  /**
+   * @param {ToDownload} msg
+   * @param {Transferable[]} [transfer]
+   */
+  const send = (msg, transfer = []) => port.postMessage(msg, transfer);
+
+  // Nothing is fetched before the browser reads the download (its first 'pull': the worker's
+  // stream keeps no queue). A browser may take the request and then never read the body: the
+  // first stream of a page that does not read fails here, as a writer's failure, in bounded time,
+  // and its download is failed so that the browser keeps no file. Once one was read on this page,
+  // a later one may wait for the person to allow downloads. (WebKitGTK 2.50 reads, then cancels
+  // the page's fetches in flight as the download starts: each part's retry takes that.)
   if (!streamProven) {
-    const startedOrNot = new Promise((resolve) => {
-      const check = setInterval(() => {
-        if (started || cancelled.signal.aborted) {
-          clearInterval(check);
-          resolve(undefined);
-        }
-      }, 50);
-      setTimeout(() => {
-        clearInterval(check);
-        resolve(undefined);
-      }, FIRST_START_TIMEOUT_MS);
-    });
-    await startedOrNot;
-    if (!started) {
+    if (!(await until(() => credits > 0 || cancelled.signal.aborted, FIRST_READ_TIMEOUT_MS))) {
+      send({ type: 'error', message: 'The browser did not read the download.' });
       port.close();
       throw new SaveError('stream-not-taken', 'This browser did not take the download from this page’s helper.');
+    }
+    if (cancelled.signal.aborted) {
+      port.close();
+      throw cancelled.signal.reason;
     }
     streamProven = true;
   }
@@ -148,11 +168,6 @@ export async function streamSink(name, size) {
   /** @type {ToServiceWorker} */
   const ping = { type: 'ping' };
   const keepalive = setInterval(() => worker.postMessage(ping), KEEPALIVE_MS);
-  /**
-   * @param {ToDownload} msg
-   * @param {Transferable[]} [transfer]
-   */
-  const send = (msg, transfer = []) => port.postMessage(msg, transfer);
   const startedBy = Date.now() + START_TIMEOUT_MS;
   const stop = () => {
     clearInterval(keepalive);
@@ -169,11 +184,7 @@ export async function streamSink(name, size) {
           'The browser did not start the download. Allow downloads from this site and try again.',
         );
       }
-      await new Promise((resolve) => {
-        wake = () => resolve(undefined);
-        setTimeout(resolve, 1000);
-      });
-      wake = null;
+      await until(() => credits > 0 || cancelled.signal.aborted, 1000);
     }
     credits--;
   };
@@ -194,5 +205,6 @@ export async function streamSink(name, size) {
       stop();
     },
     cancelled: cancelled.signal,
+    keepsPartial: true,
   };
 }

@@ -224,7 +224,7 @@ async function startDownload(view, fv) {
       setStatus(`“${fv.name}” saved. ${VERIFIED}.`, 'success');
       await markRead(view, fv);
     } else if (outcome === 'tampered') {
-      setStatus(`“${fv.name}”: ${TAMPERED}`, 'error');
+      setStatus(`“${fv.name}”: ${fv.detail.textContent}`, 'error');
     } else {
       setStatus(`Download of “${fv.name}” cancelled. Nothing was saved.`);
     }
