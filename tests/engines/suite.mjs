@@ -47,19 +47,18 @@ function makeFiles(dir, specs) {
 const forgetFailures = (/** @type {string} */ id) => d1(`DELETE FROM proof_failures WHERE share_id = '${id}'`);
 
 /**
- * Runs every test of this suite in `name`.
+ * Runs every test of this suite in `name`. The pages that need a session (the share page, sign-in)
+ * run against `sessions`, a stack of their own where the engine keeps no Secure cookie on the
+ * suite's http://127.0.0.1 (WebKitGTK: Chromium and Firefox take loopback for a secure origin).
  * @param {import('../support/engines.mjs').EngineName} name
+ * @param {{ sessions?: { base: string, stateDir: string } }} [options]
  */
-export function engineSuite(name) {
+export function engineSuite(name, { sessions = { base: BASE, stateDir: STATE_DIR } } = {}) {
   /** @type {import('../support/engines.mjs').Engine} */
   let engine;
   const dir = mkdtempSync(join(tmpdir(), `sealdrop-${name}-`));
   const started = Date.now();
-  // WebKitGTK keeps no Secure cookie on http://127.0.0.1, where the test stack runs (Chromium and
-  // Firefox take loopback for a secure origin): the session cookie, set by the driver or by the
-  // sign-in answer, never sticks, so the pages that need a session wait for a stack over https.
-  const session = name === 'webkit' ? { skip: 'WebKitGTK keeps no Secure cookie on http://127.0.0.1' } : {};
-  const open = (/** @type {Omit<import('../support/engines.mjs').OpenOptions, 'base'>} */ options = {}) =>
+  const open = (/** @type {Partial<import('../support/engines.mjs').OpenOptions>} */ options = {}) =>
     engine.open({ base: BASE, ...options });
 
   before(async () => {
@@ -106,50 +105,49 @@ export function engineSuite(name) {
     return { share, ...(await uploadShare(BASE, share)) };
   }
 
-  test(
-    `${name}: the share page uploads several files with options; the link opens byte for byte`,
-    session,
-    async () => {
-      const files = makeFiles(dir, [
-        ['empty', 0],
-        ['one-byte', 1],
-        ['seven-hundred-kib', 700 * 1024],
-        ['five-mib-plus-one', 5 * MiB + 1],
-      ]);
-      const page = await open({ staff: await admin() });
-      await page.goto(`${BASE}/`);
-      await page.waitFor('body[data-state="idle"]');
-      await page.setFiles(
-        '#file-input',
-        files.map((f) => f.path),
-      );
-      await page.click('#options summary');
-      await page.check('input[name=expiry][value="86400"]');
-      await page.fill('#download-limit', '3');
-      await page.click('#share-button');
-      await page.waitFor('body[data-state="done"]', 180_000);
-      const link = await page.value('#share-link');
-      assert.match(link, new RegExp(`^${BASE}/d/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$`));
-      assert.match(await page.text('#share-limit'), /3 downloads/);
-      assert.match(await page.text('#share-expires'), /1 day|24 hours/);
-      assert.deepEqual(await page.problems(), []);
-      await page.close();
-      const id = new URL(link).pathname.split('/')[2];
-      const ls = sd.b64Decode(link.split('#')[1]);
-      const ss = sd.shareSecretFromLink(ls);
-      rememberShare({ ls, ss, authKey: sd.shareAuthKey(ss) }, files, sd.b64Encode);
-      const row = d1(`SELECT max_downloads, expires_at - created_at AS lifetime FROM shares WHERE id = '${id}'`)[0];
-      assert.equal(row.max_downloads, 3);
-      assert.ok(Math.abs(Number(row.lifetime) - 24 * 3600 * 1000) < 5 * 60 * 1000, `lifetime ${row.lifetime}`);
-      const got = await downloadShare(BASE, id, ls);
-      assert.equal(got.files.length, files.length);
-      for (const f of files) {
-        const back = got.files.find((g) => g.name === f.name);
-        assert.ok(back, `${f.name} is in the share`);
-        assert.equal(sha256(back.data), sha256(f.data), `${f.name} byte for byte`);
-      }
-    },
-  );
+  test(`${name}: the share page uploads several files with options; the link opens byte for byte`, async () => {
+    const files = makeFiles(dir, [
+      ['empty', 0],
+      ['one-byte', 1],
+      ['seven-hundred-kib', 700 * 1024],
+      ['five-mib-plus-one', 5 * MiB + 1],
+    ]);
+    const page = await open({ base: sessions.base, staff: await admin(sessions) });
+    await page.goto(`${sessions.base}/`);
+    await page.waitFor('body[data-state="idle"]');
+    await page.setFiles(
+      '#file-input',
+      files.map((f) => f.path),
+    );
+    await page.click('#options summary');
+    await page.check('input[name=expiry][value="86400"]');
+    await page.fill('#download-limit', '3');
+    await page.click('#share-button');
+    await page.waitFor('body[data-state="done"]', 180_000);
+    const link = await page.value('#share-link');
+    assert.match(link, new RegExp(`^${sessions.base}/d/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$`));
+    assert.match(await page.text('#share-limit'), /3 downloads/);
+    assert.match(await page.text('#share-expires'), /1 day|24 hours/);
+    assert.deepEqual(await page.problems(), []);
+    await page.close();
+    const id = new URL(link).pathname.split('/')[2];
+    const ls = sd.b64Decode(link.split('#')[1]);
+    const ss = sd.shareSecretFromLink(ls);
+    rememberShare({ ls, ss, authKey: sd.shareAuthKey(ss) }, files, sd.b64Encode);
+    const row = d1(
+      `SELECT max_downloads, expires_at - created_at AS lifetime FROM shares WHERE id = '${id}'`,
+      sessions.stateDir,
+    )[0];
+    assert.equal(row.max_downloads, 3);
+    assert.ok(Math.abs(Number(row.lifetime) - 24 * 3600 * 1000) < 5 * 60 * 1000, `lifetime ${row.lifetime}`);
+    const got = await downloadShare(sessions.base, id, ls);
+    assert.equal(got.files.length, files.length);
+    for (const f of files) {
+      const back = got.files.find((g) => g.name === f.name);
+      assert.ok(back, `${f.name} is in the share`);
+      assert.equal(sha256(back.data), sha256(f.data), `${f.name} byte for byte`);
+    }
+  });
 
   test(`${name}: the download page saves 0 B, 1 B and 64 MiB files of one share, verified`, async () => {
     const files = makeFiles(dir, [
@@ -456,10 +454,10 @@ export function engineSuite(name) {
     }
   });
 
-  test(`${name}: a staff member signs in on a new device with password and kit`, session, async () => {
-    const staff = await newStaff('staff', `Kit ${name}`);
-    const page = await open();
-    await page.goto(`${BASE}/signin?next=${encodeURIComponent('/inbox')}`);
+  test(`${name}: a staff member signs in on a new device with password and kit`, async () => {
+    const staff = await newStaff('staff', `Kit ${name}`, sessions);
+    const page = await open({ base: sessions.base });
+    await page.goto(`${sessions.base}/signin?next=${encodeURIComponent('/inbox')}`);
     await page.waitFor('body[data-state="idle"]');
     await page.fill('#email', staff.email);
     await page.fill('#password', staff.password);
@@ -468,9 +466,9 @@ export function engineSuite(name) {
     await page.fill('#kit', sd.kitEncode(staff.sk128));
     await page.click('#sign-in');
     const deadline = Date.now() + 30_000;
-    while ((await page.url()) !== `${BASE}/inbox` && Date.now() < deadline)
+    while ((await page.url()) !== `${sessions.base}/inbox` && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));
-    assert.equal(await page.url(), `${BASE}/inbox`);
+    assert.equal(await page.url(), `${sessions.base}/inbox`);
     // The inbox opens the keys the kit unlocked: it is ready, and names the account.
     await page.waitFor('body[data-state="ready"]');
     assert.deepEqual(await page.problems(), []);

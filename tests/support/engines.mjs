@@ -248,6 +248,8 @@ async function launchWebKit() {
         .usingServer(server)
         .withCapabilities({
           browserName: 'MiniBrowser',
+          // The https stack of the WebKit suite has wrangler's self-signed certificate, on loopback.
+          acceptInsecureCerts: true,
           'webkitgtk:browserOptions': {
             binary: MINIBROWSER,
             args: ['--automation', ...(features.length ? [`--features=${features.join(',')}`] : [])],
