@@ -25,6 +25,9 @@ pub enum Error {
     /// A key wrapped under a vault key did not open: wrong password, wrong emergency kit, or a
     /// damaged record.
     WrongVaultKey,
+    /// A wrapped account key or wrapped sk128 did not open (unlock-factors.md): the wrong
+    /// password, kit or passkey, a blob of another account, factor or generation, or damage.
+    WrongFactor,
     /// A file request stanza did not open: wrong private key, wrong request secret, or damage.
     StanzaRefused,
     /// The recipient's public key is not usable (for X25519: gives an all-zero shared secret).
@@ -66,6 +69,7 @@ impl Error {
             Error::TamperedMetadata => "tampered metadata",
             Error::TamperedManifest => "tampered manifest",
             Error::WrongVaultKey => "wrong vault key",
+            Error::WrongFactor => "wrong factor",
             Error::StanzaRefused => "stanza refused",
             Error::BadPublicKey => "bad public key",
             Error::BadMetadata(_) => "bad metadata",
@@ -103,6 +107,7 @@ impl fmt::Display for Error {
             Error::TamperedMetadata => f.write_str("the file's name and details do not open with this key or were changed"),
             Error::TamperedManifest => f.write_str("the share's list of files does not open with this key or was changed"),
             Error::WrongVaultKey => f.write_str("the stored key does not open: the password or the emergency kit is wrong"),
+            Error::WrongFactor => f.write_str("the account key does not open with this password, kit or passkey"),
             Error::StanzaRefused => f.write_str("this file's key does not open with your key and the request secret; it was not sent through your request link"),
             Error::BadPublicKey => f.write_str("the recipient key in the link is not usable; ask for a new link"),
             Error::BadMetadata(why) => write!(f, "the file's details are malformed: {why}"),

@@ -6,6 +6,7 @@
 //! payload chunks is pluggable ([`aead::ChunkAead`]) so that an asynchronous engine such as
 //! WebCrypto can do the arithmetic while this crate keeps the rules ([`stream`]).
 
+pub mod account;
 pub mod aead;
 pub mod api;
 pub mod audit;

@@ -22,7 +22,7 @@ use super::{
 };
 
 /// Deterministic bytes for a label, so that regenerating the file gives the same bytes.
-fn det<const N: usize>(label: &str) -> [u8; N] {
+pub(super) fn det<const N: usize>(label: &str) -> [u8; N] {
     let mut out = [0u8; N];
     blake3::Hasher::new_derive_key("sealdrop v1 test vectors")
         .update(label.as_bytes())

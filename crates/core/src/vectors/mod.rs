@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::share::Argon2Params;
 
+mod account_key;
 mod generate;
 
+pub use account_key::{generate_account_key, AccountKeyFile};
 pub use generate::{generate, seal_all};
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
