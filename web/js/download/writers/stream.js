@@ -1,10 +1,10 @@
 // The stream writer: a service worker (web/sw.js) turns a stream from this page into an ordinary
 // browser download (js/download/save.js says when: what the browser wrote of a file that then
-// fails verification is the browser's to keep). Nothing is fetched before the browser handed the download's request to the
-// worker and the browser began to read it: a main-frame navigation the worker does not take
-// cancels the page's loads in flight, which would read as a lost connection. The first download
-// on a page waits for that, bounded, and fails with SaveError('stream-not-taken') if it does not
-// come, so that the page stops using the stream (js/download/save.js openSink).
+// fails verification is the browser's to keep). Nothing is fetched before the browser handed the
+// download's request to the worker and began to read it: a main-frame navigation the worker does
+// not take cancels the page's loads in flight, which would read as a lost connection. The first
+// download on a page waits for that, bounded, and fails with SaveError('stream-not-taken') if it
+// does not come, so that the page stops using the stream (js/download/save.js openSink).
 
 /** @typedef {import('../sw-protocol.js').ToServiceWorker} ToServiceWorker */
 /** @typedef {import('../sw-protocol.js').FromServiceWorker} FromServiceWorker */
