@@ -11,6 +11,7 @@ import { ROOT, startStack } from './support/stack.mjs';
 const SUITES = [
   'api/api.test.mjs',
   'api/accounts.test.mjs',
+  'api/account-key.test.mjs',
   'api/requests.test.mjs',
   'api/authz.test.mjs',
   'api/openapi.test.mjs',

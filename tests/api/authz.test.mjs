@@ -83,6 +83,7 @@ test('every operation x every principal: only the right ones get past authorizat
     ['POST', '/api/session', ALL],
     ['GET', '/api/session', STAFF],
     ['PUT', '/api/account/password', STAFF],
+    ['POST', '/api/account/key', STAFF],
     ['POST', '/api/invites', ['admin']],
     ['GET', '/api/invites', ['admin']],
     ['DELETE', `/api/invites/${random()}`, ['admin']],

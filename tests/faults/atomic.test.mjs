@@ -10,7 +10,17 @@ import { join } from 'node:path';
 import { sd, call, createBody, sealShare, uploadShare, hex } from '../support/client.mjs';
 import { BASE, d1, setClock } from '../support/env.mjs';
 import { ROOT } from '../support/stack.mjs';
-import { admin, as, asJson, joinWith, loginKeyOf, newStaff } from '../support/accounts.mjs';
+import {
+  admin,
+  as,
+  asJson,
+  joinWith,
+  loginKeyOf,
+  makeV1,
+  newStaff,
+  passwordChange,
+  passwordFactor,
+} from '../support/accounts.mjs';
 import { createRequest, newFileBody, sealForRequest, sendFiles, uploadAuth } from '../support/requests.mjs';
 
 /**
@@ -234,21 +244,38 @@ test('accounts: invite, cancel, create, change, sign in, sign out, change the pa
   });
 
   const again = await newStaff('staff', 'Atomic Password');
-  const salt = sd.randomBytes(16);
-  const newA = sd.argon2id('atomic password two', salt, 65536, 3, 1);
-  const passwordBody = JSON.stringify({
-    login_key: await loginKeyOf(again),
-    new_salt: sd.b64Encode(salt),
-    new_login_key: sd.b64Encode(sd.loginKey(newA)),
-    wrapped_sk: sd.b64Encode(
-      sd.wrapPrivateKey(sd.vaultKey(newA, again.sk128), sd.b64Decode(again.accountId), again.secretKey),
-    ),
-    requests: [],
-  });
+  await createRequest(again);
+  // Each part may be NULL (a v1 account has no generation, sk128 or factor; none has requests).
+  const keyState = (/** @type {string} */ id) =>
+    `SELECT login_hash || salt || wrapped_sk || COALESCE(wrapped_sk128, '-') || COALESCE(key_generation, '-') ||
+            COALESCE((SELECT group_concat(id || wrapped_k) FROM account_factors WHERE account_id = '${id}'), '-') ||
+            COALESCE((SELECT group_concat(wrapped_rs) FROM requests WHERE owner_account = '${id}'), '-')
+     FROM accounts WHERE id = '${id}'`;
+  const { body: passwordBody } = await passwordChange(again, 'atomic password two', { rotate: true });
   await check({
     op: 'changePassword',
-    act: () => call(`${BASE}/api/account/password`, { method: 'PUT', headers: asJson(again), body: passwordBody }),
-    state: `SELECT login_hash || salt || wrapped_sk FROM accounts WHERE id = '${again.accountId}'`,
+    act: () =>
+      call(`${BASE}/api/account/password`, {
+        method: 'PUT',
+        headers: asJson(again),
+        body: JSON.stringify(passwordBody),
+      }),
+    state: keyState(again.accountId),
+    ok: 200,
+  });
+  const old = await newStaff('staff', 'Atomic Adoption');
+  makeV1(old);
+  const v1 = await call(`${BASE}/api/session`, { headers: as(old) });
+  const oldA = sd.argon2id(old.password, sd.b64Decode(v1.body.account.salt), 65536, 3, 1);
+  const vault = sd.vaultKey(oldA, old.sk128);
+  const adoption = JSON.stringify({
+    wrapped_sk128: sd.b64Encode(sd.wrapSk128(vault, sd.b64Decode(old.accountId), old.sk128)),
+    password_factor: passwordFactor(oldA, old.sk128, old.accountId, 0, vault),
+  });
+  await check({
+    op: 'adoptAccountKey',
+    act: () => call(`${BASE}/api/account/key`, { method: 'POST', headers: asJson(old), body: adoption }),
+    state: keyState(old.accountId),
     ok: 200,
   });
 });

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { launch, withSession, freshPage, axeCheck, signInThroughPage } from '../support/browser.mjs';
 import { BASE, d1, remember } from '../support/env.mjs';
 import { gzipSync } from 'node:zlib';
-import { call, sealShare, uploadShare } from '../support/client.mjs';
-import { createRequest } from '../support/requests.mjs';
-import { admin, as, newStaff, signIn } from '../support/accounts.mjs';
+import { call, sd, sealShare, uploadShare } from '../support/client.mjs';
+import { createRequest, sendFiles } from '../support/requests.mjs';
+import { admin, as, makeV1, newStaff, signIn } from '../support/accounts.mjs';
 
 /** @type {import('playwright-core').Browser} */
 let browser;
@@ -118,6 +118,43 @@ test('invite, join with the emergency kit, sign in on a new device, change the p
   await device.page.waitForURL(/\/signin\?next=/, { timeout: 30_000 });
   assert.deepEqual(adminPage.problems, []);
   await Promise.all([adminPage.context.close(), joiner.context.close(), device.context.close()]);
+});
+
+test('a v1 account adopts its vault key at its first sign-in here; its first password change rotates K', async () => {
+  const staff = await newStaff('staff', 'Adopting Person');
+  const request = await createRequest(staff, { label: 'Before the account key' });
+  await sendFiles(request, [{ name: 'kept.txt', data: randomBytes(1200) }]);
+  makeV1(staff);
+  const kit = sd.kitEncode(staff.sk128);
+  const device = await freshPage(browser);
+  await signInThroughPage(device.page, BASE, staff, kit);
+  const adopted = d1(`SELECT key_generation FROM accounts WHERE id = '${staff.accountId}'`)[0];
+  assert.equal(adopted.key_generation, 0, 'the first unlock adopted the vault key');
+  assert.equal(d1(`SELECT count(*) AS n FROM account_factors WHERE account_id = '${staff.accountId}'`)[0].n, 1);
+  // The inbox opens with the adopted K: the request's files are listed by name.
+  await device.page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+  await device.page.locator(`[data-request-id="${request.id}"] button.open`).click();
+  await device.page.locator('li[data-file-id] .name', { hasText: 'kept.txt' }).waitFor({ timeout: 30_000 });
+
+  const newPassword = `after adoption ${randomBytes(6).toString('hex')}`;
+  remember('a new password typed in a page', newPassword);
+  await device.page.goto(`${BASE}/account`);
+  await device.page.waitForSelector('body[data-state="idle"]');
+  await device.page.fill('#current-password', staff.password);
+  await device.page.fill('#new-password', newPassword);
+  await device.page.fill('#new-password-confirm', newPassword);
+  await device.page.click('#change-password');
+  await device.page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+  const rotated = d1(`SELECT key_generation FROM accounts WHERE id = '${staff.accountId}'`)[0];
+  assert.equal(rotated.key_generation, 1, 'the first change of an adopted account rotated K');
+  const renewed = await signIn({ ...staff, password: newPassword });
+  assert.notDeepEqual(renewed.accountKey, staff.accountKey);
+  await device.page.goto(`${BASE}/inbox`);
+  await device.page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+  await device.page.locator(`[data-request-id="${request.id}"] button.open`).click();
+  await device.page.locator('li[data-file-id] .name', { hasText: 'kept.txt' }).waitFor({ timeout: 30_000 });
+  assert.deepEqual(device.problems, []);
+  await device.context.close();
 });
 
 test('the staff pages need a session; sign-out ends it', async () => {

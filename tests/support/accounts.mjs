@@ -1,10 +1,12 @@
-// Staff accounts for the tests, made and used the way the pages do (format-v1.md, Staff keys):
-// Argon2id of the password in the client, the login key sent, the vault key kept, the private
-// key wrapped. Every secret is recorded for the persisted-state scan.
+// Staff accounts for the tests, made and used the way the pages do (format-v1.md, Staff keys, and
+// unlock-factors.md): Argon2id of the password in the client, the login key sent, the account
+// key K drawn and kept, the private key and sk128 wrapped under K, K under the password factor.
+// A v1 account (made by `makeV1`) adopts its vault key as K when it signs in, as the pages do.
+// Every secret is recorded for the persisted-state scan.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createSetupInvite } from '../../scripts/setup-link.mjs';
 import { call, sd } from './client.mjs';
-import { BASE, STATE_DIR, remember } from './env.mjs';
+import { BASE, STATE_DIR, d1, remember } from './env.mjs';
 import { adminFileOf } from './stack.mjs';
 
 /**
@@ -16,7 +18,7 @@ const SUITE_STACK = { base: BASE, stateDir: STATE_DIR };
 /**
  * A signed-in person as a test holds them.
  * @typedef {{ email: string, password: string, name: string, accountId: string, sk128: Uint8Array,
- *   account: any, cookie: string, csrf: string, vault: Uint8Array, secretKey: Uint8Array,
+ *   account: any, cookie: string, csrf: string, accountKey: Uint8Array, secretKey: Uint8Array,
  *   publicKey: Uint8Array }} Staff
  */
 
@@ -30,7 +32,7 @@ function sessionCookie(headers) {
 
 /**
  * Headers that authenticate as `staff`: the cookie, and the CSRF token for state changes.
- * @param {Staff} staff
+ * @param {{ cookie: string, csrf: string }} staff
  * @param {Record<string, string>} [more]
  */
 export function as(staff, more = {}) {
@@ -67,15 +69,18 @@ export async function joinWith(
   if (invite.status !== 200) throw new Error(`invite: ${invite.status} ${JSON.stringify(invite.body)}`);
   const a = stretch(password, invite.body);
   const sk128 = sd.randomBytes(16);
-  const vault = sd.vaultKey(a, sk128);
+  const accountKey = sd.randomBytes(32);
   const { secretKey, publicKey } = sd.generateKeyPair();
   const accountId = invite.body.account_id;
+  const idBytes = sd.b64Decode(accountId);
   const body = {
     email,
     name,
     login_key: sd.b64Encode(sd.loginKey(a)),
     public_key: sd.b64Encode(publicKey),
-    wrapped_sk: sd.b64Encode(sd.wrapPrivateKey(vault, sd.b64Decode(accountId), secretKey)),
+    wrapped_sk: sd.b64Encode(sd.wrapPrivateKey(accountKey, idBytes, secretKey)),
+    wrapped_sk128: sd.b64Encode(sd.wrapSk128(accountKey, idBytes, sk128)),
+    password_factor: passwordFactor(a, sk128, accountId, 0, accountKey),
   };
   const created = await call(`${base}/api/accounts`, {
     method: 'POST',
@@ -92,12 +97,92 @@ export async function joinWith(
     account: created.body.account,
     cookie: sessionCookie(created.headers),
     csrf: created.body.csrf,
-    vault,
+    accountKey,
     secretKey,
     publicKey,
   };
   rememberStaff(staff, a, body.login_key);
   return staff;
+}
+
+/**
+ * A password factor wrapping `k` at `generation`, under a factor id drawn here (as the pages'
+ * newPasswordFactor).
+ * @param {Uint8Array} a
+ * @param {Uint8Array} sk128
+ * @param {string} accountId
+ * @param {number} generation
+ * @param {Uint8Array} k
+ */
+export function passwordFactor(a, sk128, accountId, generation, k) {
+  const id = sd.randomBytes(16);
+  const wrapped = sd.wrapPasswordFactor(a, sk128, sd.b64Decode(accountId), id, generation, k);
+  return { id: sd.b64Encode(id), label: 'Password', wrapped_k: sd.b64Encode(wrapped) };
+}
+
+/**
+ * K opened as the pages open it: from the password factor, or for a v1 account its vault key,
+ * adopted as K through POST /api/account/key.
+ * @param {any} account the session's account
+ * @param {Uint8Array} a
+ * @param {Uint8Array} sk128
+ * @param {{ cookie: string, csrf: string }} session
+ * @param {string} base
+ */
+async function openAccountKey(account, a, sk128, session, base) {
+  const idBytes = sd.b64Decode(account.id);
+  const key = account.account_key;
+  if (key) {
+    const factor = key.factors.find((/** @type {any} */ f) => f.kind === 'password');
+    return {
+      account,
+      k: sd.openPasswordFactor(
+        a,
+        sk128,
+        idBytes,
+        sd.b64Decode(factor.id),
+        key.generation,
+        sd.b64Decode(factor.wrapped_k),
+      ),
+    };
+  }
+  const k = sd.vaultKey(a, sk128);
+  const adopted = await call(`${base}/api/account/key`, {
+    method: 'POST',
+    headers: { ...as(session), 'content-type': 'application/json' },
+    body: JSON.stringify({
+      wrapped_sk128: sd.b64Encode(sd.wrapSk128(k, idBytes, sk128)),
+      password_factor: passwordFactor(a, sk128, account.id, 0, k),
+    }),
+  });
+  if (adopted.status !== 200) throw new Error(`adopt: ${adopted.status} ${JSON.stringify(adopted.body)}`);
+  return { account: adopted.body.account, k };
+}
+
+/**
+ * Turns `staff`'s account into one made before the account key existed (a v1 account): the
+ * private key and every request secret under the vault key, no generation, no wrapped sk128, no
+ * factor. Written into D1 from the side, as the migration leaves such an account.
+ * @param {Staff} staff
+ * @param {string} [stateDir]
+ */
+export function makeV1(staff, stateDir = STATE_DIR) {
+  const params = { salt: staff.account.salt, argon2: staff.account.argon2 };
+  const vault = sd.vaultKey(stretch(staff.password, params), staff.sk128);
+  const idBytes = sd.b64Decode(staff.accountId);
+  const wrappedSk = sd.b64Encode(sd.wrapPrivateKey(vault, idBytes, staff.secretKey));
+  const requests = d1(`SELECT id, wrapped_rs FROM requests WHERE owner_account = '${staff.accountId}'`, stateDir);
+  const rewrapped = requests.map((/** @type {any} */ r) => {
+    const rid = sd.b64Decode(String(r.id));
+    const rs = sd.unwrapRequestSecret(staff.accountKey, rid, sd.b64Decode(String(r.wrapped_rs)));
+    return `UPDATE requests SET wrapped_rs = '${sd.b64Encode(sd.wrapRequestSecret(vault, rid, rs))}' WHERE id = '${r.id}';`;
+  });
+  d1(
+    `UPDATE accounts SET wrapped_sk = '${wrappedSk}', key_generation = NULL, wrapped_sk128 = NULL WHERE id = '${staff.accountId}';
+     DELETE FROM account_factors WHERE account_id = '${staff.accountId}'; ${rewrapped.join(' ')}`,
+    stateDir,
+  );
+  return vault;
 }
 
 /**
@@ -138,10 +223,10 @@ export async function signIn({ email, password, sk128, name = '' }, { base } = S
     body: JSON.stringify({ email, login_key: sd.b64Encode(sd.loginKey(a)) }),
   });
   if (res.status !== 200) throw new Error(`sign in: ${res.status} ${JSON.stringify(res.body)}`);
-  const account = res.body.account;
-  const vault = sd.vaultKey(a, sk128);
+  const session = { cookie: sessionCookie(res.headers), csrf: res.body.csrf };
+  const { account, k } = await openAccountKey(res.body.account, a, sk128, session, base);
   const secretKey = sd.unwrapPrivateKey(
-    vault,
+    k,
     sd.b64Decode(account.id),
     sd.b64Decode(account.public_key),
     sd.b64Decode(account.wrapped_sk),
@@ -153,9 +238,8 @@ export async function signIn({ email, password, sk128, name = '' }, { base } = S
     accountId: account.id,
     sk128,
     account,
-    cookie: sessionCookie(res.headers),
-    csrf: res.body.csrf,
-    vault,
+    ...session,
+    accountKey: k,
     secretKey,
     publicKey: sd.publicKey(secretKey),
   };
@@ -216,7 +300,8 @@ function rememberStaff(staff, a, loginKey) {
   for (const [what, key] of Object.entries({
     'a stretched password': a,
     'a login key': sd.b64Decode(loginKey),
-    'a vault key': staff.vault,
+    'an account key': staff.accountKey,
+    'a vault key': sd.vaultKey(a, staff.sk128),
     'a private key': staff.secretKey,
     'an account secret key': staff.sk128,
   })) {
@@ -225,4 +310,48 @@ function rememberStaff(staff, a, loginKey) {
     remember(`${what} (hex)`, Buffer.from(key).toString('hex'));
   }
   remember('a kit code', sd.kitEncode(staff.sk128));
+}
+
+/**
+ * The body of PUT /api/account/password as the account page makes it: a new password factor
+ * wrapping the same K, or, for an adopted K (still the vault key) or when `rotate` says so, a
+ * new K' with everything K wraps under it. Returns the body and the K that will hold after it.
+ * @param {Staff} staff signed in, with the account as the server last showed it
+ * @param {string} newPassword
+ * @param {{ rotate?: boolean, base?: string }} [options]
+ */
+export async function passwordChange(staff, newPassword, { rotate, base = BASE } = {}) {
+  const key = staff.account.account_key;
+  const oldA = stretch(staff.password, { salt: staff.account.salt, argon2: staff.account.argon2 });
+  const salt = sd.randomBytes(16);
+  const newA = stretch(newPassword, { salt: sd.b64Encode(salt), argon2: staff.account.argon2 });
+  const rotating = rotate ?? sd.isAdoptedKey(staff.accountKey, oldA, staff.sk128);
+  const k = rotating ? sd.randomBytes(32) : staff.accountKey;
+  const idBytes = sd.b64Decode(staff.accountId);
+  let rotation = null;
+  if (rotating) {
+    const list = await call(`${base}/api/requests`, { headers: as(staff) });
+    rotation = {
+      wrapped_sk: sd.b64Encode(sd.wrapPrivateKey(k, idBytes, staff.secretKey)),
+      wrapped_sk128: sd.b64Encode(sd.wrapSk128(k, idBytes, staff.sk128)),
+      requests: list.body.requests.map((/** @type {any} */ r) => {
+        const rid = sd.b64Decode(r.id);
+        const rs = sd.unwrapRequestSecret(staff.accountKey, rid, sd.b64Decode(r.wrapped_rs));
+        return { id: r.id, wrapped_rs: sd.b64Encode(sd.wrapRequestSecret(k, rid, rs)) };
+      }),
+      factors: [],
+    };
+    remember('an account key', k);
+    remember('an account key (base64url)', sd.b64Encode(k));
+  }
+  const body = {
+    login_key: sd.b64Encode(sd.loginKey(oldA)),
+    new_salt: sd.b64Encode(salt),
+    new_login_key: sd.b64Encode(sd.loginKey(newA)),
+    generation: key.generation,
+    password_factor: passwordFactor(newA, staff.sk128, staff.accountId, key.generation + (rotating ? 1 : 0), k),
+    rotation,
+  };
+  remember('a password', newPassword);
+  return { body, k, rotating };
 }

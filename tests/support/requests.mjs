@@ -31,7 +31,7 @@ export async function createRequest(staff, options = {}) {
     max_bytes: options.maxBytes ?? 1024 * 1024 * 1024,
     public_key: sd.b64Encode(pk),
     upload_token_hash: sd.b64Encode(sd.blake3(sd.requestUploadToken(rs))),
-    wrapped_rs: sd.b64Encode(sd.wrapRequestSecret(staff.vault, sd.b64Decode(id), rs)),
+    wrapped_rs: sd.b64Encode(sd.wrapRequestSecret(staff.accountKey, sd.b64Decode(id), rs)),
   };
   const base = options.base ?? BASE;
   const res = await call(`${base}/api/requests`, {
@@ -132,7 +132,7 @@ export async function openInbox(staff, id, { base = BASE } = {}) {
   const detail = await call(`${base}/api/requests/${id}`, { headers: as(staff) });
   if (detail.status !== 200) throw new Error(`inbox: ${detail.status} ${JSON.stringify(detail.body)}`);
   const idBytes = sd.b64Decode(id);
-  const rs = sd.unwrapRequestSecret(staff.vault, idBytes, sd.b64Decode(detail.body.request.wrapped_rs));
+  const rs = sd.unwrapRequestSecret(staff.accountKey, idBytes, sd.b64Decode(detail.body.request.wrapped_rs));
   const files = [];
   for (const file of detail.body.files) {
     const header = sd.b64Decode(file.header);

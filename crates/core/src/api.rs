@@ -184,8 +184,54 @@ pub struct NewAccount {
     pub login_key: String,
     /// X25519, 32 bytes.
     pub public_key: String,
-    /// `nonce || AES-256-GCM(vault key, ..., sk)`: 12 + 32 + 16 bytes.
+    /// `nonce || AES-256-GCM(K, ..., sk)`: 12 + 32 + 16 bytes, under the new account's key K
+    /// (unlock-factors.md).
     pub wrapped_sk: String,
+    /// sk128 under K: 44 bytes.
+    pub wrapped_sk128: String,
+    /// K under the password factor, at generation 0.
+    pub password_factor: NewFactor,
+}
+
+/// A factor's wrapped K as a client writes it (unlock-factors.md, Factors): the id the client
+/// drew (16 bytes) and `wrapped K` (60 bytes) at the generation the call names.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewFactor {
+    pub id: String,
+    pub label: String,
+    pub wrapped_k: String,
+}
+
+/// One unlock factor of the signed-in account, with its wrapped K (which only opens with the
+/// factor, in the client).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FactorView {
+    pub id: String,
+    /// password, kit or passkey.
+    pub kind: String,
+    pub label: String,
+    pub wrapped_k: String,
+    pub created_at: u64,
+    pub last_used_at: Option<u64>,
+}
+
+/// The account key's objects on the server: its generation, sk128 under K, and each factor's
+/// wrapped K at that generation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountKeyView {
+    pub generation: u32,
+    pub wrapped_sk128: String,
+    pub factors: Vec<FactorView>,
+}
+
+/// `POST /api/account/key`: a v1 account adopts its vault key as K, at generation 0. The client
+/// sends this only after that vault key opened the account's wrapped sk.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdoptAccountKey {
+    pub wrapped_sk128: String,
+    pub password_factor: NewFactor,
 }
 
 /// The signed-in person, as their own pages see them.
@@ -199,6 +245,8 @@ pub struct Me {
     pub wrapped_sk: String,
     pub salt: String,
     pub argon2: Argon2Settings,
+    /// None for a v1 account that has not adopted its vault key as K yet.
+    pub account_key: Option<AccountKeyView>,
 }
 
 /// The answer that starts (or shows) a session; the session itself is an HttpOnly cookie.
@@ -235,7 +283,8 @@ pub struct SignIn {
     pub login_key: String,
 }
 
-/// `PUT /api/account/password`: everything the vault key wraps, wrapped again under the new one.
+/// `PUT /api/account/password`: the new login key and a new password factor; nothing else K
+/// wraps changes, unless the change also rotates K (the first change of an adopted account must).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
@@ -243,9 +292,32 @@ pub struct ChangePassword {
     pub login_key: String,
     pub new_salt: String,
     pub new_login_key: String,
+    /// The generation the client unlocked: the change happens only while it is current.
+    pub generation: u32,
+    /// The new password factor, wrapping K at `generation` (or K' at `generation + 1` with a
+    /// rotation); it replaces the old one.
+    pub password_factor: NewFactor,
+    pub rotation: Option<Rotation>,
+}
+
+/// Everything K wraps, wrapped again under a new K' at `generation + 1` (unlock-factors.md,
+/// Rotating K).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rotation {
     pub wrapped_sk: String,
-    /// Every request of the account, with its request secret wrapped under the new vault key.
+    pub wrapped_sk128: String,
+    /// Every request of the account, its secret under K'.
     pub requests: Vec<RewrappedRequest>,
+    /// Every factor but the password one, its wrapped K' (none may be dropped here).
+    pub factors: Vec<RewrappedFactor>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RewrappedFactor {
+    pub id: String,
+    pub wrapped_k: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,22 +1,28 @@
 // The signed-in person on staff pages: the session (an HttpOnly cookie the pages never see, and
 // the CSRF token that goes with it), the staff nav, and the account's keys (format-v1.md,
-// "Staff keys"):
+// "Staff keys", and unlock-factors.md):
 //
 //   A      = Argon2id(password NFC, account salt)       stretch(), in js/workers/stretch-worker.js
 //   login  = loginKey(A)                                 sent at sign-in
-//   vault  = vaultKey(A, sk128)                          never sent
-//   sk     = unwrapPrivateKey(vault, account id, pk, wrapped_sk)
+//   K      = the account key, opened from the password factor with A and sk128 (account-key.js)
+//   sk     = unwrapPrivateKey(K, account id, pk, wrapped_sk)
 //
 // sk128 (the emergency kit) lives in IndexedDB (database "sealdrop", store "kits", key = the
-// account id) on every device where the person signed in; the vault key lives in sessionStorage
-// ("sealdrop.vault.<account id>", base64url) until the tab closes or the person signs out. The
+// account id) on every device where the person signed in; K lives in sessionStorage
+// ("sealdrop.key.<account id>", base64url) until the tab closes or the person signs out. The
 // private key itself is never stored: pages unwrap it when they need it.
+import { AccountKeyError, openAccountKey, unwrapPrivateKey } from './account-key.js';
 import { apiJson, apiFetch, ApiError, setCsrf } from './api.js';
 import { deriveInWorker } from './derivation.js';
 import { el } from './dom.js';
 import { loadWasm } from './wasm.js';
 
 /** @typedef {{ m_kib: number, t: number, p: number }} Argon2Params */
+/**
+ * @typedef {{ id: string, kind: 'password' | 'kit' | 'passkey', label: string, wrapped_k: string,
+ *   created_at: number, last_used_at: number | null }} Factor
+ */
+/** @typedef {{ generation: number, wrapped_sk128: string, factors: Factor[] }} AccountKeyView */
 /**
  * @typedef {Object} Me
  * @property {string} id
@@ -27,6 +33,7 @@ import { loadWasm } from './wasm.js';
  * @property {string} wrapped_sk base64url
  * @property {string} salt base64url
  * @property {Argon2Params} argon2
+ * @property {AccountKeyView | null} account_key null until a v1 account adopts its vault key as K
  */
 /**
  * @typedef {Object} Session
@@ -36,13 +43,15 @@ import { loadWasm } from './wasm.js';
  * @property {boolean} may_request whether it lets this account ask for files (file requests)
  */
 
-const VAULT_PREFIX = 'sealdrop.vault.';
+const KEY_PREFIX = 'sealdrop.key.';
 const DB_NAME = 'sealdrop';
 const KIT_STORE = 'kits';
 
-/** Why unlocking failed: 'wrong_password' | 'kit_needed' | 'wrong_kit'. */
+/** @typedef {'wrong_password' | 'kit_needed' | 'wrong_kit' | 'damaged' | 'rolled_back'} UnlockReason */
+
+/** Why unlocking failed. */
 export class UnlockError extends Error {
-  /** @param {'wrong_password' | 'kit_needed' | 'wrong_kit'} reason */
+  /** @param {UnlockReason} reason */
   constructor(reason) {
     super(UNLOCK_MESSAGES[reason]);
     this.name = 'UnlockError';
@@ -56,6 +65,10 @@ export const UNLOCK_MESSAGES = {
   kit_needed:
     'This browser has not been used with your account before. Type the code from your emergency kit to open your account’s keys here.',
   wrong_kit: 'This emergency kit does not open your account’s keys. Check the code and try again.',
+  damaged:
+    'Your password and kit are right, but the keys the server holds for your account do not belong to it. Nothing was opened; tell your administrator.',
+  rolled_back:
+    'The server offered an older account key than this browser has seen before. Nothing was opened; tell your administrator.',
 };
 
 /**
@@ -72,6 +85,27 @@ export function toMe(a) {
     wrapped_sk: String(a.wrapped_sk),
     salt: String(a.salt),
     argon2: { m_kib: Number(a.argon2?.m_kib), t: Number(a.argon2?.t), p: Number(a.argon2?.p) },
+    account_key: toAccountKey(a.account_key),
+  };
+}
+
+/**
+ * @param {any} key
+ * @returns {AccountKeyView | null}
+ */
+function toAccountKey(key) {
+  if (!key || typeof key !== 'object') return null;
+  return {
+    generation: Number(key.generation),
+    wrapped_sk128: String(key.wrapped_sk128),
+    factors: (Array.isArray(key.factors) ? key.factors : []).map((/** @type {any} */ f) => ({
+      id: String(f.id),
+      kind: f.kind === 'kit' || f.kind === 'passkey' ? f.kind : 'password',
+      label: String(f.label ?? ''),
+      wrapped_k: String(f.wrapped_k),
+      created_at: Number(f.created_at),
+      last_used_at: typeof f.last_used_at === 'number' ? f.last_used_at : null,
+    })),
   };
 }
 
@@ -152,9 +186,9 @@ export async function requireSession() {
   return goToSignIn();
 }
 
-/** Ends the session here and on the server, forgets the vault keys of this tab, and goes to /signin. */
+/** Ends the session here and on the server, forgets the account keys of this tab, and goes to /signin. */
 export async function signOut() {
-  clearVaultKeys();
+  clearAccountKeys();
   try {
     await apiFetch('/api/session', { method: 'DELETE' });
   } catch (err) {
@@ -165,11 +199,11 @@ export async function signOut() {
   return new Promise(() => {});
 }
 
-function clearVaultKeys() {
+function clearAccountKeys() {
   try {
     for (let i = sessionStorage.length - 1; i >= 0; i--) {
       const key = sessionStorage.key(i);
-      if (key?.startsWith(VAULT_PREFIX)) sessionStorage.removeItem(key);
+      if (key?.startsWith(KEY_PREFIX)) sessionStorage.removeItem(key);
     }
   } catch {
     // Storage disabled: nothing was kept.
@@ -193,14 +227,14 @@ export function stretch(password, account) {
 }
 
 /**
- * The vault key this tab keeps for the account, or null.
+ * The account key K this tab keeps for the account, or null.
  * @param {typeof import('../../pkg/sealdrop_wasm.js')} sd
  * @param {{ id: string }} account
  * @returns {Uint8Array | null}
  */
-export function vaultKey(sd, account) {
+export function storedAccountKey(sd, account) {
   try {
-    const text = sessionStorage.getItem(VAULT_PREFIX + account.id);
+    const text = sessionStorage.getItem(KEY_PREFIX + account.id);
     if (!text) return null;
     const bytes = sd.b64Decode(text);
     return bytes.length === 32 ? bytes : null;
@@ -212,45 +246,44 @@ export function vaultKey(sd, account) {
 /**
  * @param {typeof import('../../pkg/sealdrop_wasm.js')} sd
  * @param {{ id: string }} account
- * @param {Uint8Array} vault
+ * @param {Uint8Array} k
  */
-export function storeVaultKey(sd, account, vault) {
+export function storeAccountKey(sd, account, k) {
   try {
-    sessionStorage.setItem(VAULT_PREFIX + account.id, sd.b64Encode(vault));
+    sessionStorage.setItem(KEY_PREFIX + account.id, sd.b64Encode(k));
   } catch {
     // Storage disabled: pages ask for the password again when they need the keys.
   }
 }
 
 /**
- * The private key, unwrapped with the vault key this tab keeps; null if there is none or it no
- * longer opens the key (the password changed elsewhere).
+ * The private key, unwrapped with the K this tab keeps; null if there is none or it no longer
+ * opens the key (K was rotated elsewhere).
  * @param {Me} account
  * @returns {Promise<Uint8Array | null>}
  */
-export async function unlockWithVaultKey(account) {
+export async function unlockWithStoredKey(account) {
   const sd = await loadWasm();
-  const vault = vaultKey(sd, account);
-  if (!vault) return null;
+  const k = storedAccountKey(sd, account);
+  if (!k) return null;
   try {
-    return unwrap(sd, vault, account);
+    return unwrapPrivateKey(sd, k, account);
   } catch {
     try {
-      sessionStorage.removeItem(VAULT_PREFIX + account.id);
+      sessionStorage.removeItem(KEY_PREFIX + account.id);
     } catch {
       // Nothing to forget.
     }
     return null;
   } finally {
-    vault.fill(0);
+    k.fill(0);
   }
 }
 
 /**
  * Opens the account's keys with the password and sk128 (from IndexedDB, or from `kitText` when
- * it is given). Keeps the vault key for this tab and, when a typed kit worked, the kit for this
- * browser. Throws UnlockError (wrong_password, kit_needed, wrong_kit); DeriveError or ApiError
- * for failures of the browser or the module.
+ * it is given). Keeps K for this tab and, when a typed kit worked, the kit for this browser.
+ * Throws UnlockError; DeriveError or ApiError for failures of the browser or the module.
  * @param {Me} account
  * @param {string} password
  * @param {string} [kitText]
@@ -269,6 +302,7 @@ export async function unlockWithPassword(account, password, kitText) {
 
 /**
  * unlockWithPassword for a password already stretched (signing in stretches it once for both).
+ * A v1 account adopts its vault key as K here (account-key.js).
  * @param {Me} account
  * @param {Uint8Array} a
  * @param {string} [kitText]
@@ -277,20 +311,17 @@ export async function unlockWithPassword(account, password, kitText) {
 export async function unlockWithStretched(account, a, kitText) {
   const { sk128, typed } = await kitFor(account, kitText);
   const sd = await loadWasm();
-  const vault = sd.vaultKey(a, sk128);
   try {
-    /** @type {Uint8Array} */
-    let sk;
-    try {
-      sk = unwrap(sd, vault, account);
-    } catch {
-      throw new UnlockError(typed ? 'wrong_kit' : 'wrong_password');
-    }
-    storeVaultKey(sd, account, vault);
+    const { k, sk } = await openAccountKey(sd, account, a, sk128).catch((err) => {
+      if (!(err instanceof AccountKeyError)) throw err;
+      if (err.reason === 'wrong') throw new UnlockError(typed ? 'wrong_kit' : 'wrong_password');
+      throw new UnlockError(err.reason);
+    });
+    storeAccountKey(sd, account, k);
+    k.fill(0);
     if (typed) await saveKit(account.id, sk128);
     return sk;
   } finally {
-    vault.fill(0);
     sk128.fill(0);
   }
 }
@@ -312,20 +343,6 @@ async function kitFor(account, kitText) {
   const stored = await loadKit(account.id);
   if (!stored) throw new UnlockError('kit_needed');
   return { sk128: stored, typed: false };
-}
-
-/**
- * @param {typeof import('../../pkg/sealdrop_wasm.js')} sd
- * @param {Uint8Array} vault
- * @param {Me} account
- */
-function unwrap(sd, vault, account) {
-  return sd.unwrapPrivateKey(
-    vault,
-    sd.b64Decode(account.id),
-    sd.b64Decode(account.public_key),
-    sd.b64Decode(account.wrapped_sk),
-  );
 }
 
 /** @returns {Promise<IDBDatabase>} */

@@ -6,15 +6,17 @@
 //! it (format-v1.md, Staff keys).
 
 use sealdrop_core::api::{
-    AccountChange, AccountSummary, Argon2Settings, ChangePassword, InviteSummary, InviteView, Me,
-    NewAccount, NewInvite, SessionView, SignIn, SignInParams, SignInParamsQuery,
+    AccountChange, AccountSummary, InviteSummary, InviteView, NewAccount, NewInvite, SessionView,
+    SignIn, SignInParams, SignInParamsQuery,
 };
 use sealdrop_core::encoding::{b64_decode_array, b64_encode, Id};
 use sealdrop_core::keys::ct_eq;
-use sealdrop_core::share::Argon2Params;
 use sealdrop_core::Key32;
 use worker::{Env, Request, Response};
 
+use crate::http::account_key::{
+    account_of, argon2_of, checked_password_factor, checked_sk128, me, no_account, ARGON2,
+};
 use crate::http::checks::{checked_text, key32, wrapped_key};
 use crate::http::request::json_body;
 use crate::http::respond::{json_response, ok};
@@ -22,24 +24,18 @@ use crate::rules::attempts::{address_group, too_many, SIGN_INS};
 use crate::rules::error::{ApiError, ApiResult};
 use crate::rules::limits::{HOUR_MS, MAX_INVITE_HOURS, SESSION_TTL_MS};
 use crate::rules::log_event::{Actor, Event};
-use crate::rules::staff::{Role, Staff};
+use crate::rules::staff::Role;
 use crate::services::audit::{self, Change};
 use crate::services::auth;
 use crate::services::context::Ctx;
 use crate::services::headers::origin;
 use crate::store::accounts::{
-    self as rows, change_account, create_account, delete_session, end_other_sessions, end_sessions,
-    first_session, insert_invite, open_session, rewrap_requests, AccountRow, InviteRow,
+    self as rows, change_account, create_account, delete_session, end_sessions, first_session,
+    insert_invite, open_session, AccountRow, InviteRow,
 };
 use crate::store::attempts::Guess;
 use crate::store::config::pepper;
-
-/// Argon2id of every new account: the format's minimum and default, as core defines it.
-const ARGON2: Argon2Settings = Argon2Settings {
-    m_kib: Argon2Params::DEFAULT.m_kib,
-    t: Argon2Params::DEFAULT.t,
-    p: Argon2Params::DEFAULT.p,
-};
+use crate::store::factors::{insert_factor, touch_password_factor};
 
 fn invite_unknown() -> ApiError {
     ApiError::new(
@@ -93,6 +89,8 @@ pub async fn create(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respons
     let login_key = key32(&body.login_key, "bad_login_key", "login_key")?;
     key32(&body.public_key, "bad_public_key", "public_key")?;
     wrapped_key(&body.wrapped_sk, "bad_wrapped_key", "wrapped_sk")?;
+    checked_sk128(&body.wrapped_sk128)?;
+    let factor = checked_password_factor(&body.password_factor)?;
     let (token, token_hash) = auth::new_token();
     let account = rows::NewAccount {
         id: invite.account_id.clone(),
@@ -103,7 +101,8 @@ pub async fn create(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respons
         argon2: serde_json::to_string(&ARGON2).unwrap_or_default(),
         login_hash: auth::login_hash(&pepper(env)?, &login_key),
         public_key: body.public_key,
-        wrapped_sk: body.wrapped_sk,
+        wrapped_sk: body.wrapped_sk.clone(),
+        wrapped_sk128: body.wrapped_sk128.clone(),
         created_at: ctx.now,
     };
     // The invite is used and the account created only if the invite is still pending and no
@@ -111,14 +110,12 @@ pub async fn create(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respons
     let event = Event::new("account.created", Actor::Staff(account.id.clone()))
         .object(&account.id)
         .detail(serde_json::json!({ "role": account.role.name(), "setup": invite.setup, "invite": invite.id }));
-    let change = Change::guarded(create_account(&invite.id, &account)).then(vec![first_session(
-        &account.id,
-        &token_hash,
-        ctx.now,
-        ctx.now + SESSION_TTL_MS,
-    )]);
+    let change = Change::guarded(create_account(&invite.id, &account)).then(vec![
+        insert_factor(&account.id, &factor, ctx.now),
+        first_session(&account.id, &token_hash, ctx.now, ctx.now + SESSION_TTL_MS),
+    ]);
     if audit::commit(ctx, &from, event, change).await?.happened() {
-        return Ok(signed_in(ctx, 201, &AccountRow::from(account), &token));
+        return signed_in(ctx, 201, &AccountRow::from(account), &token).await;
     }
     // Which condition failed: the email was taken, or the invite used, cancelled or expired.
     Err(match ctx.db.account_by_email(&account.email).await? {
@@ -219,14 +216,12 @@ pub async fn sign_in(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Respon
         &account.id,
         ctx.now + SESSION_TTL_MS,
     );
-    if !audit::commit(ctx, &from, event, Change::guarded(session))
-        .await?
-        .happened()
-    {
+    let change = Change::guarded(session).then(vec![touch_password_factor(&account.id, ctx.now)]);
+    if !audit::commit(ctx, &from, event, change).await?.happened() {
         // Wrong keys of the same burst reached the limit first: the right one waits like them.
         return Err(ctx.db.held(Guess::SignIn, &email, &address, ctx.now).await);
     }
-    Ok(signed_in(ctx, 200, &account, &token))
+    signed_in(ctx, 200, &account, &token).await
 }
 
 /// `GET /api/session`: who is signed in, and the session's CSRF token.
@@ -234,7 +229,7 @@ pub async fn show(req: Request, ctx: &Ctx) -> ApiResult<Response> {
     let staff = auth::staff(&req, ctx).await?;
     let token = auth::session_token(&req)?.ok_or_else(ApiError::not_found)?;
     let account = account_of(ctx, &staff).await?;
-    ok(&session_view(ctx, &account, auth::csrf_token(&token)))
+    ok(&session_view(ctx, &account, auth::csrf_token(&token)).await?)
 }
 
 /// `DELETE /api/session`: signs out this session.
@@ -251,81 +246,6 @@ pub async fn sign_out(req: Request, ctx: &Ctx) -> ApiResult<Response> {
         .headers_mut()
         .set("Set-Cookie", &auth::session_cookie(None));
     Ok(response)
-}
-
-/// `PUT /api/account/password`: the new login key's hash, the private key and every request
-/// secret re-wrapped under the new vault key, all at once; the account's other sessions end.
-pub async fn change_password(mut req: Request, ctx: &Ctx, env: &Env) -> ApiResult<Response> {
-    let staff = auth::staff(&req, ctx).await?;
-    let body: ChangePassword = json_body(&mut req).await?;
-    let pepper = pepper(env)?;
-    let account = account_of(ctx, &staff).await?;
-    let old_hash = auth::login_hash(
-        &pepper,
-        &key32(&body.login_key, "bad_login_key", "login_key")?,
-    );
-    if !ct_eq(old_hash.as_bytes(), account.login_hash.as_bytes()) {
-        return Err(ApiError::new(
-            401,
-            "wrong_credentials",
-            "The current password is wrong.",
-        ));
-    }
-    b64_decode_array::<16>(&body.new_salt, "the salt").map_err(|_| {
-        ApiError::bad_request("bad_salt", "new_salt must be 16 bytes in base64url.")
-    })?;
-    let new_hash = auth::login_hash(
-        &pepper,
-        &key32(&body.new_login_key, "bad_login_key", "new_login_key")?,
-    );
-    wrapped_key(&body.wrapped_sk, "bad_wrapped_key", "wrapped_sk")?;
-    let mut listed = Vec::with_capacity(body.requests.len());
-    for r in &body.requests {
-        wrapped_key(&r.wrapped_rs, "bad_wrapped_key", "wrapped_rs")?;
-        listed.push((r.id.clone(), r.wrapped_rs.clone()));
-    }
-    let mut ids: Vec<&str> = listed.iter().map(|(id, _)| id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut stored = ctx.db.request_ids_of(&account.id).await?;
-    stored.sort_unstable();
-    let changed = || {
-        ApiError::conflict(
-            "requests_changed",
-            "Your requests changed while the password was being changed; try again.",
-        )
-    };
-    if ids.len() != listed.len() || ids != stored.iter().map(String::as_str).collect::<Vec<_>>() {
-        return Err(changed());
-    }
-    let session = auth::session_token(&req)?
-        .map(|t| auth::hash_hex(t.as_bytes()))
-        .unwrap_or_default();
-    // The new hash and keys only if the current login key still matches and the account's
-    // requests are still exactly those listed; then every request's secret, and the end of the
-    // other sessions, after the event.
-    let event = Event::new("password.changed", Actor::Staff(staff.id.clone()))
-        .object(&staff.id)
-        .detail(serde_json::json!({ "requests_rewrapped": listed.len() }));
-    let mut after = rewrap_requests(&account.id, &listed);
-    after.push(end_other_sessions(&account.id, &session));
-    let change = Change::guarded(vec![rows::change_password(
-        &account.id,
-        &account.login_hash,
-        &body.new_salt,
-        &new_hash,
-        &body.wrapped_sk,
-        &ids,
-    )])
-    .then(after);
-    if !audit::commit(ctx, &origin(&req), event, change)
-        .await?
-        .happened()
-    {
-        return Err(changed());
-    }
-    let account = account_of(ctx, &staff).await?;
-    ok(&serde_json::json!({ "account": me(&account) }))
 }
 
 /// `GET /api/accounts` (admins).
@@ -450,50 +370,30 @@ pub async fn cancel_invite(req: Request, ctx: &Ctx, id: &Id) -> ApiResult<Respon
 }
 
 /// A JSON answer that starts a session: the cookie, and what the page may know.
-fn signed_in(ctx: &Ctx, status: u16, account: &AccountRow, token: &str) -> Response {
+async fn signed_in(
+    ctx: &Ctx,
+    status: u16,
+    account: &AccountRow,
+    token: &str,
+) -> ApiResult<Response> {
     let csrf = b64_decode_array::<32>(token, "a session token")
         .map(|t| auth::csrf_token(&Key32::from_bytes(t)))
         .unwrap_or_default();
-    let mut response = json_response(status, &session_view(ctx, account, csrf));
+    let mut response = json_response(status, &session_view(ctx, account, csrf).await?);
     let _ = response
         .headers_mut()
         .set("Set-Cookie", &auth::session_cookie(Some(token)));
-    response
+    Ok(response)
 }
 
-async fn account_of(ctx: &Ctx, staff: &Staff) -> ApiResult<AccountRow> {
-    ctx.db.account(&staff.id).await?.ok_or_else(no_account)
-}
-
-fn no_account() -> ApiError {
-    ApiError::new(404, "no_account", "No account has this id.")
-}
-
-fn argon2_of(account: &AccountRow) -> Argon2Settings {
-    serde_json::from_str(&account.argon2).unwrap_or(ARGON2)
-}
-
-fn session_view(ctx: &Ctx, account: &AccountRow, csrf: String) -> SessionView {
+async fn session_view(ctx: &Ctx, account: &AccountRow, csrf: String) -> ApiResult<SessionView> {
     let admin = account.role == Role::Admin;
-    SessionView {
-        account: me(account),
+    Ok(SessionView {
+        account: me(ctx, account).await?,
         csrf,
         may_share: ctx.policy.may_share(admin),
         may_request: ctx.policy.may_request(admin),
-    }
-}
-
-fn me(account: &AccountRow) -> Me {
-    Me {
-        id: account.id.clone(),
-        email: account.email.clone(),
-        name: account.name.clone(),
-        role: account.role.name().into(),
-        public_key: account.public_key.clone(),
-        wrapped_sk: account.wrapped_sk.clone(),
-        salt: account.salt.clone(),
-        argon2: argon2_of(account),
-    }
+    })
 }
 
 fn summary(account: &AccountRow) -> AccountSummary {

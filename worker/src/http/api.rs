@@ -7,7 +7,7 @@ use worker::{Env, Request, Response};
 use crate::http::respond::ok;
 use crate::http::routes::{resolve, Op, Params};
 use crate::http::{
-    accounts, console, download, intake, log_api, log_export, policy, requests, shares,
+    account_key, accounts, console, download, intake, log_api, log_export, policy, requests, shares,
 };
 use crate::rules::attempts::address_group;
 use crate::rules::error::{ApiError, ApiResult};
@@ -143,7 +143,8 @@ async fn dispatch(op: Op, p: Params, req: Request, ctx: &Ctx, env: &Env) -> ApiR
         Op::SignIn => accounts::sign_in(req, ctx, env).await,
         Op::Session => accounts::show(req, ctx).await,
         Op::SignOut => accounts::sign_out(req, ctx).await,
-        Op::ChangePassword => accounts::change_password(req, ctx, env).await,
+        Op::ChangePassword => account_key::change_password(req, ctx, env).await,
+        Op::AdoptAccountKey => account_key::adopt(req, ctx).await,
         Op::CreateInvite => accounts::invite(req, ctx).await,
         Op::Invites => accounts::invites(req, ctx).await,
         Op::CancelInvite => accounts::cancel_invite(req, ctx, id?).await,

@@ -10,7 +10,7 @@ use crate::store::requests::RequestFileRow;
 use crate::store::shares::{FileRow, ShareRow};
 
 /// A wrapped 32-byte key: nonce, key, tag.
-const WRAPPED_KEY_LEN: usize = 12 + 32 + 16;
+pub const WRAPPED_KEY_LEN: usize = 12 + 32 + 16;
 
 /// Text a person typed: trimmed, `min` to `max` characters, no control characters but newlines.
 pub fn checked_text(
@@ -35,13 +35,18 @@ pub fn key32(value: &str, code: &'static str, field: &str) -> ApiResult<[u8; 32]
         .map_err(|_| ApiError::bad_request(code, format!("{field} must be 32 bytes in base64url.")))
 }
 
-/// A key wrapped under a vault key: its exact length, in base64url.
+/// A 32-byte key wrapped under K (or a v1 vault key): its exact length, in base64url.
 pub fn wrapped_key(value: &str, code: &'static str, field: &str) -> ApiResult<()> {
+    wrapped_blob(value, WRAPPED_KEY_LEN, code, field)
+}
+
+/// A secret wrapped under a key the server never has: its exact length `len`, in base64url.
+pub fn wrapped_blob(value: &str, len: usize, code: &'static str, field: &str) -> ApiResult<()> {
     match b64_decode(value, "a wrapped key") {
-        Ok(bytes) if bytes.len() == WRAPPED_KEY_LEN => Ok(()),
+        Ok(bytes) if bytes.len() == len => Ok(()),
         _ => Err(ApiError::bad_request(
             code,
-            format!("{field} must be a wrapped key ({WRAPPED_KEY_LEN} bytes) in base64url."),
+            format!("{field} must be a wrapped key ({len} bytes) in base64url."),
         )),
     }
 }

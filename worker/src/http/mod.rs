@@ -2,6 +2,7 @@
 //! writing responses (refusals included), the checks that handlers share, one module of handlers
 //! per resource, the pages as static assets, and the security headers of every response.
 
+pub mod account_key;
 pub mod accounts;
 pub mod api;
 pub mod assets;

@@ -24,9 +24,12 @@ pub struct AccountRow {
     pub wrapped_sk: String,
     pub created_at: u64,
     pub disabled_at: Option<u64>,
+    /// None until a v1 account adopts its vault key as K (unlock-factors.md).
+    pub key_generation: Option<u32>,
+    pub wrapped_sk128: Option<String>,
 }
 
-const ACCOUNT_COLUMNS: &str = "id, email, name, role, salt, argon2, login_hash, public_key, wrapped_sk, created_at, disabled_at";
+const ACCOUNT_COLUMNS: &str = "id, email, name, role, salt, argon2, login_hash, public_key, wrapped_sk, created_at, disabled_at, key_generation, wrapped_sk128";
 
 /// An account to record, from its invite and what the browser made.
 pub struct NewAccount {
@@ -39,11 +42,12 @@ pub struct NewAccount {
     pub login_hash: String,
     pub public_key: String,
     pub wrapped_sk: String,
+    pub wrapped_sk128: String,
     pub created_at: u64,
 }
 
 impl From<NewAccount> for AccountRow {
-    /// The account as recorded: new, so enabled.
+    /// The account as recorded: new, so enabled, with K at generation 0.
     fn from(a: NewAccount) -> Self {
         AccountRow {
             id: a.id,
@@ -57,6 +61,8 @@ impl From<NewAccount> for AccountRow {
             wrapped_sk: a.wrapped_sk,
             created_at: a.created_at,
             disabled_at: None,
+            key_generation: Some(0),
+            wrapped_sk128: Some(a.wrapped_sk128),
         }
     }
 }
@@ -185,7 +191,8 @@ pub fn delete_session(token_hash: &str) -> Sql {
 /// Uses the invite and creates the account, for a guarded change: the invite is used only if it
 /// is still pending (unused, not cancelled, unexpired; a setup link only while no account exists)
 /// and no account has the email; the account (the last statement) is created only if the invite
-/// was used. Its first session follows the event ([`first_session`]).
+/// was used. Its password factor and first session follow the event
+/// ([`crate::store::factors::insert_factor`], [`first_session`]).
 pub fn create_account(invite_id: &str, account: &NewAccount) -> Vec<Sql> {
     let now = account.created_at;
     vec![
@@ -196,8 +203,8 @@ pub fn create_account(invite_id: &str, account: &NewAccount) -> Vec<Sql> {
             vec![t(invite_id), n(now), t(&account.email)],
         ),
         Sql::new(
-            "INSERT INTO accounts (id, email, name, role, salt, argon2, login_hash, public_key, wrapped_sk, created_at)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE changes() = 1",
+            "INSERT INTO accounts (id, email, name, role, salt, argon2, login_hash, public_key, wrapped_sk, created_at, key_generation, wrapped_sk128)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11 WHERE changes() = 1",
             vec![
                 t(&account.id),
                 t(&account.email),
@@ -209,6 +216,7 @@ pub fn create_account(invite_id: &str, account: &NewAccount) -> Vec<Sql> {
                 t(&account.public_key),
                 t(&account.wrapped_sk),
                 n(now),
+                t(&account.wrapped_sk128),
             ],
         ),
     ]
@@ -248,51 +256,6 @@ pub fn cancel_invite(id: &str, now: u64) -> Sql {
         "UPDATE invites SET cancelled_at = ?2 WHERE id = ?1 AND setup = 0 AND used_at IS NULL AND cancelled_at IS NULL AND expires_at > ?2",
         vec![t(id), n(now)],
     )
-}
-
-/// Replaces the login key's hash, the salt and the wrapped private key, for a guarded change:
-/// only if the current login key still matches, the account is enabled and its requests are
-/// exactly `request_ids` (as many as listed, all of them listed; the ids are distinct). Then each
-/// of [`rewrap_requests`] changes exactly one row, so that they may follow the event in a chain
-/// of `changes() = 1`.
-pub fn change_password(
-    account_id: &str,
-    old_hash: &str,
-    new_salt: &str,
-    new_hash: &str,
-    wrapped_sk: &str,
-    request_ids: &[&str],
-) -> Sql {
-    Sql::new(
-        "UPDATE accounts SET salt = ?3, login_hash = ?4, wrapped_sk = ?5
-         WHERE id = ?1 AND login_hash = ?2 AND disabled_at IS NULL
-           AND (SELECT COUNT(*) FROM requests WHERE owner_account = ?1) = ?6
-           AND (SELECT COUNT(*) FROM requests WHERE owner_account = ?1
-                  AND id IN (SELECT value FROM json_each(?7))) = ?6",
-        vec![
-            t(account_id),
-            t(old_hash),
-            t(new_salt),
-            t(new_hash),
-            t(wrapped_sk),
-            n(request_ids.len() as u64),
-            t(&serde_json::to_string(request_ids).unwrap_or_default()),
-        ],
-    )
-}
-
-/// Each request's secret wrapped under the new vault key, each only if the statement before
-/// changed a row (the password change's event, then the request before).
-pub fn rewrap_requests(account_id: &str, requests: &[(String, String)]) -> Vec<Sql> {
-    requests
-        .iter()
-        .map(|(id, wrapped)| {
-            Sql::new(
-                "UPDATE requests SET wrapped_rs = ?3 WHERE id = ?2 AND owner_account = ?1 AND changes() = 1",
-                vec![t(account_id), t(id), t(wrapped)],
-            )
-        })
-        .collect()
 }
 
 /// Ends the account's sessions but `keep`, only if the statement before changed a row.

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod config;
 pub mod console;
 pub mod downloads;
+pub mod factors;
 pub mod parts;
 pub mod purge;
 pub mod requests;

@@ -1,8 +1,10 @@
 //! Format v1 for pages beyond the payload sessions, one file per part of `sealdrop-core`:
-//! encodings and randomness, a file's metadata and layout, shares, file requests and staff keys.
+//! encodings and randomness, a file's metadata and layout, shares, file requests, staff keys and
+//! the account key.
 //! Thin wrappers: every rule lives in `sealdrop-core`; this module holds only the checks that
 //! turn JavaScript values into the core's types.
 
+mod account;
 mod encoding;
 mod file;
 mod request;
@@ -16,6 +18,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::SealdropError;
 
+pub use account::*;
 pub use encoding::*;
 pub use file::*;
 pub use request::*;

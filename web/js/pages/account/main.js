@@ -1,15 +1,13 @@
 // The signed-in person's account (/account): changing the password, the emergency kit again,
 // signing out.
 //
-// A password change happens in this browser (format-v1.md, "Staff keys"): the current password
-// and the kit open the private key; the new password, with a new salt, gives the new login key
-// and vault key; the private key and every request's secret are wrapped again under the new
-// vault key, and PUT /api/account/password swaps them all at once (409 requests_changed: a
-// request was made or deleted meanwhile, so the list is fetched and wrapped again).
+// A password change happens in this browser (password-change.js): it rewrites the password
+// factor of the account key, and only the first change of an adopted account rotates K.
 //
 // body data-state: loading, idle, working (changing the password), done (password changed),
 // error (the change failed; nothing changed; the form stays).
-import { apiJson, ApiError, apiSentence } from '../../lib/api.js';
+import { AccountKeyError } from '../../lib/account-key.js';
+import { ApiError, apiSentence } from '../../lib/api.js';
 import { byId, setPageState, setStatus } from '../../lib/dom.js';
 import { clearFieldErrors, fieldProblem, newPasswordProblem } from '../../lib/forms.js';
 import { downloadKit } from '../../lib/kit.js';
@@ -21,16 +19,12 @@ import {
   requireSession,
   saveKit,
   signOut,
-  storeVaultKey,
-  stretch,
-  toMe,
+  UNLOCK_MESSAGES,
 } from '../../lib/session.js';
 import { loadWasm } from '../../lib/wasm.js';
+import { changePassword, RequestKeyError } from './password-change.js';
 
 /** @typedef {import('../../lib/session.js').Me} Me */
-
-// A request made or deleted while the password is being changed: fetch the list again, this often.
-const REWRAP_TRIES = 3;
 
 const who = byId('who', HTMLElement);
 const passwordSection = byId('password-section', HTMLElement);
@@ -55,7 +49,7 @@ let account;
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  changePassword();
+  submitPasswordChange();
 });
 kitShow.addEventListener('click', toggleKit);
 kitSave.addEventListener('click', saveKitFile);
@@ -100,7 +94,7 @@ function showWho() {
   who.hidden = false;
 }
 
-async function changePassword() {
+async function submitPasswordChange() {
   if (document.body.dataset.state === 'working') return;
   clearFieldErrors(form);
   const current = currentInput.value;
@@ -132,64 +126,13 @@ async function changePassword() {
 
   setPageState('working');
   setBusy(true);
-  setStatus('Checking your current password… This takes a second or two.');
-  const idBytes = sd.b64Decode(account.id);
-  /** @type {Uint8Array[]} */
-  const secrets = [sk128];
   try {
-    const aOld = await stretch(current, account);
-    secrets.push(aOld);
-    const vaultOld = sd.vaultKey(aOld, sk128);
-    const loginOld = sd.loginKey(aOld);
-    secrets.push(vaultOld, loginOld);
-    /** @type {Uint8Array} */
-    let sk;
-    try {
-      sk = sd.unwrapPrivateKey(vaultOld, idBytes, sd.b64Decode(account.public_key), sd.b64Decode(account.wrapped_sk));
-    } catch {
-      setBusy(false);
-      setPageState('error');
-      const field = typedKit ? changeKitInput : currentInput;
-      return fieldProblem(
-        field,
-        typedKit
-          ? 'The current password or the emergency kit code is wrong: together they do not open your keys. Nothing was changed.'
-          : 'The current password is wrong. Nothing was changed.',
-      );
-    }
-    secrets.push(sk);
-
-    setStatus('Wrapping your keys under the new password… This takes a second or two.');
-    const newSalt = sd.randomBytes(16);
-    const aNew = await stretch(newInput.value, { salt: sd.b64Encode(newSalt), argon2: account.argon2 });
-    const vaultNew = sd.vaultKey(aNew, sk128);
-    const loginNew = sd.loginKey(aNew);
-    secrets.push(aNew, vaultNew, loginNew);
-    const wrappedSk = sd.wrapPrivateKey(vaultNew, idBytes, sk);
-
-    /** @type {any} */
-    let got = null;
-    for (let attempt = 1; ; attempt++) {
-      const requests = await rewrapRequests(sd, vaultOld, vaultNew);
-      try {
-        got = await apiJson('/api/account/password', {
-          method: 'PUT',
-          json: {
-            login_key: sd.b64Encode(loginOld),
-            new_salt: sd.b64Encode(newSalt),
-            new_login_key: sd.b64Encode(loginNew),
-            wrapped_sk: sd.b64Encode(wrappedSk),
-            requests,
-          },
-        });
-        break;
-      } catch (err) {
-        if (err instanceof ApiError && err.code === 'requests_changed' && attempt < REWRAP_TRIES) continue;
-        throw err;
-      }
-    }
-    account = toMe(got?.account ?? {});
-    storeVaultKey(sd, account, vaultNew);
+    account = await changePassword(sd, account, {
+      current,
+      next: newInput.value,
+      sk128,
+      progress: (sentence) => setStatus(sentence),
+    });
     if (typedKit) {
       const kept = await saveKit(account.id, sk128);
       if (kept) {
@@ -210,6 +153,15 @@ async function changePassword() {
     setBusy(false);
     if (isSignedOut(err)) return goToSignIn();
     setPageState('error');
+    if (err instanceof AccountKeyError) {
+      if (err.reason !== 'wrong') return setStatus(`${UNLOCK_MESSAGES[err.reason]} Nothing was changed.`, 'error');
+      return fieldProblem(
+        typedKit ? changeKitInput : currentInput,
+        typedKit
+          ? 'The current password or the emergency kit code is wrong: together they do not open your keys. Nothing was changed.'
+          : 'The current password is wrong. Nothing was changed.',
+      );
+    }
     if (err instanceof ApiError && err.code === 'wrong_credentials') {
       return fieldProblem(currentInput, 'The current password is wrong. Nothing was changed.');
     }
@@ -227,44 +179,8 @@ async function changePassword() {
       'error',
     );
   } finally {
-    for (const s of secrets) s.fill(0);
+    sk128.fill(0);
   }
-}
-
-class RequestKeyError extends Error {
-  /** @param {string} label */
-  constructor(label) {
-    super('a request secret does not unwrap');
-    this.label = label;
-  }
-}
-
-/**
- * Every request of the account with its secret wrapped under the new vault key.
- * @param {typeof import('../../../pkg/sealdrop_wasm.js')} sd
- * @param {Uint8Array} vaultOld
- * @param {Uint8Array} vaultNew
- * @returns {Promise<{ id: string, wrapped_rs: string }[]>}
- */
-async function rewrapRequests(sd, vaultOld, vaultNew) {
-  const got = await apiJson('/api/requests');
-  const list = Array.isArray(got?.requests) ? got.requests : [];
-  return list.map((/** @type {any} */ r) => {
-    const id = String(r.id);
-    const idBytes = sd.b64Decode(id);
-    /** @type {Uint8Array} */
-    let rs;
-    try {
-      rs = sd.unwrapRequestSecret(vaultOld, idBytes, sd.b64Decode(String(r.wrapped_rs)));
-    } catch {
-      throw new RequestKeyError(String(r.label ?? id));
-    }
-    try {
-      return { id, wrapped_rs: sd.b64Encode(sd.wrapRequestSecret(vaultNew, idBytes, rs)) };
-    } finally {
-      rs.fill(0);
-    }
-  });
 }
 
 /** @param {boolean} busy */

@@ -158,7 +158,7 @@ async function createRequest() {
   }
   createButton.disabled = true;
   setStatus('Creating the request…');
-  const { sd, pk, vault } = keys;
+  const { sd, pk, accountKey } = keys;
   const rs = sd.newSecret();
   try {
     /** @type {any} */
@@ -177,7 +177,7 @@ async function createRequest() {
         max_bytes: maxBytes,
         public_key: sd.b64Encode(pk),
         upload_token_hash: sd.b64Encode(sd.blake3(token)),
-        wrapped_rs: sd.b64Encode(sd.wrapRequestSecret(vault, idBytes, rs)),
+        wrapped_rs: sd.b64Encode(sd.wrapRequestSecret(accountKey, idBytes, rs)),
       };
       token.fill(0);
       try {

@@ -1,10 +1,10 @@
 // What the inbox does with the account's keys once they are open in this tab (js/pages/inbox/main.js
-// unlocks them): a request's link, its secret unwrapped with the vault key, and each file's
+// unlocks them): a request's link, its secret unwrapped with the account key K, and each file's
 // secret out of its stanza. The server holds none of these, so it can neither read a file nor
 // pass one off as sent through a link.
 
 /** @typedef {typeof import('../../../pkg/sealdrop_wasm.js')} Sd */
-/** @typedef {{ sd: Sd, sk: Uint8Array, pk: Uint8Array, vault: Uint8Array, fingerprint: string }} Keys */
+/** @typedef {{ sd: Sd, sk: Uint8Array, pk: Uint8Array, accountKey: Uint8Array, fingerprint: string }} Keys */
 /**
  * What a file's stanza and metadata gave: 'ok', 'planted' (the stanza does not open: it was not
  * sealed through the link) or 'tampered' (its metadata does not open).
@@ -17,12 +17,12 @@ let keys = null;
 /**
  * @param {Sd} sd
  * @param {Uint8Array} sk the account's private key
- * @param {Uint8Array} vault
+ * @param {Uint8Array} accountKey K, which wraps every request secret
  */
-export function setKeys(sd, sk, vault) {
+export function setKeys(sd, sk, accountKey) {
   // Links are built from the key computed here, never from one the server hands out.
   const pk = sd.publicKey(sk);
-  keys = { sd, sk, pk, vault, fingerprint: sd.fingerprint(pk) };
+  keys = { sd, sk, pk, accountKey, fingerprint: sd.fingerprint(pk) };
 }
 
 /** The keys, or null while the inbox is locked. */
@@ -45,9 +45,9 @@ export function requestLink(id, rs) {
  */
 export function unwrapRs(summary) {
   if (!keys) return null;
-  const { sd, vault } = keys;
+  const { sd, accountKey } = keys;
   try {
-    return sd.unwrapRequestSecret(vault, sd.b64Decode(summary.id), sd.b64Decode(summary.wrapped_rs));
+    return sd.unwrapRequestSecret(accountKey, sd.b64Decode(summary.id), sd.b64Decode(summary.wrapped_rs));
   } catch {
     return null;
   }

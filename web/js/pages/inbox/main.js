@@ -18,9 +18,9 @@ import { showSaveHow } from '../../ui/download-row.js';
 import {
   requireSession,
   renderNav,
-  unlockWithVaultKey,
+  unlockWithStoredKey,
   unlockWithPassword,
-  vaultKey,
+  storedAccountKey,
   redirectIfSignedOut,
   UnlockError,
   UNLOCK_MESSAGES,
@@ -81,7 +81,7 @@ async function main() {
   /** @type {Uint8Array | null} */
   let sk = null;
   try {
-    sk = await unlockWithVaultKey(account);
+    sk = await unlockWithStoredKey(account);
   } catch {
     // The module did not load, or storage is off: the Unlock form says more if it happens again.
   }
@@ -144,6 +144,8 @@ async function unlock() {
       fieldError(unlockPassword, UNLOCK_MESSAGES.wrong_password);
       setStatus(UNLOCK_MESSAGES.wrong_password, 'error');
       unlockPassword.select();
+    } else if (reason) {
+      setStatus(UNLOCK_MESSAGES[reason], 'error');
     } else if (!redirectIfSignedOut(err)) {
       setStatus(
         err instanceof ApiError
@@ -168,13 +170,13 @@ async function unlocked(sk) {
   } catch {
     return fail('The decryption module could not be loaded. Nothing was lost. Reload the page and try again.');
   }
-  const vault = vaultKey(sd, account);
-  if (!vault) {
+  const k = storedAccountKey(sd, account);
+  if (!k) {
     return fail(
       'This browser does not let the page keep your keys in this tab (site storage is off), so your requests cannot be opened. Allow site storage for this site and reload the page.',
     );
   }
-  setKeys(sd, sk, vault);
+  setKeys(sd, sk, k);
   unlockSection.hidden = true;
   createSection.hidden = false;
   requestsSection.hidden = false;

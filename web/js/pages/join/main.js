@@ -2,7 +2,8 @@
 // same page). The invitation says who may join (its email, or none: the setup link asks for
 // it) and the account's id and Argon2id salt. This browser makes the keys (format-v1.md, "Staff
 // keys"): sk128 (the emergency kit), an X25519 key pair, A = Argon2id(password), the login key
-// sent to the server, and the private key wrapped under the vault key. Then the emergency kit is
+// sent to the server, the account key K (unlock-factors.md) with the private key and sk128
+// wrapped under it, and K under the password factor. Then the emergency kit is
 // handed out; the person saves it and ticks that they did before going on to their inbox.
 //
 // body data-state: loading (reading the invitation), idle (the form), working (making keys,
@@ -14,7 +15,8 @@ import { byId, setPageState, setStatus, setupPasswordToggle } from '../../lib/do
 import { formatRelative } from '../../lib/format.js';
 import { clearFieldErrors, fieldError, fieldProblem, looksLikeEmail, newPasswordProblem } from '../../lib/forms.js';
 import { downloadKit } from '../../lib/kit.js';
-import { acceptSession, saveKit, storeVaultKey, stretch } from '../../lib/session.js';
+import { newPasswordFactor, rememberGeneration } from '../../lib/account-key.js';
+import { acceptSession, saveKit, storeAccountKey, stretch } from '../../lib/session.js';
 import { loadWasm } from '../../lib/wasm.js';
 
 /**
@@ -184,9 +186,12 @@ async function create() {
     const secretKey = pair.secretKey;
     /** @type {Uint8Array} */
     const publicKey = pair.publicKey;
-    const vault = sd.vaultKey(a, sk128);
-    secrets.push(a, vault, secretKey);
-    const wrapped = sd.wrapPrivateKey(vault, sd.b64Decode(current.account_id), secretKey);
+    // A new account draws its account key K (unlock-factors.md): it wraps the private key and
+    // sk128, and the password factor wraps K.
+    const k = sd.randomBytes(32);
+    secrets.push(a, k, secretKey);
+    const idBytes = sd.b64Decode(current.account_id);
+    const wrapped = sd.wrapPrivateKey(k, idBytes, secretKey);
     const login = sd.loginKey(a);
     secrets.push(login);
     setStatus('Creating your account…');
@@ -200,10 +205,13 @@ async function create() {
           login_key: sd.b64Encode(login),
           public_key: sd.b64Encode(publicKey),
           wrapped_sk: sd.b64Encode(wrapped),
+          wrapped_sk128: sd.b64Encode(sd.wrapSk128(k, idBytes, sk128)),
+          password_factor: newPasswordFactor(sd, current.account_id, a, sk128, 0, k),
         },
       }),
     );
-    storeVaultKey(sd, session.account, vault);
+    rememberGeneration(session.account.id, 0);
+    storeAccountKey(sd, session.account, k);
     const kept = await saveKit(session.account.id, sk128);
     kit = { code: sd.kitEncode(sk128), email: session.account.email, accountId: session.account.id };
     sk128.fill(0);

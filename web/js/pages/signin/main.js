@@ -121,7 +121,9 @@ async function unlock() {
     await unlockWithStretched(pending.account, pending.a);
     finish(true);
   } catch (err) {
-    if (err instanceof UnlockError) {
+    if (err instanceof UnlockError && (err.reason === 'damaged' || err.reason === 'rolled_back')) {
+      askForKit(`${UNLOCK_MESSAGES[err.reason]} You can continue without your keys.`);
+    } else if (err instanceof UnlockError) {
       askForKit(
         err.reason === 'kit_needed'
           ? UNLOCK_MESSAGES.kit_needed
@@ -167,7 +169,7 @@ async function openWithKit() {
     setPageState('kit');
     const message =
       err instanceof UnlockError
-        ? UNLOCK_MESSAGES.wrong_kit
+        ? UNLOCK_MESSAGES[err.reason === 'damaged' || err.reason === 'rolled_back' ? err.reason : 'wrong_kit']
         : 'This browser could not open your account’s keys. Try again, or continue without them.';
     fieldProblem(kitInput, message);
   }
