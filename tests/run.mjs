@@ -12,6 +12,7 @@ const SUITES = [
   'api/api.test.mjs',
   'api/accounts.test.mjs',
   'api/account-key.test.mjs',
+  'api/api-keys.test.mjs',
   'api/requests.test.mjs',
   'api/authz.test.mjs',
   'api/openapi.test.mjs',

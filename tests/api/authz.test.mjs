@@ -1,6 +1,7 @@
 // The authorization matrix: every API operation (all of openapi.json) against A's objects, as
-// each of anonymous, a partner holding A's request link, staff A, staff B, an admin and a
-// disabled account. Identity never stands in for a key: downloads need the share's key or
+// each of anonymous, a partner holding A's request link, staff A, staff B, an admin, a disabled
+// account, A's API key with every scope, A's API key with only the share scope, and the key of
+// the disabled account. Identity never stands in for a key: downloads need the share's key or
 // ticket, uploads into a request need its link, share uploads need the share's owner token.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,10 +13,18 @@ import { BASE, d1 } from '../support/env.mjs';
 import { ROOT } from '../support/stack.mjs';
 import { admin, as, asJson, newStaff } from '../support/accounts.mjs';
 import { createRequest, sendFiles, uploadAuth } from '../support/requests.mjs';
+import { newApiKey, withKey } from '../support/api-keys.mjs';
 
-const PRINCIPALS = ['anonymous', 'partner', 'staffA', 'staffB', 'admin', 'disabled'];
-const ALL = PRINCIPALS;
+const PEOPLE = ['anonymous', 'partner', 'staffA', 'staffB', 'admin', 'disabled'];
+const KEYS = ['keyA', 'keyAShare', 'keyDisabled'];
+const PRINCIPALS = [...PEOPLE, ...KEYS];
+// Operations without credentials refuse API keys too: a key is for what its scopes name.
+const ALL = PEOPLE;
 const STAFF = ['staffA', 'staffB', 'admin'];
+// What a key of A may call: with any scope, with the share scope, with request or inbox.
+const A_ANY_KEY = ['keyA', 'keyAShare'];
+const A_SHARE_KEY = ['keyA', 'keyAShare'];
+const A_REQUEST_KEY = ['keyA'];
 const random = () => sd.b64Encode(randomBytes(16));
 
 test('every operation x every principal: only the right ones get past authorization', async () => {
@@ -36,7 +45,11 @@ test('every operation x every principal: only the right ones get past authorizat
     complete: false,
   });
   const request = await createRequest(a, { expiresAt: week });
+  const keyedRequest = await createRequest(a, { expiresAt: week });
   const [file] = await sendFiles(request, [{ name: 'matrix-file.txt', data: randomBytes(100) }]);
+  const keyA = await newApiKey(a, { name: 'matrix all' });
+  const keyAShare = await newApiKey(a, { name: 'matrix share', scopes: ['share'] });
+  const keyDisabled = await newApiKey(d, { name: 'matrix disabled' });
   const disabled = await call(`${BASE}/api/accounts/${d.accountId}`, {
     method: 'PATCH',
     headers: asJson(boss),
@@ -52,25 +65,29 @@ test('every operation x every principal: only the right ones get past authorizat
     staffB: as(b),
     admin: as(boss),
     disabled: as(d),
+    keyA: withKey(keyA),
+    keyAShare: withKey(keyAShare),
+    keyDisabled: withKey(keyDisabled),
   };
   const owner = { authorization: `Bearer ${uploading.owner}` };
   const r = `/api/requests/${request.id}`;
-  // [method, path, who gets past authorization, extra headers for staff A]; destructive
-  // operations last, and within one operation the refused principals go first.
-  /** @type {[string, string, string[], Record<string, string>?][]} */
+  // [method, path, who gets past authorization, extra headers for staff A, who is tried (by
+  // default everyone)]; destructive operations last, and within one operation the refused
+  // principals go first.
+  /** @type {[string, string, string[], Record<string, string>?, string[]?][]} */
   const matrix = [
-    ['GET', '/api/limits', ALL],
-    ['GET', '/api/openapi.json', ALL],
-    ['POST', '/api/shares', STAFF],
-    ['GET', '/api/shares', STAFF],
+    ['GET', '/api/limits', [...ALL, ...A_ANY_KEY]],
+    ['GET', '/api/openapi.json', PRINCIPALS],
+    ['POST', '/api/shares', [...STAFF, ...A_SHARE_KEY]],
+    ['GET', '/api/shares', [...STAFF, ...A_SHARE_KEY]],
     ['GET', '/api/admin/shares', ['admin']],
     ['GET', `/api/shares/${active.id}`, ALL],
     ['PUT', `/api/shares/${uploading.id}/files/0/parts/1`, ['staffA'], owner],
     ['GET', `/api/shares/${uploading.id}/files/0/parts`, ['staffA'], owner],
     ['POST', `/api/shares/${uploading.id}/files/0/complete`, ['staffA'], owner],
     ['POST', `/api/shares/${uploading.id}/complete`, ['staffA'], owner],
-    ['GET', `/api/shares/${active.id}/owner`, ['staffA', 'admin']],
-    ['POST', `/api/shares/${active.id}/unlock`, ['staffA']],
+    ['GET', `/api/shares/${active.id}/owner`, ['staffA', 'admin', ...A_SHARE_KEY]],
+    ['POST', `/api/shares/${active.id}/unlock`, ['staffA', ...A_SHARE_KEY]],
     ['POST', `/api/shares/${active.id}/proof`, []],
     ['GET', `/api/shares/${active.id}/contents`, []],
     ['GET', `/api/shares/${active.id}/files/0/payload`, []],
@@ -84,15 +101,21 @@ test('every operation x every principal: only the right ones get past authorizat
     ['GET', '/api/session', STAFF],
     ['PUT', '/api/account/password', STAFF],
     ['POST', '/api/account/key', STAFF],
+    ['GET', '/api/account', [...STAFF, ...A_ANY_KEY]],
+    ['POST', '/api/account/api-keys', STAFF],
+    ['GET', '/api/account/api-keys', STAFF],
+    ['DELETE', `/api/account/api-keys/${random()}`, STAFF],
+    ['GET', '/api/admin/api-keys', ['admin']],
+    ['DELETE', `/api/admin/api-keys/${random()}`, ['admin']],
     ['POST', '/api/invites', ['admin']],
     ['GET', '/api/invites', ['admin']],
     ['DELETE', `/api/invites/${random()}`, ['admin']],
-    ['POST', '/api/requests', STAFF],
-    ['GET', '/api/requests', STAFF],
-    ['GET', r, ['staffA']],
-    ['GET', `${r}/files/${file.id}/payload`, ['staffA']],
-    ['POST', `${r}/files/${file.id}/read`, ['staffA']],
-    ['DELETE', `${r}/files/${random()}`, ['staffA']],
+    ['POST', '/api/requests', [...STAFF, ...A_REQUEST_KEY]],
+    ['GET', '/api/requests', [...STAFF, ...A_REQUEST_KEY]],
+    ['GET', r, ['staffA', ...A_REQUEST_KEY]],
+    ['GET', `${r}/files/${file.id}/payload`, ['staffA', ...A_REQUEST_KEY]],
+    ['POST', `${r}/files/${file.id}/read`, ['staffA', ...A_REQUEST_KEY]],
+    ['DELETE', `${r}/files/${random()}`, ['staffA', ...A_REQUEST_KEY]],
     ['GET', `${r}/intake`, ['partner']],
     ['POST', `${r}/uploads`, ['partner']],
     ['GET', `${r}/uploads/${random()}`, ['partner']],
@@ -108,8 +131,9 @@ test('every operation x every principal: only the right ones get past authorizat
     ['GET', '/api/admin/policy', ['admin']],
     ['PUT', '/api/admin/policy', ['admin']],
     ['POST', `/api/shares/${uploading.id}/abort`, ['staffA'], owner],
-    ['POST', `/api/shares/${active.id}/revoke`, ['staffA', 'admin']],
-    ['DELETE', r, ['staffA']],
+    ['POST', `/api/shares/${active.id}/revoke`, ['staffA', 'admin', ...A_SHARE_KEY]],
+    ['DELETE', r, ['staffA'], {}, PEOPLE],
+    ['DELETE', `/api/requests/${keyedRequest.id}`, A_REQUEST_KEY, {}, KEYS],
     ['DELETE', '/api/session', STAFF],
   ];
   const documented = Object.entries(JSON.parse(readFileSync(join(ROOT, 'worker/openapi.json'), 'utf8')).paths).flatMap(
@@ -128,8 +152,10 @@ test('every operation x every principal: only the right ones get past authorizat
   assert.deepEqual([...new Set(tested)].sort(), [...new Set(documented)].sort(), 'the matrix covers every operation');
 
   const outcomes = [];
-  for (const [method, path, allowed, extra] of matrix) {
-    const order = [...PRINCIPALS.filter((p) => !allowed.includes(p)), ...allowed];
+  let tries = 0;
+  for (const [method, path, allowed, extra, tried = PRINCIPALS] of matrix) {
+    tries += tried.length;
+    const order = [...tried.filter((p) => !allowed.includes(p)), ...allowed];
     for (const who of order) {
       const res = await call(`${BASE}${path}`, {
         method,
@@ -146,7 +172,7 @@ test('every operation x every principal: only the right ones get past authorizat
       );
     }
   }
-  assert.equal(outcomes.length, matrix.length * PRINCIPALS.length);
+  assert.equal(outcomes.length, tries);
 
   // A disabled account's own share cannot be uploaded to either, though it holds the token.
   const dPart = await call(`${BASE}/api/shares/${ownShareOfD.id}/files/0/parts/1`, {

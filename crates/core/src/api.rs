@@ -483,6 +483,42 @@ pub struct CreatedRequestFile {
     pub part_count: u64,
 }
 
+/// `POST /api/account/api-keys`: a named key with its scopes (share, request, inbox) and its
+/// lifetime in days.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiKey {
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub expires_in_days: u64,
+}
+
+/// An API key as its owner and admins see it; `key` only in the answer that made it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApiKeySummary {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub name: String,
+    pub scopes: Vec<String>,
+    /// active, expired or revoked.
+    pub state: String,
+    pub created_at: u64,
+    pub expires_at: u64,
+    pub last_used_at: Option<u64>,
+    pub revoked_at: Option<u64>,
+    /// For admins: whose key it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_email: Option<String>,
+}
+
+/// `GET /api/account`: the caller's account, and the API key it called with, if it did.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountView {
+    pub account: Me,
+    pub api_key: Option<ApiKeySummary>,
+}
+
 /// Deserialises a field that must be present but may be `null`: `Some(None)` for `null`, and
 /// (with `#[serde(default)]`) `None` when it is missing.
 fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>

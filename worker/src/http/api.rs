@@ -7,16 +7,19 @@ use worker::{Env, Request, Response};
 use crate::http::respond::ok;
 use crate::http::routes::{resolve, Op, Params};
 use crate::http::{
-    account_key, accounts, console, download, intake, log_api, log_export, policy, requests, shares,
+    account_key, accounts, api_keys, console, download, intake, log_api, log_export, policy,
+    requests, shares,
 };
+use crate::rules::api_keys::LAST_USED_EVERY_MS;
 use crate::rules::attempts::address_group;
 use crate::rules::error::{ApiError, ApiResult};
 use crate::rules::log_event::{Actor, Event, Origin};
-use crate::services::audit;
+use crate::services::audit::{self, Change};
 use crate::services::auth;
 use crate::services::context::Ctx;
 use crate::services::headers::origin;
 use crate::services::sequencer;
+use crate::store::api_keys::touch_api_key;
 
 const OPENAPI: &str = include_str!("../../openapi.json");
 
@@ -31,8 +34,16 @@ pub async fn handle(req: Request, env: &Env) -> ApiResult<Response> {
     if caller.is_anonymous() {
         throttle(env, &from, op).await?;
     }
-    let ctx = &Ctx::new(env).await?;
-    let answer = dispatch(op, p, req, ctx, env).await;
+    let mut ctx = Ctx::new(env).await?;
+    let answer = match with_key(&mut ctx, &req, &caller, op).await {
+        Ok(()) => dispatch(op, p, req, &ctx, env).await,
+        Err(err) => Err(err),
+    };
+    let answer = match answer {
+        Ok(response) => note_key_use(&ctx, &from, op, p).await.map(|()| response),
+        Err(err) => Err(err),
+    };
+    let ctx = &ctx;
     if let Err(err) = &answer {
         // Every refusal is logged, with its reason; failures of our own (503) are not refusals.
         if err.status < 500 && !err.logged {
@@ -40,6 +51,38 @@ pub async fn handle(req: Request, env: &Env) -> ApiResult<Response> {
         }
     }
     answer
+}
+
+/// Checks the API key the request carries, if it carries one, for `op`; the handlers then see its
+/// account as the caller (`auth::staff`).
+async fn with_key(ctx: &mut Ctx, req: &Request, caller: &auth::Caller, op: Op) -> ApiResult<()> {
+    // A malformed key is refused here; `caller` keeps only well-formed ones.
+    auth::api_key_hash(req)?;
+    if let Some(hash) = &caller.api_key_hash {
+        let key = auth::api_key(ctx, hash, op.key_scopes()).await?;
+        ctx.key = Some(key);
+    }
+    Ok(())
+}
+
+/// Every call made with an API key leaves an event under its account and the key's name: the
+/// handler's own, or else one here, written with the key's last use before the answer goes out
+/// (503 if the log cannot take it). A call whose handler logged marks the key used alone.
+async fn note_key_use(ctx: &Ctx, from: &Origin, op: Op, p: Params) -> ApiResult<()> {
+    let Some(caller) = &ctx.key else {
+        return Ok(());
+    };
+    let touch = touch_api_key(&caller.key.id, ctx.now, LAST_USED_EVERY_MS);
+    if ctx.logged.get() {
+        return ctx.db.commit(&[touch]).await.map(drop);
+    }
+    let mut event = Event::new(op.action(), Actor::Staff(caller.staff.id.clone()));
+    if let Some(id) = p.file.or(p.id) {
+        event = event.object(id);
+    }
+    audit::commit(ctx, from, event, Change::of(vec![touch]))
+        .await
+        .map(drop)
 }
 
 /// Calls that carry no credential at all are limited per client address before any database
@@ -83,8 +126,18 @@ async fn log_refusal(
     p: Params,
     err: &ApiError,
 ) {
-    let actor = match caller.staff(ctx).await {
-        Some(staff) => Actor::Staff(staff.id),
+    // A known API key names its account and itself, whatever its state; a session its account.
+    let refused_key = match (&ctx.key, &caller.api_key_hash) {
+        (None, Some(hash)) => auth::refused_key(ctx, hash).await,
+        _ => None,
+    };
+    let staff = match (&ctx.key, &refused_key) {
+        (Some(key), _) => Some(key.staff.id.clone()),
+        (None, Some((account, _))) => Some(account.clone()),
+        (None, None) => caller.staff(ctx).await.map(|s| s.id),
+    };
+    let actor = match staff {
+        Some(id) => Actor::Staff(id),
         None => match p.id {
             Some(id) if op.is_intake() && caller.sent_upload_token => {
                 Actor::Partner(id.to_string())
@@ -104,6 +157,9 @@ async fn log_refusal(
         let mut event = Event::new(op.action(), actor).refused(err.code);
         if let Some(object) = object {
             event = event.object(object);
+        }
+        if let Some((_, key)) = refused_key {
+            event = event.api_key(key);
         }
         audit::record(ctx, from, event).await
     };
@@ -145,6 +201,12 @@ async fn dispatch(op: Op, p: Params, req: Request, ctx: &Ctx, env: &Env) -> ApiR
         Op::SignOut => accounts::sign_out(req, ctx).await,
         Op::ChangePassword => account_key::change_password(req, ctx, env).await,
         Op::AdoptAccountKey => account_key::adopt(req, ctx).await,
+        Op::Account => api_keys::account(req, ctx).await,
+        Op::CreateApiKey => api_keys::create(req, ctx).await,
+        Op::ApiKeys => api_keys::list(req, ctx).await,
+        Op::RevokeApiKey => api_keys::revoke(req, ctx, id?).await,
+        Op::AdminApiKeys => api_keys::admin_list(req, ctx).await,
+        Op::AdminRevokeApiKey => api_keys::admin_revoke(req, ctx, id?).await,
         Op::CreateInvite => accounts::invite(req, ctx).await,
         Op::Invites => accounts::invites(req, ctx).await,
         Op::CancelInvite => accounts::cancel_invite(req, ctx, id?).await,

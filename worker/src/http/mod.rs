@@ -5,6 +5,7 @@
 pub mod account_key;
 pub mod accounts;
 pub mod api;
+pub mod api_keys;
 pub mod assets;
 pub mod checks;
 pub mod console;

@@ -3,6 +3,7 @@
 
 use sealdrop_core::encoding::Id;
 
+use crate::rules::api_keys::Scope;
 use crate::rules::error::{ApiError, ApiResult};
 
 /// What an endpoint does.
@@ -35,6 +36,12 @@ pub enum Op {
     SignOut,
     ChangePassword,
     AdoptAccountKey,
+    Account,
+    CreateApiKey,
+    ApiKeys,
+    RevokeApiKey,
+    AdminApiKeys,
+    AdminRevokeApiKey,
     CreateInvite,
     Invites,
     CancelInvite,
@@ -95,6 +102,10 @@ impl Op {
             SignOut => "signout",
             ChangePassword => "password.changed",
             AdoptAccountKey => "account.key.adopted",
+            Account => "account.viewed",
+            CreateApiKey => "api_key.created",
+            ApiKeys | AdminApiKeys => "api_keys.listed",
+            RevokeApiKey | AdminRevokeApiKey => "api_key.revoked",
             CreateInvite => "invite.created",
             Invites => "invites.listed",
             CancelInvite => "invite.cancelled",
@@ -118,6 +129,21 @@ impl Op {
             Overview => "overview.viewed",
             Policy => "policy.viewed",
             SetPolicy => "policy.changed",
+        }
+    }
+
+    /// The scopes of which an API key needs one to call this operation; none for an operation no
+    /// key may call (everything of sessions, accounts, keys themselves, admins and the log, and
+    /// what owner tokens, tickets and upload tokens authorise).
+    pub fn key_scopes(self) -> &'static [Scope] {
+        use Op::*;
+        match self {
+            Limits | Account => &Scope::ALL,
+            CreateShare | ListShares | OwnerView | Revoke | Unlock => &[Scope::Share],
+            CreateRequest | DeleteRequest => &[Scope::Request],
+            Requests => &[Scope::Request, Scope::Inbox],
+            RequestDetail | RequestPayload | MarkRead | DeleteRequestFile => &[Scope::Inbox],
+            _ => &[],
         }
     }
 
@@ -181,6 +207,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("DELETE", "/api/session",                                Op::SignOut),
     ep("PUT",    "/api/account/password",                       Op::ChangePassword),
     ep("POST",   "/api/account/key",                            Op::AdoptAccountKey),
+    ep("GET",    "/api/account",                                Op::Account),
+    ep("POST",   "/api/account/api-keys",                       Op::CreateApiKey),
+    ep("GET",    "/api/account/api-keys",                       Op::ApiKeys),
+    ep("DELETE", "/api/account/api-keys/{id}",                  Op::RevokeApiKey),
+    ep("GET",    "/api/admin/api-keys",                         Op::AdminApiKeys),
+    ep("DELETE", "/api/admin/api-keys/{id}",                    Op::AdminRevokeApiKey),
     ep("POST",   "/api/invites",                                Op::CreateInvite),
     ep("GET",    "/api/invites",                                Op::Invites),
     ep("DELETE", "/api/invites/{id}",                           Op::CancelInvite),
@@ -330,6 +362,40 @@ mod tests {
         documented.sort();
         routed.sort();
         assert_eq!(documented, routed);
+    }
+
+    /// The document's `apiKey` security on each operation names exactly the scopes of
+    /// `Op::key_scopes`, and operations no key may call do not offer it.
+    #[test]
+    fn openapi_names_the_scopes_an_api_key_needs() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../openapi.json")).unwrap();
+        for e in ENDPOINTS {
+            let operation =
+                &doc["paths"][e.path.trim_start_matches("/api")][e.method.to_lowercase()];
+            let offered: Vec<Vec<String>> = operation["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|req| req.get("apiKey"))
+                .map(|scopes| serde_json::from_value(scopes.clone()).unwrap())
+                .collect();
+            let needs: Vec<String> =
+                e.op.key_scopes()
+                    .iter()
+                    .map(|s| s.name().to_string())
+                    .collect();
+            if needs.is_empty() {
+                assert!(
+                    offered.is_empty(),
+                    "{} {} offers API keys",
+                    e.method,
+                    e.path
+                );
+            } else {
+                assert_eq!(offered, vec![needs], "{} {}", e.method, e.path);
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rules::api_keys::KeyName;
+
 /// What summary events of refusals are called (the sequencer sums refusals that name nothing).
 pub const REFUSAL_SUMMARY: &str = "refusals.summary";
 
@@ -55,6 +57,8 @@ pub struct Event {
     pub bytes: Option<u64>,
     pub content_id: Option<String>,
     pub detail: Option<serde_json::Value>,
+    /// The API key the call was made with, if it was.
+    pub api_key: Option<KeyName>,
 }
 
 impl Event {
@@ -67,7 +71,14 @@ impl Event {
             bytes: None,
             content_id: None,
             detail: None,
+            api_key: None,
         }
+    }
+
+    /// Names the API key the call was made with.
+    pub fn api_key(mut self, key: KeyName) -> Self {
+        self.api_key = Some(key);
+        self
     }
 
     pub fn object(mut self, id: impl ToString) -> Self {
@@ -119,6 +130,7 @@ impl Event {
             bytes: self.bytes,
             content_id: self.content_id.as_deref(),
             detail: self.detail.as_ref(),
+            api_key: self.api_key.as_ref(),
         })
         // A map of strings, numbers and JSON values always serialises.
         .unwrap_or_default();
@@ -153,4 +165,7 @@ struct Stored<'a> {
     bytes: Option<u64>,
     content_id: Option<&'a str>,
     detail: Option<&'a serde_json::Value>,
+    /// Only in events of calls made with an API key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<&'a KeyName>,
 }

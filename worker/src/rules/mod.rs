@@ -2,6 +2,7 @@
 //! count limit, the guessing limits, the organisation's policy, staff roles, access-log events and
 //! the refusal every layer returns. Nothing here imports the rest of the crate.
 
+pub mod api_keys;
 pub mod attempts;
 pub mod error;
 pub mod lifecycle;

@@ -1,5 +1,6 @@
 //! The organisation's policy, set by admins in the console: the longest expiry, the largest file,
-//! who may share and who may ask for files, and how long the access log keeps events. The
+//! who may share and who may ask for files, whether API keys may be used, and how long the access
+//! log keeps events. The
 //! worker's `[vars]` (`store::config`) are the ceiling: no setting can go past them.
 
 use serde::Serialize;
@@ -43,6 +44,23 @@ impl Who {
     }
 }
 
+/// Whether API keys may be made and used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeysAllowed {
+    Allowed,
+    Forbidden,
+}
+
+impl KeysAllowed {
+    fn name(self) -> &'static str {
+        match self {
+            KeysAllowed::Allowed => "allowed",
+            KeysAllowed::Forbidden => "forbidden",
+        }
+    }
+}
+
 /// The policy in force. Invariant: every limit is within the ceiling it was loaded under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Policy {
@@ -50,6 +68,8 @@ pub struct Policy {
     pub max_file_bytes: u64,
     pub who_may_share: Who,
     pub who_may_request: Who,
+    /// Whether staff may make and use API keys; forbidding them stops every key at once.
+    pub api_keys: KeysAllowed,
     pub retention_days: u64,
 }
 
@@ -62,6 +82,7 @@ impl Policy {
             max_file_bytes: ceiling.max_file_bytes,
             who_may_share: Who::Everyone,
             who_may_request: Who::Everyone,
+            api_keys: KeysAllowed::Allowed,
             retention_days: DEFAULT_RETENTION_DAYS,
         };
         for (name, value) in rows {
@@ -108,6 +129,19 @@ impl Policy {
         }
     }
 
+    /// Refuses what needs API keys while the policy forbids them.
+    pub fn check_api_keys(&self) -> ApiResult<()> {
+        if self.api_keys == KeysAllowed::Allowed {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                403,
+                "api_keys_forbidden",
+                "Your organisation's policy does not allow API keys. Ask an administrator if you need one.",
+            ))
+        }
+    }
+
     /// Sets one setting from JSON (a number, a string of digits as stored, or a `Who`).
     pub fn set(
         &mut self,
@@ -141,6 +175,17 @@ impl Policy {
             "max_file_bytes" => self.max_file_bytes = number(1, ceiling.max_file_bytes, "bytes")?,
             "who_may_share" => self.who_may_share = who()?,
             "who_may_request" => self.who_may_request = who()?,
+            "api_keys" => {
+                self.api_keys = match value.as_str() {
+                    Some("allowed") => KeysAllowed::Allowed,
+                    Some("forbidden") => KeysAllowed::Forbidden,
+                    _ => {
+                        return Err(bad_policy(
+                            "api_keys must be \"allowed\" or \"forbidden\".".into(),
+                        ))
+                    }
+                }
+            }
             "retention_days" => {
                 self.retention_days =
                     number(*RETENTION_DAYS.start(), *RETENTION_DAYS.end(), "days")?
@@ -151,12 +196,13 @@ impl Policy {
     }
 
     /// Each setting as stored: its name and its value as text.
-    pub fn stored(&self) -> [(&'static str, String); 5] {
+    pub fn stored(&self) -> [(&'static str, String); 6] {
         [
             ("max_expiry_seconds", self.max_expiry_seconds.to_string()),
             ("max_file_bytes", self.max_file_bytes.to_string()),
             ("who_may_share", self.who_may_share.name().into()),
             ("who_may_request", self.who_may_request.name().into()),
+            ("api_keys", self.api_keys.name().into()),
             ("retention_days", self.retention_days.to_string()),
         ]
     }
@@ -236,6 +282,8 @@ mod tests {
             ("retention_days", serde_json::json!(3651)),
             ("who_may_share", serde_json::json!("nobody")),
             ("who_may_request", serde_json::json!(true)),
+            ("api_keys", serde_json::json!(false)),
+            ("api_keys", serde_json::json!("nobody")),
             ("colour", serde_json::json!("blue")),
         ] {
             let err = policy.set(name, &value, &ceiling()).unwrap_err();

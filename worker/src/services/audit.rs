@@ -50,12 +50,21 @@ pub async fn commit(
     event: Event,
     change: Change,
 ) -> ApiResult<Committed> {
+    let event = match &ctx.key {
+        Some(caller) => event.api_key(caller.key.clone()),
+        None => event,
+    };
     let append = Append {
         entry: event.entry(ctx.now, from),
         change,
     };
     match ctx.sequencer.append(&append).await? {
-        Reply::Committed { seq } => Ok(Committed { seq }),
+        Reply::Committed { seq } => {
+            if seq.is_some() {
+                ctx.logged.set(true);
+            }
+            Ok(Committed { seq })
+        }
         Reply::Failed { message } => {
             console_error!("audit: an append failed: {message}");
             Err(busy())

@@ -1,4 +1,4 @@
-//! Who may do what: staff sessions (cookie and CSRF token), owner tokens, proofs of key
+//! Who may do what: staff sessions (cookie and CSRF token), API keys, owner tokens, proofs of key
 //! possession, tickets, invites and request upload tokens.
 //!
 //! Every secret a caller presents is 32 random bytes in strict base64url; the server keeps only
@@ -11,6 +11,7 @@ use sealdrop_core::share::AuthKey;
 use sealdrop_core::Key32;
 use worker::{Method, Request};
 
+use crate::rules::api_keys::{read_scopes, KeyCaller, KeyName, KeyState, Scope};
 use crate::rules::error::{ApiError, ApiResult};
 use crate::rules::limits::SESSION_TTL_MS;
 use crate::rules::staff::Staff;
@@ -21,10 +22,15 @@ use crate::services::headers::header;
 /// the whole site.
 pub const SESSION_COOKIE: &str = "__Host-sealdrop-session";
 
-/// The signed-in caller. State-changing methods must also carry the session's CSRF token and,
-/// when the browser names one, our own origin. A disabled account's sessions are gone the moment
-/// it is disabled, so they fail here like any other.
+/// The signed-in caller, or the account of the API key the dispatcher checked for this call. With
+/// a session, state-changing methods must also carry the session's CSRF token and, when the
+/// browser names one, our own origin; a key is not a cookie, so no page can be made to send it,
+/// and it carries none. A disabled account's sessions are gone the moment it is disabled, so they
+/// fail here like any other.
 pub async fn staff(req: &Request, ctx: &Ctx) -> ApiResult<Staff> {
+    if let Some(caller) = &ctx.key {
+        return Ok(caller.staff.clone());
+    }
     let token = session_token(req)?
         .ok_or_else(|| ApiError::new(401, "sign_in_required", "Sign in to do this."))?;
     let signed_out = || ApiError::new(401, "signed_out", "Your session has ended; sign in again.");
@@ -69,6 +75,8 @@ pub struct Caller {
     session: Option<Key32>,
     authorization: bool,
     pub sent_upload_token: bool,
+    /// The hash of the API key the request carried, well-formed or not yet checked.
+    pub api_key_hash: Option<String>,
 }
 
 impl Caller {
@@ -77,7 +85,10 @@ impl Caller {
         Caller {
             session: session_token(req).ok().flatten(),
             authorization: authorization.is_some(),
-            sent_upload_token: authorization.is_some_and(|h| h.starts_with("Sealdrop-Upload ")),
+            sent_upload_token: authorization
+                .as_ref()
+                .is_some_and(|h| h.starts_with("Sealdrop-Upload ")),
+            api_key_hash: api_key_hash(req).ok().flatten(),
         }
     }
 
@@ -95,6 +106,100 @@ impl Caller {
             .ok()
             .flatten()
     }
+}
+
+/// The scheme of an API key: `Authorization: Sealdrop-ApiKey <key>`.
+pub const API_KEY_SCHEME: &str = "Sealdrop-ApiKey";
+
+/// The hash of the request's API key, if it carries one; a malformed key is refused.
+pub fn api_key_hash(req: &Request) -> ApiResult<Option<String>> {
+    let sent =
+        header(req, "Authorization")?.is_some_and(|h| h.starts_with(&format!("{API_KEY_SCHEME} ")));
+    if !sent {
+        return Ok(None);
+    }
+    credential(req, API_KEY_SCHEME, "api_key_required", "an API key")
+        .map(|key| Some(hash_hex(key.as_bytes())))
+}
+
+/// Checks an API key for an operation that a key with any of `needs` may call (none: keys may
+/// not call it). The key must be known, live, its account enabled, the policy must allow keys,
+/// and the key must have one of the scopes. A refusal of a known key is logged under its account
+/// and name ([`refused_key`]).
+pub async fn api_key(ctx: &Ctx, key_hash: &str, needs: &[Scope]) -> ApiResult<KeyCaller> {
+    let row = ctx.db.api_key_by_hash(key_hash).await?.ok_or_else(|| {
+        ApiError::new(
+            401,
+            "unknown_api_key",
+            "This API key is not known. Check that it was copied whole, or make a new one on your account page.",
+        )
+    })?;
+    match KeyState::of(row.expires_at, row.revoked_at, ctx.now) {
+        KeyState::Revoked => {
+            return Err(ApiError::new(
+                401,
+                "api_key_revoked",
+                "This API key was revoked. Make a new one on your account page.",
+            ))
+        }
+        KeyState::Expired => {
+            return Err(ApiError::new(
+                401,
+                "api_key_expired",
+                "This API key has expired. Make a new one on your account page.",
+            ))
+        }
+        KeyState::Active => {}
+    }
+    if row.owner_disabled_at.is_some() {
+        return Err(ApiError::new(
+            403,
+            "account_disabled",
+            "The account of this API key is disabled. Ask an admin if this is a mistake.",
+        ));
+    }
+    ctx.policy.check_api_keys()?;
+    if needs.is_empty() {
+        return Err(ApiError::new(
+            403,
+            "api_key_not_accepted",
+            "API keys cannot do this; sign in on the pages to do it.",
+        ));
+    }
+    let scopes = read_scopes(&row.scopes);
+    if !needs.iter().any(|s| scopes.contains(s)) {
+        let names: Vec<&str> = needs.iter().map(|s| s.name()).collect();
+        return Err(ApiError::new(
+            403,
+            "api_key_scope",
+            format!(
+                "This API key lacks the scope this needs ({}). Make a key with it on your account page.",
+                names.join(" or ")
+            ),
+        ));
+    }
+    Ok(KeyCaller {
+        staff: Staff {
+            id: row.account_id,
+            role: row.owner_role,
+        },
+        key: KeyName {
+            id: row.id,
+            name: row.name,
+        },
+    })
+}
+
+/// The key a refused call was made with, whatever its state, to name it in the log.
+pub async fn refused_key(ctx: &Ctx, key_hash: &str) -> Option<(String, KeyName)> {
+    let row = ctx.db.api_key_by_hash(key_hash).await.ok().flatten()?;
+    Some((
+        row.account_id,
+        KeyName {
+            id: row.id,
+            name: row.name,
+        },
+    ))
 }
 
 /// The session token of the request's cookie, if it has one.

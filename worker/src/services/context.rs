@@ -1,8 +1,11 @@
 //! What every handler works with: the database, the bucket, the policy and its limits, the time,
 //! the checkpoint signer and the access log's writer.
 
+use std::cell::Cell;
+
 use worker::{Date, Env};
 
+use crate::rules::api_keys::KeyCaller;
 use crate::rules::error::ApiResult;
 use crate::rules::limits::Limits;
 use crate::rules::policy::Policy;
@@ -25,6 +28,10 @@ pub struct Ctx {
     pub signer: Signer,
     /// The access log's writer.
     pub sequencer: sequencer::Client,
+    /// The API key the call was made with, once the dispatcher checked it for the operation.
+    pub key: Option<KeyCaller>,
+    /// Whether an event of this call was written (calls made with a key must leave one).
+    pub logged: Cell<bool>,
 }
 
 impl Ctx {
@@ -42,6 +49,8 @@ impl Ctx {
             now,
             signer: Signer::from_env(env),
             sequencer: sequencer::Client::from_env(env)?,
+            key: None,
+            logged: Cell::new(false),
         })
     }
 }

@@ -15,6 +15,7 @@ use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 use crate::rules::error::{ApiError, ApiResult};
 
 pub mod accounts;
+pub mod api_keys;
 pub mod attempts;
 pub mod audit;
 pub mod config;
