@@ -22,6 +22,7 @@ import {
   passwordFactor,
 } from '../support/accounts.mjs';
 import { createRequest, newFileBody, sealForRequest, sendFiles, uploadAuth } from '../support/requests.mjs';
+import { newApiKey } from '../support/api-keys.mjs';
 
 /**
  * One operation: `act` makes the call (the same call twice), `state` is a query of what it
@@ -388,6 +389,37 @@ test('the policy', async () => {
   assert.equal(restore.status, 200);
   assert.equal(restore.body.policy.who_may_request, current.who_may_request);
 });
+test('API keys: made, revoked by their owner, revoked by an admin', async () => {
+  setClock(null);
+  const boss = await admin();
+  const staff = await newStaff('staff', 'Atomic Keys');
+  const keys = `SELECT COUNT(*) || '/' || COUNT(revoked_at) FROM api_keys WHERE account_id = '${staff.accountId}'`;
+  await check({
+    op: 'createApiKey',
+    act: () =>
+      call(`${BASE}/api/account/api-keys`, {
+        method: 'POST',
+        headers: asJson(staff),
+        body: JSON.stringify({ name: 'atomic', scopes: ['share'], expires_in_days: 2 }),
+      }),
+    state: keys,
+    ok: 201,
+  });
+  const [own, other] = [await newApiKey(staff, { name: 'own' }), await newApiKey(staff, { name: 'other' })];
+  await check({
+    op: 'revokeApiKey',
+    act: () => call(`${BASE}/api/account/api-keys/${own.id}`, { method: 'DELETE', headers: as(staff) }),
+    state: keys,
+    ok: 200,
+  });
+  await check({
+    op: 'adminRevokeApiKey',
+    act: () => call(`${BASE}/api/admin/api-keys/${other.id}`, { method: 'DELETE', headers: as(boss) }),
+    state: keys,
+    ok: 200,
+  });
+});
+
 test('every state-changing operation of the API is among those checked', () => {
   const doc = JSON.parse(readFileSync(join(ROOT, 'worker/openapi.json'), 'utf8'));
   // Not checked, with the reason: sending a part writes only the part ledger, whose result the
