@@ -271,6 +271,7 @@ test('policy: a bad setting changes nothing; each change is logged with its old 
     max_file_bytes: ceiling.max_file_bytes,
     who_may_share: 'everyone',
     who_may_request: 'everyone',
+    api_keys: 'allowed',
     retention_days: 365,
   });
   const put = (/** @type {object} */ body) =>

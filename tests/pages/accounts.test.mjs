@@ -157,6 +157,52 @@ test('a v1 account adopts its vault key at its first sign-in here; its first pas
   await device.context.close();
 });
 
+test('API keys: made on the account page and shown once, used, revoked there; admins see and revoke them', async () => {
+  const boss = await admin();
+  const staff = await newStaff('staff', 'Key Page Person');
+  const { page, context, problems } = await freshPage(browser, { staff });
+  await page.goto(`${BASE}/account`);
+  await page.waitForSelector('body[data-state="idle"]');
+  await page.waitForSelector('#keys-section:not([hidden])');
+  assert.equal(await page.isVisible('#keys-empty'), true);
+  await page.click('#create-key');
+  assert.match((await page.textContent('#key-name-error')) ?? '', /name/i, 'a key needs a name');
+  await page.fill('#key-name', 'page job <b>x</b>');
+  await page.check('#key-scope-inbox');
+  await page.selectOption('#key-expiry', '7');
+  await page.click('#create-key');
+  await page.waitForSelector('#key-made:not([hidden])');
+  const key = await page.inputValue('#key-made-value');
+  remember('an API key made in a page', key);
+  assert.equal(sd.b64Decode(key).length, 32);
+  assert.equal(await page.textContent('#key-made-name'), 'page job <b>x</b>', 'the name is text');
+  const row = page.locator('#key-rows tr[data-state="active"]', { hasText: 'page job' });
+  await row.waitFor();
+  assert.match((await row.textContent()) ?? '', /Share files, Read the inbox/);
+  assert.match((await row.textContent()) ?? '', /Never/);
+  const who = await call(`${BASE}/api/account`, { headers: { authorization: `Sealdrop-ApiKey ${key}` } });
+  assert.equal(who.body.api_key.name, 'page job <b>x</b>');
+  await page.reload();
+  await page.waitForSelector('#key-rows tr[data-state="active"]');
+  assert.equal(await page.isVisible('#key-made'), false, 'the key is not shown again');
+  assert.doesNotMatch((await page.textContent('#key-rows')) ?? '', /Never/, 'its use shows');
+
+  // An admin sees it with its owner; the owner revokes it after a confirmation in the row.
+  const console = await freshPage(browser, { staff: boss });
+  await console.page.goto(`${BASE}/admin`);
+  await console.page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+  const adminRow = console.page.locator('#admin-key-rows tr', { hasText: 'page job' });
+  assert.match((await adminRow.textContent()) ?? '', new RegExp(staff.email.replace(/[.]/g, '\\.')));
+  await page.locator('#key-rows tr button.revoke').click();
+  await page.locator('#key-rows tr button.keep').waitFor();
+  await page.locator('#key-rows tr button.revoke').click();
+  await page.waitForSelector('#key-rows tr[data-state="revoked"]');
+  const refused = await call(`${BASE}/api/account`, { headers: { authorization: `Sealdrop-ApiKey ${key}` } });
+  assert.equal(refused.status, 401);
+  assert.deepEqual([...problems, ...console.problems], []);
+  await Promise.all([context.close(), console.context.close()]);
+});
+
 test('the staff pages need a session; sign-out ends it', async () => {
   const staff = await newStaff('staff', 'Signing Out');
   const anonymous = await freshPage(browser);

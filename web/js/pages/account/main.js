@@ -1,5 +1,5 @@
 // The signed-in person's account (/account): changing the password, the emergency kit again,
-// signing out.
+// API keys (api-keys.js), signing out.
 //
 // A password change happens in this browser (password-change.js): it rewrites the password
 // factor of the account key, and only the first change of an adopted account rotates K.
@@ -22,6 +22,7 @@ import {
   UNLOCK_MESSAGES,
 } from '../../lib/session.js';
 import { loadWasm } from '../../lib/wasm.js';
+import { startApiKeys } from './api-keys.js';
 import { changePassword, RequestKeyError } from './password-change.js';
 
 /** @typedef {import('../../lib/session.js').Me} Me */
@@ -85,6 +86,7 @@ async function start() {
   signOutSection.hidden = false;
   setPageState('idle');
   setStatus('');
+  await startApiKeys();
 }
 
 function showWho() {

@@ -1,12 +1,13 @@
 // The admin console's policy form (form#policy-form on /admin, GET and PUT /api/admin/policy):
 // the longest expiry of links and requests, the largest file, who may share and who may ask for
-// files, and how long the access log keeps events. The server's ceiling shows as hints; Save
+// files, whether API keys may be used, and how long the access log keeps events. The server's ceiling shows as hints; Save
 // sends only the fields the person changed, and the log shows the change (policy.changed).
 //
 // Hooks: form#policy-form with data-state loading | ready | saving | error; input#policy-expiry
 // with select#policy-expiry-unit (3600 | 86400: seconds per unit); input#policy-file with
 // select#policy-file-unit (1048576 | 1073741824: bytes per unit); select#policy-share and
-// #policy-request (everyone | admins); input#policy-retention (days); button#policy-save;
+// #policy-request (everyone | admins); select#policy-api-keys (allowed | forbidden);
+// input#policy-retention (days); button#policy-save;
 // p#policy-status. A field's error is p#<field id>-error (js/lib/forms.js).
 import { apiJson, ApiError, apiSentence } from '../../lib/api.js';
 import { byId, showStatus } from '../../lib/dom.js';
@@ -20,10 +21,11 @@ import { goToSignIn, isSignedOut } from '../../lib/session.js';
  * @property {number} max_file_bytes
  * @property {'everyone' | 'admins'} who_may_share
  * @property {'everyone' | 'admins'} who_may_request
+ * @property {'allowed' | 'forbidden'} api_keys
  * @property {number} retention_days
  */
 /** @typedef {{ max_expiry_seconds: number, max_file_bytes: number }} Ceiling */
-/** @typedef {'expiry' | 'file' | 'share' | 'request' | 'retention'} Field */
+/** @typedef {'expiry' | 'file' | 'share' | 'request' | 'keys' | 'retention'} Field */
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -41,10 +43,21 @@ const fileUnit = byId('policy-file-unit', HTMLSelectElement);
 const fileHint = byId('policy-file-hint', HTMLElement);
 const shareSelect = byId('policy-share', HTMLSelectElement);
 const requestSelect = byId('policy-request', HTMLSelectElement);
+const keysSelect = byId('policy-api-keys', HTMLSelectElement);
 const retentionInput = byId('policy-retention', HTMLInputElement);
 const saveButton = byId('policy-save', HTMLButtonElement);
 const status = byId('policy-status', HTMLElement);
-const controls = [expiryInput, expiryUnit, fileInput, fileUnit, shareSelect, requestSelect, retentionInput, saveButton];
+const controls = [
+  expiryInput,
+  expiryUnit,
+  fileInput,
+  fileUnit,
+  shareSelect,
+  requestSelect,
+  keysSelect,
+  retentionInput,
+  saveButton,
+];
 
 /** @type {Record<Field, HTMLInputElement | HTMLSelectElement>} where each field's error shows */
 const INPUTS = {
@@ -52,6 +65,7 @@ const INPUTS = {
   file: fileInput,
   share: shareSelect,
   request: requestSelect,
+  keys: keysSelect,
   retention: retentionInput,
 };
 
@@ -98,6 +112,7 @@ function render(got) {
     max_file_bytes: Number(p.max_file_bytes),
     who_may_share: p.who_may_share === 'admins' ? 'admins' : 'everyone',
     who_may_request: p.who_may_request === 'admins' ? 'admins' : 'everyone',
+    api_keys: p.api_keys === 'forbidden' ? 'forbidden' : 'allowed',
     retention_days: Number(p.retention_days),
   };
   ceiling = { max_expiry_seconds: Number(c.max_expiry_seconds), max_file_bytes: Number(c.max_file_bytes) };
@@ -109,6 +124,7 @@ function render(got) {
   fileInput.value = String(round(policy.max_file_bytes / (fileByGb ? GB : MB), 10));
   shareSelect.value = policy.who_may_share;
   requestSelect.value = policy.who_may_request;
+  keysSelect.value = policy.api_keys;
   retentionInput.value = String(policy.retention_days);
   expiryHint.textContent = `At least 1 hour and at most ${expiryWords(ceiling.max_expiry_seconds)}, the limit this server was set up with.`;
   fileHint.textContent = `At most ${formatSize(ceiling.max_file_bytes)}, the limit this server was set up with.`;
@@ -122,6 +138,7 @@ function current() {
     file: `${fileInput.value.trim()} ${fileUnit.value}`,
     share: shareSelect.value,
     request: requestSelect.value,
+    keys: keysSelect.value,
     retention: retentionInput.value.trim(),
   };
 }
@@ -194,6 +211,7 @@ function changes() {
   }
   if (now.share !== policy.who_may_share) body.who_may_share = now.share === 'admins' ? 'admins' : 'everyone';
   if (now.request !== policy.who_may_request) body.who_may_request = now.request === 'admins' ? 'admins' : 'everyone';
+  if (now.keys !== policy.api_keys) body.api_keys = now.keys === 'forbidden' ? 'forbidden' : 'allowed';
   if (now.retention !== shown.retention) {
     const days = Number(now.retention);
     if (!Number.isInteger(days) || days < RETENTION_MIN || days > RETENTION_MAX) {
@@ -210,6 +228,7 @@ function changes() {
     max_file_bytes: 'file',
     who_may_share: 'share',
     who_may_request: 'request',
+    api_keys: 'keys',
     retention_days: 'retention',
   };
   const fields = /** @type {(keyof Policy)[]} */ (Object.keys(body)).map((key) => FIELD_OF[key]);
@@ -281,6 +300,7 @@ function guessField(fields, message) {
     ['retention', /retention|days|log/i],
     ['share', /shar/i],
     ['request', /request|ask/i],
+    ['keys', /api.?key/i],
   ];
   return words.find(([field, re]) => fields.includes(field) && re.test(message))?.[0] ?? fields[0];
 }
@@ -297,6 +317,8 @@ function said(body) {
   if (body.max_file_bytes !== undefined) out.push(`The largest file is now ${formatSize(body.max_file_bytes)}.`);
   if (body.who_may_share) out.push(`Now ${whoWords(body.who_may_share)} may share files.`);
   if (body.who_may_request) out.push(`Now ${whoWords(body.who_may_request)} may ask for files.`);
+  if (body.api_keys === 'forbidden') out.push('API keys are forbidden: every key stopped working.');
+  if (body.api_keys === 'allowed') out.push('API keys are allowed again.');
   if (body.retention_days !== undefined) {
     out.push(`The access log now keeps events for ${formatCount(body.retention_days)} days.`);
   }
