@@ -1,370 +1,325 @@
-//! `sealdrop`: the native command line, thin over `sealdrop-core`.
-//!
-//! For now it has one command, `sealdrop audit verify`, which checks an access-log export
-//! (architecture.md, Access log) against a pinned checkpoint key with
-//! [`sealdrop_core::audit::verify_export`]: the same code the worker runs, so the two cannot
-//! disagree about a file. Arguments are parsed by hand; there are too few to need a crate.
+//! `sealdrop`: the native command line, thin over `sealdrop-core`. It sends and fetches shares,
+//! makes file requests and collects what partners send, with the same format and the same bytes
+//! as the pages; and it verifies access-log exports. One module per command (send, get, requests,
+//! login, audit) over the client (HTTP), the native AES-GCM engine and the resume journals; this
+//! file only parses arguments, runs the command and turns its error into an exit status.
+
+mod audit;
+mod client;
+mod engine;
+mod error;
+mod files;
+mod get;
+mod journal;
+mod login;
+mod receive;
+mod requests;
+mod send;
+mod ui;
 
 use std::ffi::OsString;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sealdrop_core::audit::{verify_export, Report, VerifyError};
-use sealdrop_core::encoding::{b64_decode_array, b64_encode};
+use clap::{Parser, Subcommand};
+use zeroize::Zeroizing;
 
-const USAGE: &str = "\
-usage: sealdrop audit verify <export.jsonl> --key <public key> [--max-age-minutes N]
+use crate::client::Client;
+use crate::error::{exit, CliError, Result};
+use crate::login::Answers;
+use crate::ui::Ui;
 
-Verifies an access-log export (JSON Lines, as the admin console exports it; `-` reads standard
-input) against the pinned Ed25519 checkpoint key: every event hash, the seq sequence, every
-checkpoint signature, and that the newest checkpoint is at most N minutes older than the export.
+const AFTER_HELP: &str = "\
+Exit status: 0 done; 1 failed on this machine (a file, the login); 2 bad usage; 3 refused by the
+server (an unknown, revoked or expired key, an ended link, a limit); 4 tampered (what arrived did
+not verify: nothing of it was kept); 5 network (no answer, after the retries: run the same
+command again, it goes on where it stopped).
 
-  --key <public key>       the checkpoint public key the console shows: base64url (43
-                           characters) or hex (64 digits)
-  --max-age-minutes <N>    how much older than the export the newest checkpoint may be before
-                           the tail counts as cut (default 15)
+Secrets never go on the command line: passwords with --password-stdin, a link with --link-stdin,
+the login's passphrase in SEALDROP_PASSPHRASE or at the prompt.";
 
-Exit status: 0 verified, 1 does not verify, 2 bad usage or unreadable file.";
-
-/// The default for `--max-age-minutes`: the worker's, a checkpoint interval and a late run.
-const DEFAULT_MAX_AGE_MINUTES: u64 = sealdrop_core::audit::MAX_CHECKPOINT_AGE_MS / 60_000;
-
-/// A parsed `audit verify` command.
-///
-/// Invariant: `key` is 32 bytes decoded from a well-formed spelling (whether it is a usable
-/// Ed25519 point is the verifier's to say); `max_age_ms` did not overflow.
-#[derive(Debug, PartialEq, Eq)]
-struct VerifyArgs {
-    /// `None` for standard input (`-`).
-    path: Option<PathBuf>,
-    key: [u8; 32],
-    max_age_ms: u64,
+#[derive(Parser)]
+#[command(name = "sealdrop", version, about = "End-to-end encrypted file drop: send, fetch, ask for and collect files.", after_help = AFTER_HELP)]
+struct Cli {
+    /// One JSON object per result on standard output, no progress bars.
+    #[arg(long, global = true)]
+    json: bool,
+    /// No progress bars and no notes; results (links, files) are still printed.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Cmd,
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum Command {
-    Help,
-    AuditVerify(VerifyArgs),
+#[derive(Subcommand)]
+enum Cmd {
+    /// Stores an API key and your account key on this machine, unlocked with your password and
+    /// emergency kit (read from standard input, one per line, when it is not a terminal: API key,
+    /// password, kit, then the passphrase unless SEALDROP_PASSPHRASE is set).
+    Login {
+        /// The server, like https://drop.example.org.
+        #[arg(long, env = "SEALDROP_SERVER")]
+        server: String,
+    },
+    /// Seals FILEs here, uploads them as one share and prints its link.
+    Send {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// How long the link works: 30m, 12h, 7d (at most the policy's longest).
+        #[arg(long, default_value = "7d")]
+        expires: String,
+        /// How many downloads the link allows (none: unlimited until it expires).
+        #[arg(long)]
+        downloads: Option<u64>,
+        /// Reads a password for the share from standard input (its first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Fetches the files of a share link, verifies them and writes them into DIR.
+    Get {
+        /// The link; or use --link-stdin to keep it out of the process list and history.
+        link: Option<String>,
+        #[arg(long)]
+        link_stdin: bool,
+        #[arg(short = 'o', long = "out", default_value = ".")]
+        out: PathBuf,
+        /// Reads the share's password from standard input (the line after the link, with
+        /// --link-stdin).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// File requests: links partners upload to, with no account.
+    Request {
+        #[command(subcommand)]
+        command: RequestCmd,
+    },
+    /// What partners sent to your requests.
+    Inbox {
+        #[command(subcommand)]
+        command: InboxCmd,
+    },
+    /// Access-log exports: `sealdrop audit verify <export.jsonl> --key <public key>` (see
+    /// `sealdrop audit --help`).
+    #[command(disable_help_flag = true)]
+    Audit {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RequestCmd {
+    /// Makes a request and prints the partner's link and the key fingerprint to read out.
+    Create {
+        #[arg(long)]
+        label: String,
+        #[arg(long, default_value = "")]
+        message: String,
+        #[arg(long, default_value = "14d")]
+        expires: String,
+        #[arg(long, default_value_t = 20)]
+        max_files: u64,
+        /// Most bytes in all, like 500MB or 10GB.
+        #[arg(long, default_value = "10GB")]
+        max_bytes: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum InboxCmd {
+    /// Your requests, with what they received and what is unread.
+    List,
+    /// Decrypts unread files into DIR, marks them read and appends DIR/receipts.jsonl.
+    Pull {
+        /// Only this request.
+        #[arg(long)]
+        request: Option<String>,
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+        /// Runs CMD on each file before it lands (its path is the last argument); a non-zero exit
+        /// puts the file in DIR/quarantine.
+        #[arg(long)]
+        exec: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    match parse(&args) {
-        Ok(Command::Help) => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        Ok(Command::AuditVerify(args)) => audit_verify(&args),
-        Err(why) => {
-            eprintln!("sealdrop: {why}\n\n{USAGE}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn parse(args: &[OsString]) -> Result<Command, String> {
-    let mut args = args.iter();
-    let first = args.next().map(|a| a.to_str());
-    match first {
-        None => return Err("no command given".into()),
-        Some(Some("-h" | "--help" | "help")) => return Ok(Command::Help),
-        Some(Some("audit")) => {}
-        Some(other) => {
-            return Err(format!(
-                "unknown command {:?}",
-                other.unwrap_or("(not UTF-8)")
-            ))
-        }
-    }
-    match args.next().map(|a| a.to_str()) {
-        Some(Some("verify")) => {}
-        Some(Some("-h" | "--help")) => return Ok(Command::Help),
-        None => return Err("`audit` needs a subcommand: verify".into()),
-        Some(other) => {
-            return Err(format!(
-                "unknown audit subcommand {:?}",
-                other.unwrap_or("(not UTF-8)")
-            ))
-        }
-    }
-
-    let (mut path, mut key, mut max_age_minutes) = (None, None, None);
-    let mut options_done = false;
-    while let Some(arg) = args.next() {
-        let text = arg.to_str();
-        if options_done || !text.is_some_and(|t| t.starts_with("--") || t == "-h") {
-            if path.replace(arg).is_some() {
-                return Err("give one export file".into());
-            }
-            continue;
-        }
-        let text = text.unwrap_or_default();
-        let (name, inline) = match text.split_once('=') {
-            Some((name, value)) => (name, Some(value)),
-            None => (text, None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            match inline {
-                Some(v) => Ok(v.to_owned()),
-                None => args
-                    .next()
-                    .and_then(|v| v.to_str())
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("{name} needs a value")),
-            }
-        };
-        match name {
-            "--" => options_done = true,
-            "-h" | "--help" => return Ok(Command::Help),
-            "--key" => key = Some(parse_key(&value("--key")?)?),
-            "--max-age-minutes" => {
-                let v = value("--max-age-minutes")?;
-                let n: u64 = v.parse().map_err(|_| {
-                    format!("--max-age-minutes must be a whole number of minutes, not {v:?}")
-                })?;
-                max_age_minutes = Some(n);
-            }
-            _ => return Err(format!("unknown option {name}")),
-        }
-    }
-
-    let path = path.ok_or("give the export file to verify")?;
-    let key = key.ok_or("--key is required: the checkpoint public key to pin")?;
-    let max_age_ms = max_age_minutes
-        .unwrap_or(DEFAULT_MAX_AGE_MINUTES)
-        .checked_mul(60_000)
-        .ok_or("--max-age-minutes is too large")?;
-    Ok(Command::AuditVerify(VerifyArgs {
-        path: (path != "-").then(|| PathBuf::from(path)),
-        key,
-        max_age_ms,
-    }))
-}
-
-/// An Ed25519 public key as base64url (43 characters, no padding) or hex (64 digits).
-fn parse_key(text: &str) -> Result<[u8; 32], String> {
-    let text = text.trim();
-    let decoded = match text.len() {
-        64 => {
-            let mut key = [0u8; 32];
-            hex::decode_to_slice(text, &mut key).ok().map(|()| key)
-        }
-        43 => b64_decode_array::<32>(text, "the key").ok(),
-        _ => None,
-    };
-    decoded.ok_or_else(|| {
-        "--key must be an Ed25519 public key in base64url (43 characters) or hex (64 digits)".into()
-    })
-}
-
-fn audit_verify(args: &VerifyArgs) -> ExitCode {
-    let (name, bytes) = match read_input(args.path.as_ref()) {
-        Ok(read) => read,
-        Err((name, e)) => {
-            eprintln!("sealdrop: cannot read {name}: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
         Err(e) => {
-            let bytes = e.as_bytes();
-            let line = bytes[..e.utf8_error().valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
-            println!("{name} does not verify: line {line}: not UTF-8 text.");
-            return ExitCode::from(1);
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
         }
     };
-    match verify_export(&text, &args.key, args.max_age_ms) {
-        Ok(report) => {
-            println!("{report}");
-            println!("{}", newest_checkpoint(&report));
-            ExitCode::SUCCESS
-        }
-        Err(VerifyError::BadKey) => {
-            eprintln!("sealdrop: {}\n\n{USAGE}", VerifyError::BadKey);
-            ExitCode::from(2)
-        }
+    let ui = Ui {
+        quiet: cli.quiet,
+        json: cli.json,
+    };
+    if let Cmd::Audit { args } = &cli.command {
+        let mut all = vec![OsString::from("audit")];
+        all.extend(args.iter().cloned());
+        return audit::run(&all);
+    }
+    match run(cli.command, &ui) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            println!("{name} does not verify: {e}.");
-            ExitCode::from(1)
+            if ui.json {
+                println!("{}", serde_json::json!({ "error": { "code": e.code(), "status": e.status(), "message": e.to_string() } }));
+            }
+            eprintln!("sealdrop: {e}");
+            ExitCode::from(e.exit_status())
         }
     }
 }
 
-type ReadFailure = (String, std::io::Error);
-
-fn read_input(path: Option<&PathBuf>) -> Result<(String, Vec<u8>), ReadFailure> {
-    match path {
-        Some(path) => {
-            let name = path.display().to_string();
-            std::fs::read(path)
-                .map(|b| (name.clone(), b))
-                .map_err(|e| (name, e))
+fn run(command: Cmd, ui: &Ui) -> Result<()> {
+    match command {
+        Cmd::Login { server } => {
+            let login = login::login(&server, &mut Answers::new())?;
+            ui.result(
+                &format!("Logged in to {} as {}.", login.server, login.email),
+                serde_json::json!({ "server": login.server, "email": login.email, "generation": login.generation }),
+            );
         }
-        None => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map(|_| ("the export".to_owned(), bytes))
-                .map_err(|e| ("standard input".to_owned(), e))
+        Cmd::Send { files, expires, downloads, password_stdin } => {
+            let password = if password_stdin { Some(stdin_line("the password")?) } else { None };
+            let options = send::SendOptions { expires_ms: duration_ms(&expires)?, downloads, password };
+            let login = login::load(&mut Answers::new())?;
+            let client = Client::new(&login.server);
+            let link = send::send(&client, &login.api_key, &files, &options, ui)?;
+            ui.essential(&link, serde_json::json!({ "link": link }));
+        }
+        Cmd::Get { link, link_stdin, out, password_stdin } => {
+            let mut lines = StdinLines::new();
+            let text = match (link, link_stdin) {
+                (Some(l), false) => Zeroizing::new(l),
+                (None, true) => lines.next("the link")?,
+                _ => return Err(CliError::Usage("Give the link, or --link-stdin, not both.".into())),
+            };
+            let link = get::parse_link(&text)?;
+            let password = if password_stdin { Some(lines.next("the password")?) } else { None };
+            for r in get::get(&link, &out, password.as_deref().map(|p| p.as_str()), ui)? {
+                ui.essential(
+                    &format!("{}  {} bytes  {}", r.path.display(), r.size, r.content_id),
+                    serde_json::json!({ "path": r.path, "size": r.size, "content_id": r.content_id }),
+                );
+            }
+        }
+        Cmd::Request { command: RequestCmd::Create { label, message, expires, max_files, max_bytes } } => {
+            let login = login::load(&mut Answers::new())?;
+            let made = requests::create(
+                &login,
+                &requests::NewRequest {
+                    label,
+                    message,
+                    expires_ms: duration_ms(&expires)?,
+                    max_files,
+                    max_bytes: bytes(&max_bytes)?,
+                },
+            )?;
+            ui.essential(
+                &format!("{}\nKey fingerprint: {}", made.link, made.fingerprint),
+                serde_json::json!({ "id": made.id, "link": made.link, "fingerprint": made.fingerprint }),
+            );
+        }
+        Cmd::Inbox { command: InboxCmd::List } => {
+            let login = login::load(&mut Answers::new())?;
+            for r in requests::list(&login)? {
+                ui.essential(
+                    &format!("{}  {}  {} files, {} unread  {}", r.id, r.state, r.files, r.unread, r.label),
+                    serde_json::json!({ "id": r.id, "label": r.label, "state": r.state, "files": r.files, "unread": r.unread, "bytes": r.bytes, "expires_at": r.expires_at }),
+                );
+            }
+        }
+        Cmd::Inbox { command: InboxCmd::Pull { request, out, exec } } => {
+            let login = login::load(&mut Answers::new())?;
+            for p in requests::pull(&login, request.as_deref(), &out, exec.as_deref(), ui)? {
+                ui.essential(
+                    &format!(
+                        "{}{}  {} bytes  {}  request {}",
+                        p.path.display(),
+                        if p.quarantined { "  (quarantined)" } else { "" },
+                        p.size,
+                        p.content_id,
+                        p.request
+                    ),
+                    serde_json::json!({ "name": p.name, "path": p.path, "size": p.size, "content_id": p.content_id, "request": p.request, "received_at": p.received_at, "quarantined": p.quarantined }),
+                );
+            }
+        }
+        Cmd::Audit { .. } => unreachable!("answered in main"),
+    }
+    Ok(())
+}
+
+/// Lines of standard input, for secrets given there instead of on the command line.
+struct StdinLines(Option<std::io::Lines<std::io::StdinLock<'static>>>);
+
+impl StdinLines {
+    fn new() -> Self {
+        use std::io::BufRead;
+        StdinLines(Some(std::io::stdin().lock().lines()))
+    }
+
+    fn next(&mut self, what: &str) -> Result<Zeroizing<String>> {
+        match self.0.as_mut().and_then(|l| l.next()) {
+            Some(Ok(line)) => Ok(Zeroizing::new(line.trim_end_matches('\r').to_string())),
+            _ => Err(CliError::Usage(format!("Standard input ended before {what}."))),
         }
     }
 }
 
-/// The newest checkpoint spelled out: `exported_at_ms` is not signed, so someone who cut the tail
-/// could also move it; only a copy of a later checkpoint kept elsewhere (the console, a witness)
-/// shows that. This line is what to compare.
-fn newest_checkpoint(report: &Report) -> String {
-    let cp = &report.newest_checkpoint;
-    format!(
-        "Newest checkpoint: seq {}, {}, hash {} (base64url {}). Compare it with a copy kept outside sealdrop.",
-        cp.seq,
-        utc(cp.time_ms),
-        hex::encode(cp.hash),
-        b64_encode(&cp.hash)
-    )
+fn stdin_line(what: &str) -> Result<Zeroizing<String>> {
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(format!("{what}: "))
+            .map(Zeroizing::new)
+            .map_err(CliError::io("The terminal could not be read"));
+    }
+    let mut text = Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(CliError::io("Standard input could not be read"))?;
+    Ok(Zeroizing::new(text.lines().next().unwrap_or("").to_string()))
 }
 
-/// Milliseconds since the Unix epoch as "2026-01-01 00:00:00 UTC".
-fn utc(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    let s = secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
-    )
+/// `30m`, `12h`, `7d` in milliseconds.
+fn duration_ms(text: &str) -> Result<u64> {
+    let bad = || CliError::Usage(format!("“{text}” is not a duration: write it like 30m, 12h or 7d."));
+    let (number, unit) = text.trim().split_at(text.trim().len().saturating_sub(1));
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let per = match unit {
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(per).filter(|ms| *ms > 0).ok_or_else(bad)
 }
 
-/// The proleptic Gregorian date of a day count from 1970-01-01 (H. Hinnant's `civil_from_days`),
-/// so that printing a date needs no dependency.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+/// `500MB`, `10GB`, `1024` (bytes) in bytes; decimal units.
+fn bytes(text: &str) -> Result<u64> {
+    let bad = || CliError::Usage(format!("“{text}” is not a size: write it like 500MB or 10GB."));
+    let t = text.trim().to_ascii_uppercase();
+    let (number, per) = [("TB", 1_000_000_000_000u64), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1_000), ("B", 1)]
+        .iter()
+        .find_map(|(unit, per)| t.strip_suffix(unit).map(|n| (n.trim().to_string(), *per)))
+        .unwrap_or((t.clone(), 1));
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    n.checked_mul(per).filter(|b| *b > 0).ok_or_else(bad)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> Vec<OsString> {
-        list.iter().map(OsString::from).collect()
-    }
-
-    const HEX: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
-
-    fn key() -> [u8; 32] {
-        hex::decode(HEX).unwrap().try_into().unwrap()
-    }
-
     #[test]
-    fn parses_the_verify_command() {
-        let expected = Command::AuditVerify(VerifyArgs {
-            path: Some("x.jsonl".into()),
-            key: key(),
-            max_age_ms: 15 * 60_000,
-        });
-        assert_eq!(
-            parse(&args(&["audit", "verify", "x.jsonl", "--key", HEX])),
-            Ok(expected)
-        );
-        let b64 = b64_encode(&key());
-        assert_eq!(
-            parse(&args(&[
-                "audit",
-                "verify",
-                &format!("--key={b64}"),
-                "--max-age-minutes",
-                "5",
-                "--",
-                "-"
-            ])),
-            Ok(Command::AuditVerify(VerifyArgs {
-                path: None,
-                key: key(),
-                max_age_ms: 5 * 60_000
-            }))
-        );
-        assert_eq!(parse(&args(&["--help"])), Ok(Command::Help));
-        assert_eq!(
-            parse(&args(&["audit", "verify", "x", "--help"])),
-            Ok(Command::Help)
-        );
-    }
-
-    #[test]
-    fn refuses_bad_usage() {
-        for bad in [
-            &[][..],
-            &["audit"],
-            &["audit", "check"],
-            &["verify", "x"],
-            &["audit", "verify", "x"],
-            &["audit", "verify", "--key", HEX],
-            &["audit", "verify", "x", "y", "--key", HEX],
-            &["audit", "verify", "x", "--key"],
-            &["audit", "verify", "x", "--key", &HEX[1..]],
-            &[
-                "audit",
-                "verify",
-                "x",
-                "--key",
-                HEX,
-                "--max-age-minutes",
-                "-1",
-            ],
-            &[
-                "audit",
-                "verify",
-                "x",
-                "--key",
-                HEX,
-                "--max-age-minutes",
-                "1e9",
-            ],
-            &[
-                "audit",
-                "verify",
-                "x",
-                "--key",
-                HEX,
-                "--max-age-minutes",
-                "999999999999999999",
-            ],
-            &["audit", "verify", "x", "--key", HEX, "--frobnicate"],
-        ] {
-            assert!(parse(&args(bad)).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn keys_in_both_spellings() {
-        assert_eq!(parse_key(HEX), Ok(key()));
-        assert_eq!(parse_key(&HEX.to_uppercase()), Ok(key()));
-        assert_eq!(parse_key(&b64_encode(&key())), Ok(key()));
-        assert!(parse_key(&format!("{}=", b64_encode(&key()))).is_err());
-        assert!(parse_key(&HEX.replace('d', "g")).is_err());
-    }
-
-    #[test]
-    fn dates() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(utc(1_767_225_600_000), "2026-01-01 00:00:00 UTC");
-        assert_eq!(utc(951_782_400_000 + 86_399_999), "2000-02-29 23:59:59 UTC");
-        assert_eq!(utc(4_107_542_400_000), "2100-03-01 00:00:00 UTC");
+    fn durations_and_sizes() {
+        assert_eq!(duration_ms("7d").unwrap(), 7 * 86_400_000);
+        assert_eq!(duration_ms("30m").unwrap(), 1_800_000);
+        assert!(duration_ms("7").is_err() && duration_ms("0d").is_err() && duration_ms("xd").is_err());
+        assert_eq!(bytes("10GB").unwrap(), 10_000_000_000);
+        assert_eq!(bytes("512").unwrap(), 512);
+        assert!(bytes("lots").is_err() && bytes("0MB").is_err());
     }
 }

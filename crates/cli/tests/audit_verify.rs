@@ -142,7 +142,12 @@ fn bad_usage_exits_2() {
         assert!(out.stdout.is_empty(), "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
-    let help = sealdrop(&["--help"]);
+    let help = sealdrop(&["audit", "--help"]);
     assert_eq!(help.status.code(), Some(0));
     assert!(stdout(&help).starts_with("usage: sealdrop audit verify"));
+    let all = sealdrop(&["--help"]);
+    assert_eq!(all.status.code(), Some(0));
+    for command in ["send", "get", "request", "inbox", "login", "audit"] {
+        assert!(stdout(&all).contains(command), "{command} is in the help");
+    }
 }
