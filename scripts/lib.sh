@@ -50,6 +50,24 @@ ensure_engines() {
   fi
 }
 
+# ClamAV's scanner, for the command line's --exec test. Its package pulls in freshclam, whose
+# daemon must not start (no signature download is possible here, and the test brings its own
+# one-line database): a policy-rc.d that refuses every service start covers the install.
+ensure_clamav() {
+  if [ ! -x /usr/bin/clamscan ]; then
+    say "installing Debian's clamav (scanner only; freshclam is not started)"
+    as_root apt-get update -qq
+    local policy=/usr/sbin/policy-rc.d
+    local had_policy=0
+    [ -e "$policy" ] && had_policy=1
+    [ "$had_policy" = 1 ] || printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod +x "$policy"
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends clamav >/dev/null
+    [ "$had_policy" = 1 ] || as_root rm -f "$policy"
+    as_root pkill -x freshclam 2>/dev/null || true
+  fi
+}
+
 ensure_npm() {
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing npm packages"

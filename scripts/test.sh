@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 ensure_stack_tools
 ensure_chromium
 ensure_engines
+ensure_clamav
 
 say "formatting and lints"
 cargo fmt --all --check

@@ -19,6 +19,7 @@ const SUITES = [
   'api/headers.test.mjs',
   'api/links.test.mjs',
   'api/bursts.test.mjs',
+  'cli/cli.test.mjs',
   'faults/atomic.test.mjs',
   'faults/purge.test.mjs',
   'faults/faults.test.mjs',

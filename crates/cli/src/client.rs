@@ -82,7 +82,9 @@ impl Client {
         body: Option<&impl Serialize>,
     ) -> Result<T> {
         let body = match body {
-            Some(b) => Body::Json(serde_json::to_value(b).map_err(|e| CliError::Local(format!("{e}.")))?),
+            Some(b) => {
+                Body::Json(serde_json::to_value(b).map_err(|e| CliError::Local(format!("{e}.")))?)
+            }
             None => Body::Empty,
         };
         let bytes = self.call(method, path, auth, &body, &[])?;
@@ -142,7 +144,8 @@ impl Client {
         let sent = match body {
             Body::Empty => self.agent.run(req.body(()).map_err(bad_request)?),
             Body::Json(v) => {
-                let text = serde_json::to_vec(v).map_err(|e| Failure::Answer(CliError::Local(format!("{e}."))))?;
+                let text = serde_json::to_vec(v)
+                    .map_err(|e| Failure::Answer(CliError::Local(format!("{e}."))))?;
                 let req = req.header("Content-Type", "application/json");
                 self.agent.run(req.body(text).map_err(bad_request)?)
             }
@@ -172,7 +175,9 @@ enum Failure {
 }
 
 fn bad_request(e: ureq::http::Error) -> Failure {
-    Failure::Answer(CliError::Usage(format!("That request cannot be made: {e}.")))
+    Failure::Answer(CliError::Usage(format!(
+        "That request cannot be made: {e}."
+    )))
 }
 
 /// The server's refusal: `{"error": {"code", "message"}}`, or a sentence for an answer without one.

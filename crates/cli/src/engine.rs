@@ -23,7 +23,11 @@ impl ChunkAead for RingAead {
     fn seal(&self, nonce: &[u8; 12], aad: &[u8], mut buf: Vec<u8>) -> Vec<u8> {
         let tag = self
             .0
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), &mut buf)
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(*nonce),
+                Aad::from(aad),
+                &mut buf,
+            )
             .expect("AES-GCM seals any chunk of the format");
         buf.extend_from_slice(tag.as_ref());
         buf
@@ -36,7 +40,11 @@ impl ChunkAead for RingAead {
         let mut buf = ciphertext.to_vec();
         let opened = self
             .0
-            .open_in_place(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), &mut buf)
+            .open_in_place(
+                Nonce::assume_unique_for_key(*nonce),
+                Aad::from(aad),
+                &mut buf,
+            )
             .map(|plain| plain.len());
         match opened {
             Ok(len) => {
@@ -76,7 +84,12 @@ mod tests {
             let log2 = v["log2_chunk"].as_u64().unwrap() as u8;
             let keys = FileKeys::derive(&fs, &salt);
             let header = Header::new(log2, salt, &keys).unwrap();
-            assert_eq!(header.to_bytes().to_vec(), unhex(&v["header"]), "{}", v["name"]);
+            assert_eq!(
+                header.to_bytes().to_vec(),
+                unhex(&v["header"]),
+                "{}",
+                v["name"]
+            );
             let plaintext = unhex(&v["plaintext"]);
             let mut sealer = Sealer::with_aead(&header, RingAead::new(&keys.payload_key));
             let mut payload = Vec::new();
@@ -85,7 +98,12 @@ mod tests {
             }
             let id = sealer.finish(&mut payload).unwrap();
             assert_eq!(payload, unhex(&v["payload"]), "{}", v["name"]);
-            assert_eq!(id.to_hex(), v["content_id"].as_str().unwrap(), "{}", v["name"]);
+            assert_eq!(
+                id.to_hex(),
+                v["content_id"].as_str().unwrap(),
+                "{}",
+                v["name"]
+            );
             let mut opener = Opener::with_aead(&header, RingAead::new(&keys.payload_key));
             let mut back = Vec::new();
             opener.push(&payload, &mut back).unwrap();

@@ -76,9 +76,10 @@ impl CliError {
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Usage(s) | CliError::Tampered(s) | CliError::Network(s) | CliError::Local(s) => {
-                f.write_str(s)
-            }
+            CliError::Usage(s)
+            | CliError::Tampered(s)
+            | CliError::Network(s)
+            | CliError::Local(s) => f.write_str(s),
             CliError::Refused { message, .. } => f.write_str(message),
         }
     }

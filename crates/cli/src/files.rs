@@ -17,7 +17,10 @@ pub fn home() -> Result<PathBuf> {
         None => match std::env::var_os("XDG_CONFIG_HOME") {
             Some(c) => PathBuf::from(c).join("sealdrop"),
             None => PathBuf::from(std::env::var_os("HOME").ok_or_else(|| {
-                CliError::Local("Neither SEALDROP_HOME nor HOME is set, so there is nowhere to keep the login.".into())
+                CliError::Local(
+                    "Neither SEALDROP_HOME nor HOME is set, so there is nowhere to keep the login."
+                        .into(),
+                )
             })?)
             .join(".config/sealdrop"),
         },
@@ -28,9 +31,12 @@ pub fn home() -> Result<PathBuf> {
 
 /// A folder only this user can enter.
 pub fn private_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).map_err(CliError::io(format!("{} could not be made", dir.display())))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-        .map_err(CliError::io(format!("{} could not be made private", dir.display())))
+    fs::create_dir_all(dir)
+        .map_err(CliError::io(format!("{} could not be made", dir.display())))?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(CliError::io(format!(
+        "{} could not be made private",
+        dir.display()
+    )))
 }
 
 /// Writes `bytes` to `path` with mode 0600, whole or not at all.
@@ -43,9 +49,17 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         .truncate(true)
         .mode(0o600)
         .open(&tmp)
-        .map_err(CliError::io(format!("{} could not be written", tmp.display())))?;
-    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(fail)?;
-    fs::rename(&tmp, path).map_err(CliError::io(format!("{} could not be written", path.display())))
+        .map_err(CliError::io(format!(
+            "{} could not be written",
+            tmp.display()
+        )))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(fail)?;
+    fs::rename(&tmp, path).map_err(CliError::io(format!(
+        "{} could not be written",
+        path.display()
+    )))
 }
 
 /// A new file only this user can read, for a file being received.
@@ -56,7 +70,10 @@ pub fn create_private(path: &Path) -> Result<File> {
         .truncate(true)
         .mode(0o600)
         .open(path)
-        .map_err(CliError::io(format!("{} could not be made", path.display())))
+        .map_err(CliError::io(format!(
+            "{} could not be made",
+            path.display()
+        )))
 }
 
 /// A received file's name, safe as one path component: no separators, no control characters, no
@@ -64,7 +81,13 @@ pub fn create_private(path: &Path) -> Result<File> {
 pub fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     let trimmed = cleaned.trim().trim_start_matches('.');
     let mut out = String::new();

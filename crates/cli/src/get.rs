@@ -22,7 +22,7 @@ use crate::client::{Auth, Body, Client};
 use crate::error::{CliError, Result};
 use crate::files::{free_path, safe_name};
 use crate::journal::Journal;
-use crate::receive::{fetch_parts, open_into, temp_names, PartClaim};
+use crate::receive::{fetch_parts, open_into, temp_names, PartClaim, Source};
 use crate::ui::Ui;
 
 /// A share link: the server, the share's id and the link secret of the fragment.
@@ -34,7 +34,11 @@ pub struct Link {
 
 /// Reads `https://host/d/<id>#<link secret>`.
 pub fn parse_link(text: &str) -> Result<Link> {
-    let bad = || CliError::Usage("That is not a sealdrop share link: it looks like https://host/d/<id>#<secret>.".into());
+    let bad = || {
+        CliError::Usage(
+            "That is not a sealdrop share link: it looks like https://host/d/<id>#<secret>.".into(),
+        )
+    };
     let text = text.trim();
     let (before, fragment) = text.split_once('#').ok_or_else(bad)?;
     let (base, id) = before.rsplit_once("/d/").ok_or_else(bad)?;
@@ -67,8 +71,10 @@ pub struct Received {
 }
 
 pub fn get(link: &Link, out: &Path, password: Option<&str>, ui: &Ui) -> Result<Vec<Received>> {
-    std::fs::create_dir_all(out).map_err(CliError::io(format!("{} could not be made", out.display())))?;
-    let out = std::fs::canonicalize(out).map_err(CliError::io(format!("{} cannot be used", out.display())))?;
+    std::fs::create_dir_all(out)
+        .map_err(CliError::io(format!("{} could not be made", out.display())))?;
+    let out = std::fs::canonicalize(out)
+        .map_err(CliError::io(format!("{} cannot be used", out.display())))?;
     let client = Client::new(&link.base);
     let id = link.id.to_string();
     let name = {
@@ -79,17 +85,20 @@ pub fn get(link: &Link, out: &Path, password: Option<&str>, ui: &Ui) -> Result<V
         format!("get-{}", &h.finalize().to_hex()[..32])
     };
     let journal = Journal::named(&name)?;
-    let state: ShareState = client.json("GET", &format!("/api/shares/{id}"), Auth::None, None::<&()>)?;
+    let state: ShareState =
+        client.json("GET", &format!("/api/shares/{id}"), Auth::None, None::<&()>)?;
     let ss = match (&state.password, password) {
         (None, _) => ShareSecret::from_link(&link.secret),
         (Some(_), None) => {
             return Err(CliError::Usage(
-                "This share has a password: give it on standard input with --password-stdin.".into(),
+                "This share has a password: give it on standard input with --password-stdin."
+                    .into(),
             ))
         }
         (Some(p), Some(pw)) => {
             let salt = PasswordSalt {
-                pw_salt: b64_decode_array::<16>(&p.salt, "the password salt").map_err(|_| malformed())?,
+                pw_salt: b64_decode_array::<16>(&p.salt, "the password salt")
+                    .map_err(|_| malformed())?,
                 params: Argon2Params::new(p.m_kib, p.t, p.p)?,
             };
             ShareSecret::with_password(&link.secret, pw, &salt)?
@@ -99,7 +108,12 @@ pub fn get(link: &Link, out: &Path, password: Option<&str>, ui: &Ui) -> Result<V
         Some(r) if r.link_secret == b64_encode(link.secret.0.as_bytes()) => r,
         _ => {
             let ak = b64_encode(ss.auth_key().0.as_bytes());
-            let grant: Grant = client.json("POST", &format!("/api/shares/{id}/proof"), Auth::Proof(&ak), None::<&()>)?;
+            let grant: Grant = client.json(
+                "POST",
+                &format!("/api/shares/{id}/proof"),
+                Auth::Proof(&ak),
+                None::<&()>,
+            )?;
             let r = Record {
                 link_secret: b64_encode(link.secret.0.as_bytes()),
                 ticket: grant.ticket,
@@ -111,8 +125,14 @@ pub fn get(link: &Link, out: &Path, password: Option<&str>, ui: &Ui) -> Result<V
         }
     };
     let ticket = Zeroizing::new(record.ticket.clone());
-    let contents: Contents = client.json("GET", &format!("/api/shares/{id}/contents"), Auth::Ticket(&ticket), None::<&()>)?;
-    let sealed_manifest = b64_decode(&contents.manifest, "the manifest").map_err(|_| malformed())?;
+    let contents: Contents = client.json(
+        "GET",
+        &format!("/api/shares/{id}/contents"),
+        Auth::Ticket(&ticket),
+        None::<&()>,
+    )?;
+    let sealed_manifest =
+        b64_decode(&contents.manifest, "the manifest").map_err(|_| malformed())?;
     let manifest = open_manifest(&ss.manifest_key(), &link.id, &sealed_manifest)?;
     let mut received = Vec::new();
     for file in &contents.files {
@@ -120,31 +140,34 @@ pub fn get(link: &Link, out: &Path, password: Option<&str>, ui: &Ui) -> Result<V
             continue;
         }
         let fs = ss.file_secret(file.j);
-        let header = Header::parse(&b64_decode(&file.header, "a header").map_err(|_| malformed())?)?;
+        let header =
+            Header::parse(&b64_decode(&file.header, "a header").map_err(|_| malformed())?)?;
         let keys = header.verify(&fs)?;
-        let sealed_metadata = b64_decode(&file.metadata, "the metadata").map_err(|_| malformed())?;
+        let sealed_metadata =
+            b64_decode(&file.metadata, "the metadata").map_err(|_| malformed())?;
         let metadata = open_metadata(&keys.metadata_key, &header.to_bytes(), &sealed_metadata)?;
         let (sealed, partial) = temp_names(&out, &format!("{id}-{}", file.j));
         let parts: Vec<PartClaim> = file
             .parts
             .iter()
-            .map(|p| PartClaim { n: p.n, size: p.size, blake3: p.blake3.clone() })
+            .map(|p| PartClaim {
+                n: p.n,
+                size: p.size,
+                blake3: p.blake3.clone(),
+            })
             .collect();
         let bar = ui.bar(file.payload_size, &metadata.name);
         let verified = record.verified.get(&file.j).copied().unwrap_or(0);
-        let fetched = fetch_parts(
-            &client,
-            &format!("/api/shares/{id}/files/{}/payload", file.j),
-            Auth::Ticket(&ticket),
-            &parts,
-            &sealed,
-            verified,
-            &bar,
-            |n| {
-                record.verified.insert(file.j, n as usize);
-                journal.save(&record)
-            },
-        );
+        let path = format!("/api/shares/{id}/files/{}/payload", file.j);
+        let source = Source {
+            client: &client,
+            path: &path,
+            auth: Auth::Ticket(&ticket),
+        };
+        let fetched = fetch_parts(&source, &parts, &sealed, verified, &bar, |n| {
+            record.verified.insert(file.j, n as usize);
+            journal.save(&record)
+        });
         if let Err(e) = fetched {
             if matches!(e, CliError::Tampered(_)) {
                 let _ = std::fs::remove_file(&sealed);
@@ -152,10 +175,11 @@ pub fn get(link: &Link, out: &Path, password: Option<&str>, ui: &Ui) -> Result<V
             return Err(e);
         }
         bar.finish_and_clear();
-        let opened = open_into(&sealed, &header, &keys.payload_key, &partial).and_then(|content_id| {
-            manifest.vouch(file.j, &content_id.0, &sealed_metadata)?;
-            Ok(content_id)
-        });
+        let opened =
+            open_into(&sealed, &header, &keys.payload_key, &partial).and_then(|content_id| {
+                manifest.vouch(file.j, &content_id.0, &sealed_metadata)?;
+                Ok(content_id)
+            });
         let content_id = match opened {
             Ok(c) => c,
             Err(e) => {
@@ -167,7 +191,10 @@ pub fn get(link: &Link, out: &Path, password: Option<&str>, ui: &Ui) -> Result<V
             }
         };
         let target = free_path(&out, &safe_name(&metadata.name));
-        std::fs::rename(&partial, &target).map_err(CliError::io(format!("{} could not be written", target.display())))?;
+        std::fs::rename(&partial, &target).map_err(CliError::io(format!(
+            "{} could not be written",
+            target.display()
+        )))?;
         let _ = std::fs::remove_file(&sealed);
         record.done.push(file.j);
         journal.save(&record)?;
@@ -179,12 +206,18 @@ pub fn get(link: &Link, out: &Path, password: Option<&str>, ui: &Ui) -> Result<V
             &Body::Json(serde_json::json!({ "content_id": content_id.to_hex() })),
             &[],
         );
-        received.push(Received { path: target, size: metadata.size, content_id: content_id.to_hex() });
+        received.push(Received {
+            path: target,
+            size: metadata.size,
+            content_id: content_id.to_hex(),
+        });
     }
     journal.remove()?;
     Ok(received)
 }
 
 fn malformed() -> CliError {
-    CliError::Network("The server's answer is malformed. Is it a sealdrop server of the same version?".into())
+    CliError::Network(
+        "The server's answer is malformed. Is it a sealdrop server of the same version?".into(),
+    )
 }

@@ -40,7 +40,10 @@ impl Journal {
         match std::fs::remove_file(&self.path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(CliError::io(format!("{} could not be deleted", self.path.display()))(e)),
+            Err(e) => Err(CliError::io(format!(
+                "{} could not be deleted",
+                self.path.display()
+            ))(e)),
         }
     }
 }

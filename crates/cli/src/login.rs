@@ -105,13 +105,13 @@ fn file_key(passphrase: &str, salt: &[u8; 16], params: &Argon2Params) -> Result<
 pub fn login(server: &str, answers: &mut Answers) -> Result<Login> {
     let client = Client::new(server);
     let api_key = answers.secret("API key (from your account page)")?;
-    let view: AccountView = client.json("GET", "/api/account", Auth::ApiKey(&api_key), None::<&()>)?;
+    let view: AccountView =
+        client.json("GET", "/api/account", Auth::ApiKey(&api_key), None::<&()>)?;
     let password = answers.secret("Password")?;
     let kit = answers.secret("Emergency kit code")?;
-    let sk128 = Zeroizing::new(
-        staff::parse_kit_code(&kit)
-            .map_err(|_| CliError::Usage("That is not an emergency kit code. Check it and try again.".into()))?,
-    );
+    let sk128 = Zeroizing::new(staff::parse_kit_code(&kit).map_err(|_| {
+        CliError::Usage("That is not an emergency kit code. Check it and try again.".into())
+    })?);
     let (k, generation) = unlock(&view.account, &password, &sk128)?;
     let login = Login {
         server: client.base().to_string(),
@@ -143,7 +143,8 @@ pub fn unlock(me: &Me, password: &str, sk128: &[u8; 16]) -> Result<(AccountKey, 
     let a = staff::stretch_password(&normalized, &salt, &params)?;
     let w = WrappingKey::password(&a, sk128);
     let account = Id::parse(&me.id).map_err(server_said)?;
-    let factor_id = FactorId(b64_decode_array::<16>(&factor.id, "a factor id").map_err(server_said)?);
+    let factor_id =
+        FactorId(b64_decode_array::<16>(&factor.id, "a factor id").map_err(server_said)?);
     let wrapped = b64_decode(&factor.wrapped_k, "a wrapped key").map_err(server_said)?;
     let k = unwrap_account_key(&w, &account, &factor_id, key.generation, &wrapped).map_err(|_| {
         CliError::Refused {
@@ -169,7 +170,10 @@ pub fn private_key(me: &Me, k: &AccountKey) -> Result<Key32> {
 }
 
 fn server_said(_: sealdrop_core::Error) -> CliError {
-    CliError::Network("The server's account answer is malformed. Is it a sealdrop server of the same version?".into())
+    CliError::Network(
+        "The server's account answer is malformed. Is it a sealdrop server of the same version?"
+            .into(),
+    )
 }
 
 fn save(login: &Login, passphrase: &str) -> Result<()> {
@@ -207,10 +211,15 @@ fn save(login: &Login, passphrase: &str) -> Result<()> {
 pub fn load(answers: &mut Answers) -> Result<Login> {
     let path = home()?.join(FILE);
     let text = std::fs::read(&path).map_err(|_| {
-        CliError::Local("This machine is not logged in to sealdrop. Run sealdrop login first.".into())
+        CliError::Local(
+            "This machine is not logged in to sealdrop. Run sealdrop login first.".into(),
+        )
     })?;
     let stored: Stored = serde_json::from_slice(&text).map_err(|_| {
-        CliError::Local(format!("{} is damaged. Run sealdrop login again.", path.display()))
+        CliError::Local(format!(
+            "{} is damaged. Run sealdrop login again.",
+            path.display()
+        ))
     })?;
     let salt = b64_decode_array::<16>(&stored.salt, "a salt").map_err(|_| damaged(&path))?;
     let params = Argon2Params::new(stored.m_kib, stored.t, stored.p).map_err(|_| damaged(&path))?;
@@ -235,12 +244,20 @@ pub fn load(answers: &mut Answers) -> Result<Login> {
 }
 
 fn damaged(path: &std::path::Path) -> CliError {
-    CliError::Local(format!("{} is damaged. Run sealdrop login again.", path.display()))
+    CliError::Local(format!(
+        "{} is damaged. Run sealdrop login again.",
+        path.display()
+    ))
 }
 
 /// The account as the server shows it now, refused when K moved on since this login.
 pub fn current_account(login: &Login, client: &Client) -> Result<Me> {
-    let view: AccountView = client.json("GET", "/api/account", Auth::ApiKey(&login.api_key), None::<&()>)?;
+    let view: AccountView = client.json(
+        "GET",
+        "/api/account",
+        Auth::ApiKey(&login.api_key),
+        None::<&()>,
+    )?;
     let generation = view.account.account_key.as_ref().map(|k| k.generation);
     match generation {
         Some(g) if g == login.generation => Ok(view.account),

@@ -149,7 +149,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
         }
     };
     let ui = Ui {
@@ -165,7 +169,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if ui.json {
-                println!("{}", serde_json::json!({ "error": { "code": e.code(), "status": e.status(), "message": e.to_string() } }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "error": { "code": e.code(), "status": e.status(), "message": e.to_string() } })
+                );
             }
             eprintln!("sealdrop: {e}");
             ExitCode::from(e.exit_status())
@@ -182,23 +189,49 @@ fn run(command: Cmd, ui: &Ui) -> Result<()> {
                 serde_json::json!({ "server": login.server, "email": login.email, "generation": login.generation }),
             );
         }
-        Cmd::Send { files, expires, downloads, password_stdin } => {
-            let password = if password_stdin { Some(stdin_line("the password")?) } else { None };
-            let options = send::SendOptions { expires_ms: duration_ms(&expires)?, downloads, password };
+        Cmd::Send {
+            files,
+            expires,
+            downloads,
+            password_stdin,
+        } => {
+            let password = if password_stdin {
+                Some(stdin_line("the password")?)
+            } else {
+                None
+            };
+            let options = send::SendOptions {
+                expires_ms: duration_ms(&expires)?,
+                downloads,
+                password,
+            };
             let login = login::load(&mut Answers::new())?;
             let client = Client::new(&login.server);
             let link = send::send(&client, &login.api_key, &files, &options, ui)?;
             ui.essential(&link, serde_json::json!({ "link": link }));
         }
-        Cmd::Get { link, link_stdin, out, password_stdin } => {
+        Cmd::Get {
+            link,
+            link_stdin,
+            out,
+            password_stdin,
+        } => {
             let mut lines = StdinLines::new();
             let text = match (link, link_stdin) {
                 (Some(l), false) => Zeroizing::new(l),
                 (None, true) => lines.next("the link")?,
-                _ => return Err(CliError::Usage("Give the link, or --link-stdin, not both.".into())),
+                _ => {
+                    return Err(CliError::Usage(
+                        "Give the link, or --link-stdin, not both.".into(),
+                    ))
+                }
             };
             let link = get::parse_link(&text)?;
-            let password = if password_stdin { Some(lines.next("the password")?) } else { None };
+            let password = if password_stdin {
+                Some(lines.next("the password")?)
+            } else {
+                None
+            };
             for r in get::get(&link, &out, password.as_deref().map(|p| p.as_str()), ui)? {
                 ui.essential(
                     &format!("{}  {} bytes  {}", r.path.display(), r.size, r.content_id),
@@ -206,7 +239,16 @@ fn run(command: Cmd, ui: &Ui) -> Result<()> {
                 );
             }
         }
-        Cmd::Request { command: RequestCmd::Create { label, message, expires, max_files, max_bytes } } => {
+        Cmd::Request {
+            command:
+                RequestCmd::Create {
+                    label,
+                    message,
+                    expires,
+                    max_files,
+                    max_bytes,
+                },
+        } => {
             let login = login::load(&mut Answers::new())?;
             let made = requests::create(
                 &login,
@@ -223,7 +265,9 @@ fn run(command: Cmd, ui: &Ui) -> Result<()> {
                 serde_json::json!({ "id": made.id, "link": made.link, "fingerprint": made.fingerprint }),
             );
         }
-        Cmd::Inbox { command: InboxCmd::List } => {
+        Cmd::Inbox {
+            command: InboxCmd::List,
+        } => {
             let login = login::load(&mut Answers::new())?;
             for r in requests::list(&login)? {
                 ui.essential(
@@ -232,7 +276,9 @@ fn run(command: Cmd, ui: &Ui) -> Result<()> {
                 );
             }
         }
-        Cmd::Inbox { command: InboxCmd::Pull { request, out, exec } } => {
+        Cmd::Inbox {
+            command: InboxCmd::Pull { request, out, exec },
+        } => {
             let login = login::load(&mut Answers::new())?;
             for p in requests::pull(&login, request.as_deref(), &out, exec.as_deref(), ui)? {
                 ui.essential(
@@ -265,7 +311,9 @@ impl StdinLines {
     fn next(&mut self, what: &str) -> Result<Zeroizing<String>> {
         match self.0.as_mut().and_then(|l| l.next()) {
             Some(Ok(line)) => Ok(Zeroizing::new(line.trim_end_matches('\r').to_string())),
-            _ => Err(CliError::Usage(format!("Standard input ended before {what}."))),
+            _ => Err(CliError::Usage(format!(
+                "Standard input ended before {what}."
+            ))),
         }
     }
 }
@@ -280,12 +328,18 @@ fn stdin_line(what: &str) -> Result<Zeroizing<String>> {
     std::io::stdin()
         .read_to_string(&mut text)
         .map_err(CliError::io("Standard input could not be read"))?;
-    Ok(Zeroizing::new(text.lines().next().unwrap_or("").to_string()))
+    Ok(Zeroizing::new(
+        text.lines().next().unwrap_or("").to_string(),
+    ))
 }
 
 /// `30m`, `12h`, `7d` in milliseconds.
 fn duration_ms(text: &str) -> Result<u64> {
-    let bad = || CliError::Usage(format!("“{text}” is not a duration: write it like 30m, 12h or 7d."));
+    let bad = || {
+        CliError::Usage(format!(
+            "“{text}” is not a duration: write it like 30m, 12h or 7d."
+        ))
+    };
     let (number, unit) = text.trim().split_at(text.trim().len().saturating_sub(1));
     let n: u64 = number.parse().map_err(|_| bad())?;
     let per = match unit {
@@ -299,12 +353,22 @@ fn duration_ms(text: &str) -> Result<u64> {
 
 /// `500MB`, `10GB`, `1024` (bytes) in bytes; decimal units.
 fn bytes(text: &str) -> Result<u64> {
-    let bad = || CliError::Usage(format!("“{text}” is not a size: write it like 500MB or 10GB."));
+    let bad = || {
+        CliError::Usage(format!(
+            "“{text}” is not a size: write it like 500MB or 10GB."
+        ))
+    };
     let t = text.trim().to_ascii_uppercase();
-    let (number, per) = [("TB", 1_000_000_000_000u64), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1_000), ("B", 1)]
-        .iter()
-        .find_map(|(unit, per)| t.strip_suffix(unit).map(|n| (n.trim().to_string(), *per)))
-        .unwrap_or((t.clone(), 1));
+    let (number, per) = [
+        ("TB", 1_000_000_000_000u64),
+        ("GB", 1_000_000_000),
+        ("MB", 1_000_000),
+        ("KB", 1_000),
+        ("B", 1),
+    ]
+    .iter()
+    .find_map(|(unit, per)| t.strip_suffix(unit).map(|n| (n.trim().to_string(), *per)))
+    .unwrap_or((t.clone(), 1));
     let n: u64 = number.parse().map_err(|_| bad())?;
     n.checked_mul(per).filter(|b| *b > 0).ok_or_else(bad)
 }
@@ -317,7 +381,9 @@ mod tests {
     fn durations_and_sizes() {
         assert_eq!(duration_ms("7d").unwrap(), 7 * 86_400_000);
         assert_eq!(duration_ms("30m").unwrap(), 1_800_000);
-        assert!(duration_ms("7").is_err() && duration_ms("0d").is_err() && duration_ms("xd").is_err());
+        assert!(
+            duration_ms("7").is_err() && duration_ms("0d").is_err() && duration_ms("xd").is_err()
+        );
         assert_eq!(bytes("10GB").unwrap(), 10_000_000_000);
         assert_eq!(bytes("512").unwrap(), 512);
         assert!(bytes("lots").is_err() && bytes("0MB").is_err());

@@ -27,13 +27,18 @@ pub struct PartClaim {
     pub blake3: String,
 }
 
+/// Where a payload is fetched from: its path on the server and the credential that reads it.
+pub struct Source<'a> {
+    pub client: &'a Client,
+    pub path: &'a str,
+    pub auth: Auth<'a>,
+}
+
 /// Fetches the parts after the first `verified` into `sealed` (truncated to their end first, so
 /// that a part cut off by a killed process is fetched again); `noted(n)` runs after part `n` is
 /// verified and written. A part whose bytes do not match its claim is tampering.
 pub fn fetch_parts(
-    client: &Client,
-    path: &str,
-    auth: Auth,
+    source: &Source,
     parts: &[PartClaim],
     sealed: &Path,
     verified: usize,
@@ -47,15 +52,27 @@ pub fn fetch_parts(
         .truncate(false)
         .write(true)
         .open(sealed)
-        .map_err(CliError::io(format!("{} could not be written", sealed.display())))?;
+        .map_err(CliError::io(format!(
+            "{} could not be written",
+            sealed.display()
+        )))?;
     out.set_len(kept)
         .and_then(|()| out.seek(SeekFrom::Start(kept)).map(drop))
-        .map_err(CliError::io(format!("{} could not be written", sealed.display())))?;
+        .map_err(CliError::io(format!(
+            "{} could not be written",
+            sealed.display()
+        )))?;
     bar.inc(kept);
     let mut offset = kept;
     for part in &parts[verified..] {
         let range = format!("bytes={}-{}", offset, offset + part.size - 1);
-        let bytes = client.call("GET", path, auth, &Body::Empty, &[("Range", range)])?;
+        let bytes = source.client.call(
+            "GET",
+            source.path,
+            source.auth,
+            &Body::Empty,
+            &[("Range", range)],
+        )?;
         if bytes.len() as u64 != part.size || hex::encode(part_hash(&bytes)) != part.blake3 {
             return Err(CliError::Tampered(format!(
                 "Part {} of this file is not what was uploaded: it was changed on the way or in storage. Nothing of the file was kept.",
@@ -64,7 +81,10 @@ pub fn fetch_parts(
         }
         out.write_all(&bytes)
             .and_then(|()| out.sync_data())
-            .map_err(CliError::io(format!("{} could not be written", sealed.display())))?;
+            .map_err(CliError::io(format!(
+                "{} could not be written",
+                sealed.display()
+            )))?;
         offset += part.size;
         bar.inc(part.size);
         noted(part.n)?;
@@ -74,29 +94,41 @@ pub fn fetch_parts(
 
 /// Opens the sealed file into `partial` (mode 0600); its content id. On any failure the partial
 /// file is deleted.
-pub fn open_into(sealed: &Path, header: &Header, payload_key: &Key32, partial: &Path) -> Result<ContentId> {
+pub fn open_into(
+    sealed: &Path,
+    header: &Header,
+    payload_key: &Key32,
+    partial: &Path,
+) -> Result<ContentId> {
     let result = (|| {
-        let mut input = File::open(sealed).map_err(CliError::io(format!("{} cannot be read", sealed.display())))?;
+        let mut input = File::open(sealed)
+            .map_err(CliError::io(format!("{} cannot be read", sealed.display())))?;
         let mut output = create_private(partial)?;
         let mut opener = Opener::with_aead(header, RingAead::new(payload_key));
         let mut buf = vec![0u8; READ];
         let mut plain = Vec::with_capacity(READ + 64);
         loop {
-            let got = input.read(&mut buf).map_err(CliError::io(format!("{} cannot be read", sealed.display())))?;
+            let got = input
+                .read(&mut buf)
+                .map_err(CliError::io(format!("{} cannot be read", sealed.display())))?;
             if got == 0 {
                 break;
             }
             opener.push(&buf[..got], &mut plain)?;
-            output
-                .write_all(&plain)
-                .map_err(CliError::io(format!("{} could not be written", partial.display())))?;
+            output.write_all(&plain).map_err(CliError::io(format!(
+                "{} could not be written",
+                partial.display()
+            )))?;
             plain.clear();
         }
         let content_id = opener.finish(&mut plain)?;
         output
             .write_all(&plain)
             .and_then(|()| output.sync_all())
-            .map_err(CliError::io(format!("{} could not be written", partial.display())))?;
+            .map_err(CliError::io(format!(
+                "{} could not be written",
+                partial.display()
+            )))?;
         Ok(content_id)
     })();
     if result.is_err() {

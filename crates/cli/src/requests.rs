@@ -24,7 +24,7 @@ use crate::client::{Auth, Client};
 use crate::error::{CliError, Result};
 use crate::files::{free_path, private_dir, safe_name};
 use crate::login::{current_account, private_key, Login};
-use crate::receive::{fetch_parts, open_into, temp_names, PartClaim};
+use crate::receive::{fetch_parts, open_into, temp_names, PartClaim, Source};
 use crate::ui::Ui;
 
 pub struct NewRequest {
@@ -61,10 +61,21 @@ pub fn create(login: &Login, asked: &NewRequest) -> Result<MadeRequest> {
         upload_token_hash: b64_encode(blake3::hash(rs.upload_token().as_bytes()).as_bytes()),
         wrapped_rs: b64_encode(&rs.wrap(login.k.as_key(), &id, &sealdrop_core::random())),
     };
-    let _: serde_json::Value = client.json("POST", "/api/requests", Auth::ApiKey(&login.api_key), Some(&body))?;
+    let _: serde_json::Value = client.json(
+        "POST",
+        "/api/requests",
+        Auth::ApiKey(&login.api_key),
+        Some(&body),
+    )?;
     Ok(MadeRequest {
         id: id.to_string(),
-        link: format!("{}/r/{}#{}.{}", client.base(), id, b64_encode(&pk), b64_encode(rs.0.as_bytes())),
+        link: format!(
+            "{}/r/{}#{}.{}",
+            client.base(),
+            id,
+            b64_encode(&pk),
+            b64_encode(rs.0.as_bytes())
+        ),
         fingerprint: staff::fingerprint(&pk),
     })
 }
@@ -76,7 +87,12 @@ struct RequestList {
 
 pub fn list(login: &Login) -> Result<Vec<RequestSummary>> {
     let client = Client::new(&login.server);
-    let got: RequestList = client.json("GET", "/api/requests", Auth::ApiKey(&login.api_key), None::<&()>)?;
+    let got: RequestList = client.json(
+        "GET",
+        "/api/requests",
+        Auth::ApiKey(&login.api_key),
+        None::<&()>,
+    )?;
     Ok(got.requests)
 }
 
@@ -91,20 +107,38 @@ pub struct Pulled {
     pub quarantined: bool,
 }
 
-pub fn pull(login: &Login, only: Option<&str>, out: &Path, exec: Option<&str>, ui: &Ui) -> Result<Vec<Pulled>> {
+pub fn pull(
+    login: &Login,
+    only: Option<&str>,
+    out: &Path,
+    exec: Option<&str>,
+    ui: &Ui,
+) -> Result<Vec<Pulled>> {
     let client = Client::new(&login.server);
     let me = current_account(login, &client)?;
     let sk = private_key(&me, &login.k)?;
-    std::fs::create_dir_all(out).map_err(CliError::io(format!("{} could not be made", out.display())))?;
-    let out = std::fs::canonicalize(out).map_err(CliError::io(format!("{} cannot be used", out.display())))?;
+    std::fs::create_dir_all(out)
+        .map_err(CliError::io(format!("{} could not be made", out.display())))?;
+    let out = std::fs::canonicalize(out)
+        .map_err(CliError::io(format!("{} cannot be used", out.display())))?;
     let requests = match only {
-        Some(id) => vec![Id::parse(id).map_err(|_| CliError::Usage("--request takes a request id (22 characters).".into()))?.to_string()],
-        None => list(login)?.into_iter().filter(|r| r.unread > 0).map(|r| r.id).collect(),
+        Some(id) => vec![Id::parse(id)
+            .map_err(|_| CliError::Usage("--request takes a request id (22 characters).".into()))?
+            .to_string()],
+        None => list(login)?
+            .into_iter()
+            .filter(|r| r.unread > 0)
+            .map(|r| r.id)
+            .collect(),
     };
     let mut pulled = Vec::new();
     for request in requests {
-        let detail: RequestDetail =
-            client.json("GET", &format!("/api/requests/{request}"), Auth::ApiKey(&login.api_key), None::<&()>)?;
+        let detail: RequestDetail = client.json(
+            "GET",
+            &format!("/api/requests/{request}"),
+            Auth::ApiKey(&login.api_key),
+            None::<&()>,
+        )?;
         pulled.extend(pull_request(&client, login, &sk, &detail, &out, exec, ui)?);
     }
     Ok(pulled)
@@ -124,16 +158,21 @@ fn pull_request(
     let rs = unwrap_rs(&login.k, &id, &detail.request.wrapped_rs)?;
     let mut pulled = Vec::new();
     for file in detail.files.iter().filter(|f| f.read_at.is_none()) {
-        let header = Header::parse(&b64_decode(&file.header, "a header").map_err(|_| malformed())?)?;
+        let header =
+            Header::parse(&b64_decode(&file.header, "a header").map_err(|_| malformed())?)?;
         let stanza = b64_decode(&file.stanza, "a stanza").map_err(|_| malformed())?;
         let Ok(fs) = open_stanza(sk, &id, &rs, &header.to_bytes(), &stanza) else {
             // Not sealed by the holder of the link (someone with only the upload token, or a row
             // written into the database): never shown as a partner's file.
-            ui.note(&format!("Skipped file {} of request {request}: it was not sent through the request's link.", file.id));
+            ui.note(&format!(
+                "Skipped file {} of request {request}: it was not sent through the request's link.",
+                file.id
+            ));
             continue;
         };
         let keys = header.verify(&fs)?;
-        let sealed_metadata = b64_decode(&file.metadata, "the metadata").map_err(|_| malformed())?;
+        let sealed_metadata =
+            b64_decode(&file.metadata, "the metadata").map_err(|_| malformed())?;
         let metadata = open_metadata(&keys.metadata_key, &header.to_bytes(), &sealed_metadata)?;
         let parts: Vec<PartClaim> = file
             .parts
@@ -141,16 +180,30 @@ fn pull_request(
             .enumerate()
             .map(|(i, blake3)| {
                 let n = i as u64 + 1;
-                let size = if n == file.part_count { file.payload_size - file.part_size * (file.part_count - 1) } else { file.part_size };
-                PartClaim { n, size, blake3: blake3.clone() }
+                let size = if n == file.part_count {
+                    file.payload_size - file.part_size * (file.part_count - 1)
+                } else {
+                    file.part_size
+                };
+                PartClaim {
+                    n,
+                    size,
+                    blake3: blake3.clone(),
+                }
             })
             .collect();
         let (sealed, partial) = temp_names(out, &format!("{request}-{}", file.id));
         let bar = ui.bar(file.payload_size, &metadata.name);
         let path = format!("/api/requests/{request}/files/{}/payload", file.id);
-        let fetched = fetch_parts(client, &path, Auth::ApiKey(&login.api_key), &parts, &sealed, 0, &bar, |_| Ok(()));
+        let source = Source {
+            client,
+            path: &path,
+            auth: Auth::ApiKey(&login.api_key),
+        };
+        let fetched = fetch_parts(&source, &parts, &sealed, 0, &bar, |_| Ok(()));
         bar.finish_and_clear();
-        let opened = fetched.and_then(|()| open_into(&sealed, &header, &keys.payload_key, &partial));
+        let opened =
+            fetched.and_then(|()| open_into(&sealed, &header, &keys.payload_key, &partial));
         let _ = std::fs::remove_file(&sealed);
         let content_id = opened?.to_hex();
         if content_id != file.content_id {
@@ -164,10 +217,17 @@ fn pull_request(
             Some(cmd) => !passes(cmd, &partial)?,
             None => false,
         };
-        let folder = if quarantined { out.join("quarantine") } else { out.to_path_buf() };
+        let folder = if quarantined {
+            out.join("quarantine")
+        } else {
+            out.to_path_buf()
+        };
         private_dir(&folder)?;
         let target = free_path(&folder, &safe_name(&metadata.name));
-        std::fs::rename(&partial, &target).map_err(CliError::io(format!("{} could not be written", target.display())))?;
+        std::fs::rename(&partial, &target).map_err(CliError::io(format!(
+            "{} could not be written",
+            target.display()
+        )))?;
         let _: serde_json::Value = client.json(
             "POST",
             &format!("/api/requests/{request}/files/{}/read", file.id),
@@ -226,12 +286,20 @@ fn receipt(out: &Path, p: &Pulled) -> Result<()> {
         .create(true)
         .append(true)
         .open(&path)
-        .map_err(CliError::io(format!("{} could not be written", path.display())))?;
-    writeln!(f, "{line}").map_err(CliError::io(format!("{} could not be written", path.display())))
+        .map_err(CliError::io(format!(
+            "{} could not be written",
+            path.display()
+        )))?;
+    writeln!(f, "{line}").map_err(CliError::io(format!(
+        "{} could not be written",
+        path.display()
+    )))
 }
 
 fn malformed() -> CliError {
-    CliError::Network("The server's answer is malformed. Is it a sealdrop server of the same version?".into())
+    CliError::Network(
+        "The server's answer is malformed. Is it a sealdrop server of the same version?".into(),
+    )
 }
 
 pub fn now_ms() -> i64 {

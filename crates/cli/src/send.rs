@@ -76,14 +76,24 @@ struct Picked {
 }
 
 /// Sends `paths` as one share; returns the link.
-pub fn send(client: &Client, api_key: &str, paths: &[PathBuf], options: &SendOptions, ui: &Ui) -> Result<String> {
+pub fn send(
+    client: &Client,
+    api_key: &str,
+    paths: &[PathBuf],
+    options: &SendOptions,
+    ui: &Ui,
+) -> Result<String> {
     let picked = paths.iter().map(|p| pick(p)).collect::<Result<Vec<_>>>()?;
     let journal = Journal::named(&format!("send-{}", journal_name(client, &picked, options)))?;
     let (record, ss) = match journal.load::<Record>() {
         Some(record) => {
             let ss = share_secret(&record)?;
-            let state: ShareState =
-                client.json("GET", &format!("/api/shares/{}", record.share_id), Auth::None, None::<&()>)?;
+            let state: ShareState = client.json(
+                "GET",
+                &format!("/api/shares/{}", record.share_id),
+                Auth::None,
+                None::<&()>,
+            )?;
             match state.state.as_str() {
                 "uploading" => ui.note("Going on with the upload that stopped before."),
                 // Completed before the journal could be deleted: the link is all that is left.
@@ -123,20 +133,30 @@ pub fn send(client: &Client, api_key: &str, paths: &[PathBuf], options: &SendOpt
 }
 
 fn link(client: &Client, record: &Record) -> String {
-    format!("{}/d/{}#{}", client.base(), record.share_id, record.link_secret)
+    format!(
+        "{}/d/{}#{}",
+        client.base(),
+        record.share_id,
+        record.link_secret
+    )
 }
 
 fn pick(path: &Path) -> Result<Picked> {
-    let meta = std::fs::metadata(path).map_err(CliError::io(format!("{} cannot be read", path.display())))?;
+    let meta = std::fs::metadata(path)
+        .map_err(CliError::io(format!("{} cannot be read", path.display())))?;
     if !meta.is_file() {
-        return Err(CliError::Usage(format!("{} is not a file.", path.display())));
+        return Err(CliError::Usage(format!(
+            "{} is not a file.",
+            path.display()
+        )));
     }
     let modified_ms = meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_millis() as i64);
-    let path = std::fs::canonicalize(path).map_err(CliError::io(format!("{} cannot be read", path.display())))?;
+    let path = std::fs::canonicalize(path)
+        .map_err(CliError::io(format!("{} cannot be read", path.display())))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -168,7 +188,9 @@ fn share_secret(record: &Record) -> Result<ShareSecret> {
     let decode = |s: &str| {
         b64_decode_array::<32>(s, "a secret")
             .map(Key32::from_bytes)
-            .map_err(|_| CliError::Local("The resume journal is damaged; delete it and send again.".into()))
+            .map_err(|_| {
+                CliError::Local("The resume journal is damaged; delete it and send again.".into())
+            })
     };
     Ok(match &record.share_secret {
         Some(ss) => ShareSecret(decode(ss)?),
@@ -176,7 +198,12 @@ fn share_secret(record: &Record) -> Result<ShareSecret> {
     })
 }
 
-fn create(client: &Client, api_key: &str, picked: &[Picked], options: &SendOptions) -> Result<(Record, ShareSecret)> {
+fn create(
+    client: &Client,
+    api_key: &str,
+    picked: &[Picked],
+    options: &SendOptions,
+) -> Result<(Record, ShareSecret)> {
     let ls = LinkSecret(Key32::random());
     let (ss, password) = match &options.password {
         Some(pw) => {
@@ -241,19 +268,28 @@ fn create(client: &Client, api_key: &str, picked: &[Picked], options: &SendOptio
         max_downloads: Some(options.downloads.map(|d| d as i64)),
         files: wire,
     };
-    let created: CreatedShare = client.json("POST", "/api/shares", Auth::ApiKey(api_key), Some(&body))?;
+    let created: CreatedShare =
+        client.json("POST", "/api/shares", Auth::ApiKey(api_key), Some(&body))?;
     let record = Record {
         share_id: created.id,
         owner_token: created.owner_token,
         link_secret: b64_encode(ls.0.as_bytes()),
-        share_secret: options.password.as_ref().map(|_| b64_encode(ss.0.as_bytes())),
+        share_secret: options
+            .password
+            .as_ref()
+            .map(|_| b64_encode(ss.0.as_bytes())),
         files,
     };
     Ok((record, ss))
 }
 
 /// The parts the server holds of file `j`: number to BLAKE3, and whether the file is complete.
-fn stored(client: &Client, owner: &str, share: &str, j: usize) -> Result<(BTreeMap<u64, String>, Option<String>)> {
+fn stored(
+    client: &Client,
+    owner: &str,
+    share: &str,
+    j: usize,
+) -> Result<(BTreeMap<u64, String>, Option<String>)> {
     #[derive(Deserialize)]
     struct Part {
         n: u64,
@@ -270,7 +306,10 @@ fn stored(client: &Client, owner: &str, share: &str, j: usize) -> Result<(BTreeM
         Auth::Owner(owner),
         None::<&()>,
     )?;
-    Ok((got.parts.into_iter().map(|p| (p.n, p.blake3)).collect(), got.content_id))
+    Ok((
+        got.parts.into_iter().map(|p| (p.n, p.blake3)).collect(),
+        got.content_id,
+    ))
 }
 
 fn upload_file(
@@ -291,14 +330,24 @@ fn upload_file(
     let size = f.size;
     let header_bytes = b64_decode(&f.header, "a header").map_err(|_| damaged())?;
     let header = Header::parse(&header_bytes)?;
-    let keys = header.verify(&ss.file_secret(j as u32)).map_err(|_| damaged())?;
+    let keys = header
+        .verify(&ss.file_secret(j as u32))
+        .map_err(|_| damaged())?;
     let mut sealer = Sealer::with_aead(&header, RingAead::new(&keys.payload_key));
     let payload = PayloadLayout::for_plaintext(header.log2_chunk(), size)?;
-    let parts = PartLayout::with_chunks_per_part(header.log2_chunk(), f.chunks_per_part).ok_or_else(damaged)?;
+    let parts = PartLayout::with_chunks_per_part(header.log2_chunk(), f.chunks_per_part)
+        .ok_or_else(damaged)?;
     let part_len = parts.part_len() as usize;
     let path = f.path.clone();
-    let mut file = File::open(&path).map_err(CliError::io(format!("{} cannot be read", path.display())))?;
-    let bar = ui.bar(payload.payload_len(), &path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    let mut file =
+        File::open(&path).map_err(CliError::io(format!("{} cannot be read", path.display())))?;
+    let bar = ui.bar(
+        payload.payload_len(),
+        &path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
     let mut buf = vec![0u8; READ];
     let mut out: Vec<u8> = Vec::with_capacity(part_len + READ + 64);
     let mut n = 1u64;
@@ -318,8 +367,7 @@ fn upload_file(
             bar.inc(part.len() as u64);
             return Ok(());
         }
-        if !f.parts.contains_key(&n) {
-            f.parts.insert(n, hash.clone());
+        if f.parts.insert(n, hash.clone()).is_none() {
             journal.save(record)?;
         }
         let sent = client.call(
@@ -339,7 +387,9 @@ fn upload_file(
         Ok(())
     };
     loop {
-        let got = file.read(&mut buf).map_err(CliError::io(format!("{} cannot be read", path.display())))?;
+        let got = file
+            .read(&mut buf)
+            .map_err(CliError::io(format!("{} cannot be read", path.display())))?;
         if got == 0 {
             break;
         }
@@ -348,7 +398,9 @@ fn upload_file(
             break;
         }
         sealer.push(&buf[..got], &mut out)?;
-        while out.len() >= part_len && (n as usize) < parts.part_count(payload.payload_len()) as usize {
+        while out.len() >= part_len
+            && (n as usize) < parts.part_count(payload.payload_len()) as usize
+        {
             send_part(&out[..part_len], n, record)?;
             out.drain(..part_len);
             n += 1;
