@@ -13,6 +13,8 @@ ensure_chromium
 
 say "native: sealdrop-core, $MIB MiB"
 cargo run --release --locked -q -p sealdrop-core --example bench "$MIB"
+say "native: the command line's sealing (ring AES-GCM, BLAKE3 beside it), $MIB MiB"
+cargo bench --locked -q -p sealdrop-cli --bench seal -- "$MIB"
 say "native: openssl speed -evp aes-256-gcm (1 MiB blocks, one core)"
 openssl speed -elapsed -seconds 3 -bytes 1048576 -evp aes-256-gcm 2>/dev/null | tail -1 \
   | awk '{ printf "OpenSSL AES-256-GCM: %.0f MB/s\n", $2 / 1000 }'

@@ -1,21 +1,5 @@
-//! `sealdrop`: the native command line, thin over `sealdrop-core`. It sends and fetches shares,
-//! makes file requests and collects what partners send, with the same format and the same bytes
-//! as the pages; and it verifies access-log exports. One module per command (send, get, requests,
-//! login, audit) over the client (HTTP), the native AES-GCM engine and the resume journals; this
-//! file only parses arguments, runs the command and turns its error into an exit status.
-
-mod audit;
-mod client;
-mod engine;
-mod error;
-mod files;
-mod get;
-mod journal;
-mod login;
-mod receive;
-mod requests;
-mod send;
-mod ui;
+//! `sealdrop`: the native command line (the library `sealdrop_cli` holds its commands). This file
+//! only parses arguments, runs the command and turns its error into an exit status.
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Read};
@@ -25,10 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
 
-use crate::client::Client;
-use crate::error::{exit, CliError, Result};
-use crate::login::Answers;
-use crate::ui::Ui;
+use sealdrop_cli::client::Client;
+use sealdrop_cli::error::{exit, CliError, Result};
+use sealdrop_cli::login::Answers;
+use sealdrop_cli::ui::Ui;
+use sealdrop_cli::{audit, get, login, requests, send};
 
 const AFTER_HELP: &str = "\
 Exit status: 0 done; 1 failed on this machine (a file, the login); 2 bad usage; 3 refused by the

@@ -23,7 +23,6 @@ use sealdrop_core::metadata::{seal_metadata, Metadata};
 use sealdrop_core::share::{
     seal_manifest, Argon2Params, LinkSecret, Manifest, ManifestEntry, PasswordSalt, ShareSecret,
 };
-use sealdrop_core::stream::Sealer;
 use sealdrop_core::{FileKeys, Key32};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -32,6 +31,7 @@ use crate::client::{Auth, Body, Client};
 use crate::engine::RingAead;
 use crate::error::{CliError, Result};
 use crate::journal::Journal;
+use crate::sealing::SealAndHash;
 use crate::ui::Ui;
 
 /// How much plaintext is read at a time.
@@ -333,7 +333,7 @@ fn upload_file(
     let keys = header
         .verify(&ss.file_secret(j as u32))
         .map_err(|_| damaged())?;
-    let mut sealer = Sealer::with_aead(&header, RingAead::new(&keys.payload_key));
+    let mut sealer = SealAndHash::new(&header, RingAead::new(&keys.payload_key));
     let payload = PayloadLayout::for_plaintext(header.log2_chunk(), size)?;
     let parts = PartLayout::with_chunks_per_part(header.log2_chunk(), f.chunks_per_part)
         .ok_or_else(damaged)?;

@@ -321,9 +321,7 @@ impl SlotSplitter {
 ///
 /// Invariant: one sealer per `(fs, salt)`; it seals exactly one plaintext.
 pub struct Sealer<A: ChunkAead = SoftAead> {
-    header: [u8; HEADER_LEN],
-    aead: A,
-    framer: ChunkFramer,
+    payload: PayloadSealer<A>,
     content: ContentHasher,
 }
 
@@ -345,12 +343,49 @@ impl Sealer<SoftAead> {
 impl<A: ChunkAead> Sealer<A> {
     /// A sealer over any engine keyed with the payload key of `header`'s file.
     pub fn with_aead(header: &Header, aead: A) -> Self {
-        let header_bytes = header.to_bytes();
         Sealer {
-            header: header_bytes,
+            content: ContentHasher::new(&header.to_bytes()),
+            payload: PayloadSealer::with_aead(header, aead),
+        }
+    }
+
+    pub fn header(&self) -> &[u8; HEADER_LEN] {
+        self.payload.header()
+    }
+
+    /// Seals what `plaintext` completes and appends the ciphertext to `out`.
+    pub fn push(&mut self, plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        let start = out.len();
+        self.payload.push(plaintext, out)?;
+        self.content.update(&out[start..]);
+        Ok(())
+    }
+
+    /// Seals the last chunk into `out` and returns the content id.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<ContentId, Error> {
+        let start = out.len();
+        self.payload.finish(out)?;
+        self.content.update(&out[start..]);
+        Ok(self.content.finalize())
+    }
+}
+
+/// Seals a payload as [`Sealer`] does, but leaves the content id to the caller, so that BLAKE3 can
+/// run beside AES-GCM (on another thread) over the same bytes. The caller **must** feed every byte
+/// this appends, in order, to a [`ContentHasher`] made from the same header, or it has no content
+/// id to give.
+pub struct PayloadSealer<A: ChunkAead = SoftAead> {
+    header: [u8; HEADER_LEN],
+    aead: A,
+    framer: ChunkFramer,
+}
+
+impl<A: ChunkAead> PayloadSealer<A> {
+    pub fn with_aead(header: &Header, aead: A) -> Self {
+        PayloadSealer {
+            header: header.to_bytes(),
             aead,
             framer: ChunkFramer::new(header),
-            content: ContentHasher::new(&header_bytes),
         }
     }
 
@@ -360,28 +395,25 @@ impl<A: ChunkAead> Sealer<A> {
 
     /// Seals what `plaintext` completes and appends the ciphertext to `out`.
     pub fn push(&mut self, plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        let Sealer {
+        let PayloadSealer {
             header,
             aead,
             framer,
-            content,
         } = self;
         framer.push(plaintext, |chunk| {
-            let ct = aead.seal(chunk.nonce.as_bytes(), header, chunk.data);
-            content.update(&ct);
-            out.extend_from_slice(&ct);
+            out.extend_from_slice(&aead.seal(chunk.nonce.as_bytes(), header, chunk.data));
         })
     }
 
-    /// Seals the last chunk into `out` and returns the content id.
-    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<ContentId, Error> {
+    /// Seals the last chunk into `out`.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), Error> {
         let chunk = self.framer.finish()?;
-        let ct = self
-            .aead
-            .seal(chunk.nonce.as_bytes(), &self.header, chunk.data);
-        self.content.update(&ct);
-        out.extend_from_slice(&ct);
-        Ok(self.content.finalize())
+        out.extend_from_slice(
+            &self
+                .aead
+                .seal(chunk.nonce.as_bytes(), &self.header, chunk.data),
+        );
+        Ok(())
     }
 }
 
