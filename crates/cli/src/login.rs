@@ -68,7 +68,7 @@ pub struct Answers {
 }
 
 impl Answers {
-    pub fn new() -> Answers {
+    pub fn from_stdin() -> Answers {
         let stdin = std::io::stdin();
         let piped = (!stdin.is_terminal()).then(|| stdin.lock().lines());
         Answers { piped }

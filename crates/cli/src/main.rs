@@ -168,7 +168,7 @@ fn main() -> ExitCode {
 fn run(command: Cmd, ui: &Ui) -> Result<()> {
     match command {
         Cmd::Login { server } => {
-            let login = login::login(&server, &mut Answers::new())?;
+            let login = login::login(&server, &mut Answers::from_stdin())?;
             ui.result(
                 &format!("Logged in to {} as {}.", login.server, login.email),
                 serde_json::json!({ "server": login.server, "email": login.email, "generation": login.generation }),
@@ -190,7 +190,7 @@ fn run(command: Cmd, ui: &Ui) -> Result<()> {
                 downloads,
                 password,
             };
-            let login = login::load(&mut Answers::new())?;
+            let login = login::load(&mut Answers::from_stdin())?;
             let client = Client::new(&login.server);
             let link = send::send(&client, &login.api_key, &files, &options, ui)?;
             ui.essential(&link, serde_json::json!({ "link": link }));
@@ -234,7 +234,7 @@ fn run(command: Cmd, ui: &Ui) -> Result<()> {
                     max_bytes,
                 },
         } => {
-            let login = login::load(&mut Answers::new())?;
+            let login = login::load(&mut Answers::from_stdin())?;
             let made = requests::create(
                 &login,
                 &requests::NewRequest {
@@ -253,7 +253,7 @@ fn run(command: Cmd, ui: &Ui) -> Result<()> {
         Cmd::Inbox {
             command: InboxCmd::List,
         } => {
-            let login = login::load(&mut Answers::new())?;
+            let login = login::load(&mut Answers::from_stdin())?;
             for r in requests::list(&login)? {
                 ui.essential(
                     &format!("{}  {}  {} files, {} unread  {}", r.id, r.state, r.files, r.unread, r.label),
@@ -264,7 +264,7 @@ fn run(command: Cmd, ui: &Ui) -> Result<()> {
         Cmd::Inbox {
             command: InboxCmd::Pull { request, out, exec },
         } => {
-            let login = login::load(&mut Answers::new())?;
+            let login = login::load(&mut Answers::from_stdin())?;
             for p in requests::pull(&login, request.as_deref(), &out, exec.as_deref(), ui)? {
                 ui.essential(
                     &format!(
