@@ -6,7 +6,7 @@
 // status and no file; `kill -9` in the middle of `send` and of `get` and the same command again
 // complete with one share and one counted download; refused keys exit 3; a rotation of K makes
 // the login ask to be made again, and an ordinary password change does not.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -19,12 +19,21 @@ import { newApiKey } from '../support/api-keys.mjs';
 import { openInbox, sendFiles } from '../support/requests.mjs';
 import { flipStoredByte } from '../support/stored.mjs';
 import { buildCli, cli, cliHome, cliStart } from '../support/cli.mjs';
+import { OPFS_PICKER, freshPage, launch } from '../support/browser.mjs';
 
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 const sha = (/** @type {Uint8Array} */ b) => createHash('sha256').update(b).digest('hex');
 const workDir = () => mkdtempSync(join(tmpdir(), 'sealdrop-files-'));
 
-before(() => buildCli());
+/** @type {import('playwright-core').Browser} */
+let browser;
+before(async () => {
+  buildCli();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
 
 /**
  * A staff member logged in on a fresh command-line home with an API key of `scopes`.
@@ -102,6 +111,61 @@ test('sealdrop send: the link opens in the pages’ client byte for byte, with a
   assert.deepEqual(readdirSync(out), ['report.pdf'], 'no temporary file is left');
 });
 
+test('Chromium: the download page opens what send sent, get takes what the share page sent, inbox pull what the request page sent', async () => {
+  const { staff, home } = await loggedIn();
+  const dir = workDir();
+  const mine = { name: 'from-the-command-line.bin', data: randomBytes(7 * 1024 * 1024 + 11) };
+  writeFileSync(join(dir, mine.name), mine.data);
+  const sent = await cli(home, ['send', join(dir, mine.name)]);
+  assert.equal(sent.status, 0, sent.stderr);
+  const reader = await freshPage(browser, { init: OPFS_PICKER });
+  await reader.page.goto(sent.stdout.trim());
+  await reader.page.click('#reveal');
+  await reader.page.waitForSelector('body[data-state="ready"]');
+  await reader.page.click('li[data-j="0"] button');
+  await reader.page.waitForSelector('li[data-j="0"][data-state="verified"]', { timeout: 120_000 });
+  const digest = await reader.page.evaluate(async (name) => {
+    const file = await (await (await navigator.storage.getDirectory()).getFileHandle(name)).getFile();
+    const hash = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+    return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }, mine.name);
+  assert.equal(digest, sha(mine.data), 'the download page saved it byte for byte');
+
+  const theirs = { name: 'from-the-share-page.bin', data: randomBytes(6 * 1024 * 1024 + 3) };
+  const sender = await freshPage(browser, { staff });
+  await sender.page.goto(`${BASE}/`);
+  await sender.page.waitForSelector('body[data-state="idle"]');
+  await sender.page.setInputFiles('#file-input', [
+    { name: theirs.name, mimeType: 'application/octet-stream', buffer: Buffer.from(theirs.data) },
+  ]);
+  await sender.page.click('#share-button');
+  await sender.page.waitForSelector('body[data-state="done"]', { timeout: 180_000 });
+  const link = await sender.page.inputValue('#share-link');
+  const out = workDir();
+  const got = await cli(cliHome(), ['get', '--link-stdin', '-o', out], { input: `${link}\n` });
+  assert.equal(got.status, 0, got.stderr);
+  assert.equal(sha(readFileSync(join(out, theirs.name))), sha(theirs.data));
+
+  const made = await cli(home, ['--json', 'request', 'create', '--label', 'Through the page']);
+  const request = JSON.parse(made.stdout.trim());
+  const partner = await freshPage(browser);
+  await partner.page.goto(request.link);
+  await partner.page.waitForSelector('body[data-state="idle"]', { timeout: 30_000 });
+  assert.ok(((await partner.page.textContent('#fingerprint')) ?? '').includes(request.fingerprint));
+  const upload = { name: 'from-the-request-page.bin', data: randomBytes(5 * 1024 * 1024 + 9) };
+  await partner.page.setInputFiles('#file-input', [
+    { name: upload.name, mimeType: 'application/octet-stream', buffer: Buffer.from(upload.data) },
+  ]);
+  if (await partner.page.isVisible('#upload-button')) await partner.page.click('#upload-button');
+  await partner.page.waitForSelector('body[data-state="done"]', { timeout: 120_000 });
+  const inbox = workDir();
+  const pulled = await cli(home, ['inbox', 'pull', '--request', request.id, '-o', inbox]);
+  assert.equal(pulled.status, 0, pulled.stderr);
+  assert.equal(sha(readFileSync(join(inbox, upload.name))), sha(upload.data));
+  for (const p of [reader, sender, partner]) assert.deepEqual(p.problems, []);
+  await Promise.all([reader, sender, partner].map((p) => p.context.close()));
+});
+
 test('sealdrop get: a share from the pages’ client, names made safe; a flipped byte leaves nothing', async () => {
   const home = cliHome();
   const files = [
@@ -138,20 +202,13 @@ test('sealdrop get: a share from the pages’ client, names made safe; a flipped
 test('kill -9 in the middle of send and of get: the same command completes, one share, one download', async () => {
   const { staff, home } = await loggedIn(['share']);
   const dir = workDir();
-  const data = randomBytes(40 * 1024 * 1024);
+  const data = randomBytes(64 * 1024 * 1024);
   const path = join(dir, 'large.bin');
   writeFileSync(path, data);
   const before = Number(d1(`SELECT count(*) AS n FROM shares WHERE owner_account = '${staff.accountId}'`)[0].n);
   const sending = cliStart(home, ['send', path]);
-  await until(
-    () =>
-      Number(
-        d1(
-          `SELECT count(*) AS n FROM upload_parts p JOIN files f ON f.object_key = p.object_key JOIN shares s ON s.id = f.share_id
-     WHERE s.owner_account = '${staff.accountId}' AND p.etag IS NOT NULL`,
-        )[0].n,
-      ) >= 2,
-  );
+  // Killed once the journal records two parts (each is recorded before it is sent).
+  await until(() => journalSays(home, (j) => Object.keys(j.files?.[0]?.parts ?? {}).length >= 2));
   sending.kill('SIGKILL');
   await new Promise((r) => sending.on('exit', r));
   const again = await cli(home, ['send', path]);
@@ -165,18 +222,7 @@ test('kill -9 in the middle of send and of get: the same command completes, one 
   const out = workDir();
   const getHome = cliHome();
   const getting = cliStart(getHome, ['get', '--link-stdin', '-o', out], { input: `${link}\n` });
-  await until(() => {
-    const journals = existsSync(join(getHome, 'journal')) ? readdirSync(join(getHome, 'journal')) : [];
-    return journals.some((j) => {
-      try {
-        return Object.values(JSON.parse(readFileSync(join(getHome, 'journal', j), 'utf8')).verified).some(
-          (n) => Number(n) >= 2,
-        );
-      } catch {
-        return false;
-      }
-    });
-  });
+  await until(() => journalSays(getHome, (j) => Object.values(j.verified ?? {}).some((n) => Number(n) >= 2)));
   getting.kill('SIGKILL');
   await new Promise((r) => getting.on('exit', r));
   const journal = readdirSync(join(getHome, 'journal'))[0];
@@ -322,11 +368,28 @@ test('refused keys exit 3; a rotation of K asks for a new login, an ordinary pas
   assert.equal(JSON.parse(String(event.event)).outcome, 'refused:api_key_revoked');
 });
 
+/**
+ * Whether a journal of the command line's home says what `test` looks for.
+ * @param {string} home
+ * @param {(journal: any) => boolean} test
+ */
+function journalSays(home, test) {
+  const dir = join(home, 'journal');
+  if (!existsSync(dir)) return false;
+  return readdirSync(dir).some((name) => {
+    try {
+      return test(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Waits for `ready()` (polling), at most a minute. */
 async function until(/** @type {() => boolean} */ ready) {
   const deadline = Date.now() + 60_000;
   while (!ready()) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
