@@ -219,8 +219,10 @@ export async function sendToRequest(msg, key, controller, post) {
     post({ type: 'done', sent: count('sent'), failed: count('failed') });
   } catch (err) {
     const cancelled = signal.aborted && isAbort(err);
+    // Read before the abort below, which would make every failure look like a cancel.
+    const keep = !cancelled && pausable(err, signal);
     controller.abort();
-    if (journal && !cancelled && pausable(err) && journal.written) {
+    if (journal && keep && journal.written) {
       await journal.settled();
       if (journal.live) {
         post({ type: 'paused', message: describePause(err, 'request'), key });

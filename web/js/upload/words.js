@@ -1,6 +1,6 @@
 // What the upload worker says to people when an upload fails, pauses or starts again: what
 // happened, whether anything was lost, and what to do next (ux.md).
-import { ApiError, apiSentence, isRetryable, NETWORK_MESSAGE } from '../lib/api.js';
+import { ApiError, apiSentence, isAbort, isRetryable, NETWORK_MESSAGE } from '../lib/api.js';
 
 // The server's sentences for these name its JSON fields; people chose the options by other names.
 /** @type {Record<string, string>} */
@@ -53,8 +53,17 @@ export function errorCode(err) {
   return err instanceof ApiError && err.status !== 0 ? err.code : null;
 }
 
-/** Whether a failure after the last retry leaves the upload to be resumed rather than deleted. */
-export const pausable = isRetryable;
+/**
+ * Whether a failure after the last retry leaves the upload to be resumed rather than deleted: a
+ * network loss, 5xx or 429, or a fetch the browser aborted by itself (WebKitGTK aborts a worker's
+ * fetches when its page reloads, and the worker may live long enough to see it): only an abort
+ * this upload's own `signal` asked for is a cancel.
+ * @param {unknown} err
+ * @param {AbortSignal} signal
+ */
+export function pausable(err, signal) {
+  return isRetryable(err) || (isAbort(err) && !signal.aborted);
+}
 
 /** @param {unknown} err a file refusal */
 export function describeFileRefusal(err) {

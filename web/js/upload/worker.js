@@ -143,9 +143,11 @@ async function share(msg, key, controller) {
     }
   } catch (err) {
     const cancelled = signal.aborted && isAbort(err);
+    // Read before the abort below, which would make every failure look like a cancel.
+    const keep = !cancelled && pausable(err, signal);
     // Stops the parts still in flight, so that nothing reaches the server after the abort.
     controller.abort();
-    if (run && !cancelled && pausable(err) && run.journal.written) {
+    if (run && keep && run.journal.written) {
       await run.journal.settled();
       if (run.journal.live) {
         post({ type: 'paused', message: describePause(err, 'share'), key });
