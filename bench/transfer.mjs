@@ -5,7 +5,6 @@
 // Prints MB/s and the browser's peak memory (the RSS of the process hosting the page, sampled
 // from /proc, and the page's JS heap); asserts nothing. --rows picks some of curl, floor,
 // chromium (the download page's writers) and firefox; the upload always runs.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +12,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startStack, ROOT } from '../tests/support/stack.mjs';
 import { launch, withSession, OPFS_PICKER, NO_PICKER } from '../tests/support/browser.mjs';
-import { admin, asJson } from '../tests/support/accounts.mjs';
-import { sd, call } from '../tests/support/client.mjs';
+import { admin } from '../tests/support/accounts.mjs';
 import { launchEngine } from '../tests/support/engines.mjs';
 import { measured, chromiumSamplers, firefoxContentMiB } from './rss.mjs';
 import { floorRows } from './floor.mjs';
+import { curlPutRow, ticketFor } from './curl.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -47,61 +46,15 @@ const staff = await admin({ base: stack.url, stateDir: stack.stateDir });
 /** @type {string[][]} */
 const rows = [];
 try {
-  if (ROWS.has('curl')) rows.push(await curlRow());
+  if (ROWS.has('curl')) rows.push(await curlPutRow({ base: stack.url, staff, bytes: BYTES, dir }));
   const link = await uploadRow();
-  if (ROWS.has('floor')) await floorRows(browser, await ticketed(link), (row) => rows.push(row));
+  if (ROWS.has('floor')) await floorRows(browser, await ticketFor(stack.url, link, BYTES), (row) => rows.push(row));
   if (ROWS.has('chromium')) await chromiumRows(link);
   if (ROWS.has('firefox')) rows.push(await firefoxRow(link));
 } finally {
   await browser.close();
   await stack.stop();
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** curl: the same payload size, cut into the same parts, PUT to the same endpoint. */
-async function curlRow() {
-  const log2 = sd.defaultLog2Chunk();
-  const layout = sd.uploadLayout(BYTES, log2, 0);
-  const header = new Uint8Array(56);
-  header.set([0x53, 0x44, 0x52, 0x50, 0x01, log2]);
-  const created = await call(`${stack.url}/api/shares`, {
-    method: 'POST',
-    headers: asJson(staff),
-    body: JSON.stringify({
-      auth_key_hash: sd.b64Encode(new Uint8Array(32)),
-      password: null,
-      expires_at: Date.now() + 24 * 3600 * 1000,
-      max_downloads: null,
-      files: [
-        {
-          header: sd.b64Encode(header),
-          metadata: sd.b64Encode(new Uint8Array(284)),
-          payload_size: layout.payloadSize,
-          chunks_per_part: layout.chunksPerPart,
-        },
-      ],
-    }),
-  });
-  const { id, owner_token: owner } = created.body;
-  const partsDir = join(dir, 'parts');
-  execFileSync('mkdir', ['-p', partsDir]);
-  // The payload is the file's bytes plus 16 per chunk; the tail of the last part is padded.
-  execFileSync('sh', [
-    '-c',
-    `head -c ${layout.payloadSize} /dev/urandom | split -b ${layout.partSize} -d -a 5 - ${partsDir}/p`,
-  ]);
-  const args = ['-sS', '--fail', '-H', 'Expect:', '-H', `Authorization: Bearer ${owner}`];
-  args.push('-H', `Sealdrop-Part-Blake3: ${'0'.repeat(64)}`, '--parallel', '--parallel-max', '3');
-  for (let n = 1; n <= layout.partCount; n++) {
-    const part = join(partsDir, `p${String(n - 1).padStart(5, '0')}`);
-    args.push('-o', '/dev/null', '-T', part, `${stack.url}/api/shares/${id}/files/0/parts/${n}`);
-  }
-  const curlStart = performance.now();
-  const curl = spawnSync('curl', args, { stdio: 'inherit' });
-  const curlMs = performance.now() - curlStart;
-  if (curl.status !== 0) throw new Error('curl failed');
-  rmSync(partsDir, { recursive: true });
-  return ['curl PUT, 3 parts in flight', MB(layout.payloadSize, curlMs).toFixed(0), '-', '-'];
 }
 
 /** The share page: uploads the file, returns its share's link. */
@@ -133,28 +86,6 @@ async function uploadRow() {
     upload.heap.toFixed(0),
   ]);
   return link;
-}
-
-/**
- * The share's one file as the floor fetches it: its payload URL and a ticket, proven with the
- * link's key as the download page proves it.
- * @param {string} link
- */
-async function ticketed(link) {
-  const id = new URL(link).pathname.split('/').pop();
-  const ss = sd.shareSecretFromLink(sd.b64Decode(link.split('#')[1]));
-  const proof = await call(`${stack.url}/api/shares/${id}/proof`, {
-    method: 'POST',
-    headers: { authorization: `Sealdrop-Key ${sd.b64Encode(sd.shareAuthKey(ss))}` },
-  });
-  if (proof.status !== 200) throw new Error(`proof: ${proof.status}`);
-  const headers = { Authorization: `Sealdrop-Ticket ${proof.body.ticket}` };
-  return {
-    origin: stack.url,
-    url: `${stack.url}/api/shares/${id}/files/0/payload`,
-    headers,
-    bytes: sd.uploadLayout(BYTES, sd.defaultLog2Chunk(), 0).payloadSize,
-  };
 }
 
 /**

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks: native core vs OpenSSL; the browser engine vs WebCrypto, libsodium and RFC 8188
-# in headless Chromium; a 1 GiB transfer through the pages on a fresh local stack beside curl;
+# in headless Chromium; a 1 GiB transfer through the pages, and one through the command line, on a
+# fresh local stack beside curl;
 # and the access log (appends, pages, filters, verification, export) with 100,000 events on
 # another. Prints tables; asserts nothing about speed.
 set -euo pipefail
@@ -31,6 +32,9 @@ say "pages: building the local stack"
 build_stack
 say "pages: 1 GiB through the share and download pages, beside curl"
 node bench/transfer.mjs --mib 1024
+
+say "command line: 1 GiB sent and fetched on a fresh local stack, beside curl"
+node bench/cli-transfer.mjs --mib 1024
 
 say "access log: appends, then 100,000 events on a fresh local stack"
 node bench/log.mjs

@@ -29,7 +29,39 @@ pub enum Auth<'a> {
     Ticket(&'a str),
 }
 
+/// An [`Auth`] that owns its credential, for a worker thread.
+#[derive(Clone)]
+pub enum OwnedAuth {
+    None,
+    ApiKey(String),
+    Owner(String),
+    Proof(String),
+    Ticket(String),
+}
+
+impl OwnedAuth {
+    pub fn borrow(&self) -> Auth<'_> {
+        match self {
+            OwnedAuth::None => Auth::None,
+            OwnedAuth::ApiKey(k) => Auth::ApiKey(k),
+            OwnedAuth::Owner(t) => Auth::Owner(t),
+            OwnedAuth::Proof(k) => Auth::Proof(k),
+            OwnedAuth::Ticket(t) => Auth::Ticket(t),
+        }
+    }
+}
+
 impl Auth<'_> {
+    pub fn owned(&self) -> OwnedAuth {
+        match *self {
+            Auth::None => OwnedAuth::None,
+            Auth::ApiKey(k) => OwnedAuth::ApiKey(k.to_string()),
+            Auth::Owner(t) => OwnedAuth::Owner(t.to_string()),
+            Auth::Proof(k) => OwnedAuth::Proof(k.to_string()),
+            Auth::Ticket(t) => OwnedAuth::Ticket(t.to_string()),
+        }
+    }
+
     fn header(&self) -> Option<String> {
         match self {
             Auth::None => None,
@@ -42,6 +74,7 @@ impl Auth<'_> {
 }
 
 /// The server at `base` (scheme, host and port, no path).
+#[derive(Clone)]
 pub struct Client {
     base: String,
     agent: Agent,

@@ -165,7 +165,7 @@ pub fn get(link: &Link, out: &Path, password: Option<&str>, ui: &Ui) -> Result<V
             auth: Auth::Ticket(&ticket),
         };
         let fetched = fetch_parts(&source, &parts, &sealed, verified, &bar, |n| {
-            record.verified.insert(file.j, n as usize);
+            record.verified.insert(file.j, n);
             journal.save(&record)
         });
         if let Err(e) = fetched {

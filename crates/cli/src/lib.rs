@@ -12,6 +12,7 @@ pub mod files;
 pub mod get;
 pub mod journal;
 pub mod login;
+pub mod parallel;
 pub mod receive;
 pub mod requests;
 pub mod sealing;

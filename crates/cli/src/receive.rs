@@ -3,9 +3,13 @@
 //! recorded (so a download resumes at the first part not yet verified), then opened chunk by
 //! chunk into a temporary file that becomes the file only once its content id is checked.
 
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::channel;
+use std::sync::Arc;
 
 use indicatif::ProgressBar;
 use sealdrop_core::content::{part_hash, ContentId};
@@ -16,6 +20,7 @@ use crate::client::{Auth, Body, Client};
 use crate::engine::RingAead;
 use crate::error::{CliError, Result};
 use crate::files::create_private;
+use crate::parallel::Pool;
 
 /// How much ciphertext is opened at a time.
 const READ: usize = 1 << 20;
@@ -35,19 +40,20 @@ pub struct Source<'a> {
 }
 
 /// Fetches the parts after the first `verified` into `sealed` (truncated to their end first, so
-/// that a part cut off by a killed process is fetched again); `noted(n)` runs after part `n` is
-/// verified and written. A part whose bytes do not match its claim is tampering.
+/// that a part cut off by a killed process is fetched again), a few at once, each written at its
+/// offset; `noted(k)` runs whenever the first `k` parts are all verified and written, which is
+/// what a resume may rely on. A part whose bytes do not match its claim is tampering.
 pub fn fetch_parts(
     source: &Source,
     parts: &[PartClaim],
     sealed: &Path,
     verified: usize,
     bar: &ProgressBar,
-    mut noted: impl FnMut(u64) -> Result<()>,
+    mut noted: impl FnMut(usize) -> Result<()>,
 ) -> Result<()> {
     let verified = verified.min(parts.len());
     let kept: u64 = parts[..verified].iter().map(|p| p.size).sum();
-    let mut out = OpenOptions::new()
+    let out = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
@@ -56,40 +62,66 @@ pub fn fetch_parts(
             "{} could not be written",
             sealed.display()
         )))?;
-    out.set_len(kept)
-        .and_then(|()| out.seek(SeekFrom::Start(kept)).map(drop))
-        .map_err(CliError::io(format!(
-            "{} could not be written",
-            sealed.display()
-        )))?;
+    out.set_len(kept).map_err(CliError::io(format!(
+        "{} could not be written",
+        sealed.display()
+    )))?;
     bar.inc(kept);
-    let mut offset = kept;
-    for part in &parts[verified..] {
-        let range = format!("bytes={}-{}", offset, offset + part.size - 1);
-        let bytes = source.client.call(
-            "GET",
-            source.path,
-            source.auth,
-            &Body::Empty,
-            &[("Range", range)],
-        )?;
-        if bytes.len() as u64 != part.size || hex::encode(part_hash(&bytes)) != part.blake3 {
-            return Err(CliError::Tampered(format!(
-                "Part {} of this file is not what was uploaded: it was changed on the way or in storage. Nothing of the file was kept.",
-                part.n
-            )));
+    let out = Arc::new(out);
+    let (done_tx, done_rx) = channel::<usize>();
+    let fetches = {
+        let (client, path, auth) = (
+            source.client.clone(),
+            source.path.to_string(),
+            source.auth.owned(),
+        );
+        let (out, bar, name) = (Arc::clone(&out), bar.clone(), sealed.display().to_string());
+        Pool::new(
+            move |(i, n, offset, size, blake3): (usize, u64, u64, u64, String)| {
+                let range = format!("bytes={}-{}", offset, offset + size - 1);
+                let bytes = client.call(
+                    "GET",
+                    &path,
+                    auth.borrow(),
+                    &Body::Empty,
+                    &[("Range", range)],
+                )?;
+                if bytes.len() as u64 != size || hex::encode(part_hash(&bytes)) != blake3 {
+                    return Err(CliError::Tampered(format!(
+                    "Part {n} of this file is not what was uploaded: it was changed on the way or in storage. Nothing of the file was kept."
+                )));
+                }
+                out.write_all_at(&bytes, offset)
+                    .and_then(|()| out.sync_data())
+                    .map_err(CliError::io(format!("{name} could not be written")))?;
+                bar.inc(size);
+                let _ = done_tx.send(i);
+                Ok(())
+            },
+        )
+    };
+    let mut done = BTreeSet::new();
+    let mut prefix = verified;
+    let mut advance = |done: &mut BTreeSet<usize>, prefix: &mut usize| -> Result<()> {
+        let before = *prefix;
+        while done.remove(prefix) {
+            *prefix += 1;
         }
-        out.write_all(&bytes)
-            .and_then(|()| out.sync_data())
-            .map_err(CliError::io(format!(
-                "{} could not be written",
-                sealed.display()
-            )))?;
+        if *prefix > before {
+            noted(*prefix)?;
+        }
+        Ok(())
+    };
+    let mut offset = kept;
+    for (i, part) in parts.iter().enumerate().skip(verified) {
+        fetches.run((i, part.n, offset, part.size, part.blake3.clone()))?;
         offset += part.size;
-        bar.inc(part.size);
-        noted(part.n)?;
+        done.extend(done_rx.try_iter());
+        advance(&mut done, &mut prefix)?;
     }
-    Ok(())
+    fetches.finish()?;
+    done.extend(done_rx.try_iter());
+    advance(&mut done, &mut prefix)
 }
 
 /// Opens the sealed file into `partial` (mode 0600); its content id. On any failure the partial

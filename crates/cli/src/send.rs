@@ -31,6 +31,7 @@ use crate::client::{Auth, Body, Client};
 use crate::engine::RingAead;
 use crate::error::{CliError, Result};
 use crate::journal::Journal;
+use crate::parallel::Pool;
 use crate::sealing::SealAndHash;
 use crate::ui::Ui;
 
@@ -352,13 +353,40 @@ fn upload_file(
     let mut out: Vec<u8> = Vec::with_capacity(part_len + READ + 64);
     let mut n = 1u64;
     let mut read_total = 0u64;
+    let uploads = {
+        let (client, owner, share, bar) = (
+            client.clone(),
+            owner.to_string(),
+            share.clone(),
+            bar.clone(),
+        );
+        Pool::new(move |(n, part, hash): (u64, Vec<u8>, String)| {
+            let sent = client.call(
+                "PUT",
+                &format!("/api/shares/{share}/files/{j}/parts/{n}"),
+                Auth::Owner(&owner),
+                &Body::Bytes(&part),
+                &[("Sealdrop-Part-Blake3", hash)],
+            );
+            match sent {
+                Ok(_) => {}
+                // The part arrived before, but its answer was lost.
+                Err(CliError::Refused { code, .. }) if code == "part_exists" => {}
+                Err(e) => return Err(e),
+            }
+            bar.inc(part.len() as u64);
+            Ok(())
+        })
+    };
+    // Each part's hash is in the journal before the part goes out; parts the server holds with
+    // that hash are not sent again.
     let send_part = |part: &[u8], n: u64, record: &mut Record| -> Result<()> {
         let hash = hex::encode(part_hash(part));
         let f = &mut record.files[j];
         if let Some(recorded) = f.parts.get(&n) {
             if *recorded != hash {
                 return Err(CliError::Usage(format!(
-                    "{} changed since its upload began. Its share cannot be finished; send the file again as a new share .",
+                    "{} changed since its upload began. Its share cannot be finished; send the file again as a new share.",
                     path.display()
                 )));
             }
@@ -370,21 +398,7 @@ fn upload_file(
         if f.parts.insert(n, hash.clone()).is_none() {
             journal.save(record)?;
         }
-        let sent = client.call(
-            "PUT",
-            &format!("/api/shares/{share}/files/{j}/parts/{n}"),
-            Auth::Owner(owner),
-            &Body::Bytes(part),
-            &[("Sealdrop-Part-Blake3", hash)],
-        );
-        match sent {
-            Ok(_) => {}
-            // The part arrived before, but its answer was lost.
-            Err(CliError::Refused { code, .. }) if code == "part_exists" => {}
-            Err(e) => return Err(e),
-        }
-        bar.inc(part.len() as u64);
-        Ok(())
+        uploads.run((n, part.to_vec(), hash))
     };
     loop {
         let got = file
@@ -419,6 +433,7 @@ fn upload_file(
         out.drain(..take);
         n += 1;
     }
+    uploads.finish()?;
     bar.finish_and_clear();
     let content_id = content_id.to_hex();
     client.call(
