@@ -22,7 +22,7 @@ use crate::client::{Auth, Body, Client};
 use crate::error::{CliError, Result};
 use crate::files::{free_path, safe_name};
 use crate::journal::Journal;
-use crate::receive::{fetch_parts, open_into, temp_names, PartClaim, Source};
+use crate::receive::{receive, temp_names, PartClaim, Source, Target};
 use crate::ui::Ui;
 
 /// A share link: the server, the share's id and the link secret of the fragment.
@@ -164,32 +164,31 @@ pub fn get(link: &Link, out: &Path, password: Option<&str>, ui: &Ui) -> Result<V
             path: &path,
             auth: Auth::Ticket(&ticket),
         };
-        let fetched = fetch_parts(&source, &parts, &sealed, verified, &bar, |n| {
-            record.verified.insert(file.j, n);
+        let target = Target {
+            header: &header,
+            payload_key: &keys.payload_key,
+            sealed: &sealed,
+            partial: &partial,
+        };
+        let opened = receive(&source, &parts, &target, verified, &bar, |k| {
+            record.verified.insert(file.j, k);
             journal.save(&record)
+        })
+        .and_then(|content_id| {
+            manifest.vouch(file.j, &content_id.0, &sealed_metadata)?;
+            Ok(content_id)
         });
-        if let Err(e) = fetched {
-            if matches!(e, CliError::Tampered(_)) {
-                let _ = std::fs::remove_file(&sealed);
-            }
-            return Err(e);
-        }
         bar.finish_and_clear();
-        let opened =
-            open_into(&sealed, &header, &keys.payload_key, &partial).and_then(|content_id| {
-                manifest.vouch(file.j, &content_id.0, &sealed_metadata)?;
-                Ok(content_id)
-            });
-        let content_id = match opened {
-            Ok(c) => c,
-            Err(e) => {
+        // A network failure keeps what arrived, for the next run; anything else is refused whole.
+        if let Err(e) = &opened {
+            if !matches!(e, CliError::Network(_)) {
                 let _ = std::fs::remove_file(&partial);
                 let _ = std::fs::remove_file(&sealed);
                 record.verified.remove(&file.j);
                 journal.save(&record)?;
-                return Err(e);
             }
-        };
+        }
+        let content_id = opened?;
         let target = free_path(&out, &safe_name(&metadata.name));
         std::fs::rename(&partial, &target).map_err(CliError::io(format!(
             "{} could not be written",

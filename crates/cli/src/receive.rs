@@ -1,11 +1,12 @@
 //! A sealed payload's way to the disk, for `get` and `inbox pull` alike: its parts fetched by
-//! Range into a sealed file beside the destination, each checked against the BLAKE3 its uploader
-//! recorded (so a download resumes at the first part not yet verified), then opened chunk by
-//! chunk into a temporary file that becomes the file only once its content id is checked.
+//! Range, a few at once, each checked against the BLAKE3 its uploader recorded and kept in a
+//! sealed file beside the destination (so a download resumes after the parts already verified),
+//! and opened in order, as they arrive, into a temporary file that becomes the file only once its
+//! content id is checked by the caller.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::channel;
@@ -39,36 +40,80 @@ pub struct Source<'a> {
     pub auth: Auth<'a>,
 }
 
-/// Fetches the parts after the first `verified` into `sealed` (truncated to their end first, so
-/// that a part cut off by a killed process is fetched again), a few at once, each written at its
-/// offset; `noted(k)` runs whenever the first `k` parts are all verified and written, which is
-/// what a resume may rely on. A part whose bytes do not match its claim is tampering.
-pub fn fetch_parts(
+/// What a received payload is and where it goes.
+pub struct Target<'a> {
+    pub header: &'a Header,
+    pub payload_key: &'a Key32,
+    /// The sealed bytes as they arrive: what a resume starts from.
+    pub sealed: &'a Path,
+    /// The plaintext, until its content id is checked.
+    pub partial: &'a Path,
+}
+
+/// Fetches a payload's parts, a few at once, each checked against its claim and written at its
+/// offset into `sealed`, and opens them in order into `partial` as they arrive; returns the
+/// content id. The first `verified` parts are taken from `sealed` (after a resume) and the file
+/// is cut to their end, so that a part cut off by a killed process is fetched again; `noted(k)`
+/// runs whenever the first `k` parts are all verified and written, which is what a resume may
+/// rely on. A part that does not match its claim, or does not open, is tampering; then the
+/// partial file is deleted.
+pub fn receive(
     source: &Source,
     parts: &[PartClaim],
-    sealed: &Path,
+    target: &Target,
+    verified: usize,
+    bar: &ProgressBar,
+    noted: impl FnMut(usize) -> Result<()>,
+) -> Result<ContentId> {
+    let result = receive_into(source, parts, target, verified, bar, noted);
+    if result.is_err() {
+        let _ = std::fs::remove_file(target.partial);
+    }
+    result
+}
+
+fn receive_into(
+    source: &Source,
+    parts: &[PartClaim],
+    target: &Target,
     verified: usize,
     bar: &ProgressBar,
     mut noted: impl FnMut(usize) -> Result<()>,
-) -> Result<()> {
+) -> Result<ContentId> {
+    let sealed = target.sealed;
+    let wrote = |p: &Path| CliError::io(format!("{} could not be written", p.display()));
     let verified = verified.min(parts.len());
     let kept: u64 = parts[..verified].iter().map(|p| p.size).sum();
+    let mut opener = Opener::with_aead(target.header, RingAead::new(target.payload_key));
+    let mut output = create_private(target.partial)?;
+    let mut plain = Vec::with_capacity(READ + 64);
+    let mut open = |bytes: &[u8], output: &mut File| -> Result<()> {
+        opener.push(bytes, &mut plain)?;
+        output.write_all(&plain).map_err(wrote(target.partial))?;
+        plain.clear();
+        Ok(())
+    };
+    // What an earlier run verified is opened again from the sealed file.
     let out = OpenOptions::new()
         .create(true)
         .truncate(false)
+        .read(true)
         .write(true)
         .open(sealed)
-        .map_err(CliError::io(format!(
-            "{} could not be written",
-            sealed.display()
-        )))?;
-    out.set_len(kept).map_err(CliError::io(format!(
-        "{} could not be written",
-        sealed.display()
-    )))?;
+        .map_err(wrote(sealed))?;
+    out.set_len(kept).map_err(wrote(sealed))?;
+    let mut buf = vec![0u8; READ];
+    let mut read = 0u64;
+    while read < kept {
+        let take = READ.min((kept - read) as usize);
+        out.read_exact_at(&mut buf[..take], read)
+            .map_err(CliError::io(format!("{} cannot be read", sealed.display())))?;
+        open(&buf[..take], &mut output)?;
+        read += take as u64;
+    }
     bar.inc(kept);
     let out = Arc::new(out);
-    let (done_tx, done_rx) = channel::<usize>();
+    let (done_tx, done_rx) = channel::<(usize, Vec<u8>)>();
     let fetches = {
         let (client, path, auth) = (
             source.client.clone(),
@@ -91,20 +136,22 @@ pub fn fetch_parts(
                     "Part {n} of this file is not what was uploaded: it was changed on the way or in storage. Nothing of the file was kept."
                 )));
                 }
+                // No sync per part: a killed process leaves what it wrote in the page cache.
                 out.write_all_at(&bytes, offset)
-                    .and_then(|()| out.sync_data())
                     .map_err(CliError::io(format!("{name} could not be written")))?;
                 bar.inc(size);
-                let _ = done_tx.send(i);
+                let _ = done_tx.send((i, bytes));
                 Ok(())
             },
         )
     };
-    let mut done = BTreeSet::new();
+    // Parts arrive in any order; they are opened in order, and the prefix noted as it grows.
+    let mut pending = BTreeMap::new();
     let mut prefix = verified;
-    let mut advance = |done: &mut BTreeSet<usize>, prefix: &mut usize| -> Result<()> {
+    let mut advance = |pending: &mut BTreeMap<usize, Vec<u8>>, prefix: &mut usize| -> Result<()> {
         let before = *prefix;
-        while done.remove(prefix) {
+        while let Some(bytes) = pending.remove(prefix) {
+            open(&bytes, &mut output)?;
             *prefix += 1;
         }
         if *prefix > before {
@@ -116,57 +163,23 @@ pub fn fetch_parts(
     for (i, part) in parts.iter().enumerate().skip(verified) {
         fetches.run((i, part.n, offset, part.size, part.blake3.clone()))?;
         offset += part.size;
-        done.extend(done_rx.try_iter());
-        advance(&mut done, &mut prefix)?;
+        pending.extend(done_rx.try_iter());
+        advance(&mut pending, &mut prefix)?;
     }
     fetches.finish()?;
-    done.extend(done_rx.try_iter());
-    advance(&mut done, &mut prefix)
-}
-
-/// Opens the sealed file into `partial` (mode 0600); its content id. On any failure the partial
-/// file is deleted.
-pub fn open_into(
-    sealed: &Path,
-    header: &Header,
-    payload_key: &Key32,
-    partial: &Path,
-) -> Result<ContentId> {
-    let result = (|| {
-        let mut input = File::open(sealed)
-            .map_err(CliError::io(format!("{} cannot be read", sealed.display())))?;
-        let mut output = create_private(partial)?;
-        let mut opener = Opener::with_aead(header, RingAead::new(payload_key));
-        let mut buf = vec![0u8; READ];
-        let mut plain = Vec::with_capacity(READ + 64);
-        loop {
-            let got = input
-                .read(&mut buf)
-                .map_err(CliError::io(format!("{} cannot be read", sealed.display())))?;
-            if got == 0 {
-                break;
-            }
-            opener.push(&buf[..got], &mut plain)?;
-            output.write_all(&plain).map_err(CliError::io(format!(
-                "{} could not be written",
-                partial.display()
-            )))?;
-            plain.clear();
-        }
-        let content_id = opener.finish(&mut plain)?;
-        output
-            .write_all(&plain)
-            .and_then(|()| output.sync_all())
-            .map_err(CliError::io(format!(
-                "{} could not be written",
-                partial.display()
-            )))?;
-        Ok(content_id)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(partial);
+    pending.extend(done_rx.try_iter());
+    advance(&mut pending, &mut prefix)?;
+    if prefix != parts.len() {
+        return Err(CliError::Network(
+            "Some parts of the file did not arrive. Run the same command again.".into(),
+        ));
     }
-    result
+    let content_id = opener.finish(&mut plain)?;
+    output
+        .write_all(&plain)
+        .and_then(|()| output.sync_all())
+        .map_err(wrote(target.partial))?;
+    Ok(content_id)
 }
 
 /// The hidden names beside `dir/name` that a download goes through.

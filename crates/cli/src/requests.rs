@@ -24,7 +24,7 @@ use crate::client::{Auth, Client};
 use crate::error::{CliError, Result};
 use crate::files::{free_path, private_dir, safe_name};
 use crate::login::{current_account, private_key, Login};
-use crate::receive::{fetch_parts, open_into, temp_names, PartClaim, Source};
+use crate::receive::{receive, temp_names, PartClaim, Source, Target};
 use crate::ui::Ui;
 
 pub struct NewRequest {
@@ -200,10 +200,14 @@ fn pull_request(
             path: &path,
             auth: Auth::ApiKey(&login.api_key),
         };
-        let fetched = fetch_parts(&source, &parts, &sealed, 0, &bar, |_| Ok(()));
+        let target = Target {
+            header: &header,
+            payload_key: &keys.payload_key,
+            sealed: &sealed,
+            partial: &partial,
+        };
+        let opened = receive(&source, &parts, &target, 0, &bar, |_| Ok(()));
         bar.finish_and_clear();
-        let opened =
-            fetched.and_then(|()| open_into(&sealed, &header, &keys.payload_key, &partial));
         let _ = std::fs::remove_file(&sealed);
         let content_id = opened?.to_hex();
         if content_id != file.content_id {
