@@ -2,17 +2,16 @@
 // --mib MiB (default 1024) against curl PUTting the same parts, and `sealdrop get` of that share
 // against curl fetching the same parts by Range, three in flight each. Prints MB/s of payload and
 // the ratio to curl; asserts nothing.
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startStack, ROOT } from '../tests/support/stack.mjs';
 import { admin } from '../tests/support/accounts.mjs';
 import { sd } from '../tests/support/client.mjs';
 import { newApiKey } from '../tests/support/api-keys.mjs';
 import { buildCli, cli, cliHome } from '../tests/support/cli.mjs';
 import { curlGetRow, curlPutRow, ticketFor } from './curl.mjs';
+import { benchStack, randomFile } from './fixture.mjs';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' } } });
 const MIB = Number(values.mib);
@@ -21,15 +20,8 @@ const MB = (/** @type {number} */ bytes, /** @type {number} */ ms) => bytes / 1e
 
 buildCli();
 const dir = mkdtempSync(join(tmpdir(), 'sealdrop-bench-'));
-const file = join(dir, `bench-${MIB}MiB.bin`);
-const fd = openSync(file, 'w');
-for (let left = BYTES; left > 0; left -= 64 * 1024 * 1024) writeSync(fd, randomBytes(Math.min(left, 64 * 1024 * 1024)));
-closeSync(fd);
-const stack = await startStack({
-  port: 8798,
-  stateDir: join(ROOT, '.wrangler/bench/state'),
-  logFile: join(ROOT, '.wrangler/bench/wrangler.log'),
-});
+const file = randomFile(dir, BYTES);
+const stack = await benchStack();
 const where = { base: stack.url, stateDir: stack.stateDir };
 const payload = sd.uploadLayout(BYTES, sd.defaultLog2Chunk(), 0).payloadSize;
 try {

@@ -5,18 +5,17 @@
 // Prints MB/s and the browser's peak memory (the RSS of the process hosting the page, sampled
 // from /proc, and the page's JS heap); asserts nothing. --rows picks some of curl, floor,
 // chromium (the download page's writers) and firefox; the upload always runs.
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startStack, ROOT } from '../tests/support/stack.mjs';
 import { launch, withSession, OPFS_PICKER, NO_PICKER } from '../tests/support/browser.mjs';
 import { admin } from '../tests/support/accounts.mjs';
 import { launchEngine } from '../tests/support/engines.mjs';
 import { measured, chromiumSamplers, firefoxContentMiB } from './rss.mjs';
 import { floorRows } from './floor.mjs';
 import { curlPutRow, ticketFor } from './curl.mjs';
+import { benchStack, randomFile } from './fixture.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -30,16 +29,9 @@ const BYTES = MIB * 1024 * 1024;
 const MB = (/** @type {number} */ bytes, /** @type {number} */ ms) => bytes / 1e6 / (ms / 1000);
 
 const dir = mkdtempSync(join(tmpdir(), 'sealdrop-bench-'));
-const file = join(dir, `bench-${MIB}MiB.bin`);
-const fd = openSync(file, 'w');
-for (let left = BYTES; left > 0; left -= 64 * 1024 * 1024) writeSync(fd, randomBytes(Math.min(left, 64 * 1024 * 1024)));
-closeSync(fd);
+const file = randomFile(dir, BYTES);
 
-const stack = await startStack({
-  port: 8798,
-  stateDir: join(ROOT, '.wrangler/bench/state'),
-  logFile: join(ROOT, '.wrangler/bench/wrangler.log'),
-});
+const stack = await benchStack();
 const browser = await launch();
 // Shares are made by a signed-in person: the stack's first admin, through its setup link.
 const staff = await admin({ base: stack.url, stateDir: stack.stateDir });

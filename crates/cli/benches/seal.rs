@@ -26,6 +26,17 @@ fn best_of<F: FnMut()>(runs: usize, mut f: F) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
+/// Pushes `data` a MiB at a time; as `send` does, each part's bytes go out and the buffer is used
+/// again. Returns the buffer, for the last chunk.
+fn pushed(data: &[u8], mut push: impl FnMut(&[u8], &mut Vec<u8>)) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2 << 20);
+    for piece in data.chunks(1 << 20) {
+        push(piece, &mut out);
+        out.clear();
+    }
+    out
+}
+
 fn main() {
     let timed = std::env::args().any(|a| a == "--bench");
     let mib: usize = std::env::args()
@@ -49,32 +60,17 @@ fn main() {
     let ring = RingAead::new(&keys.payload_key);
     let whole_ring = || {
         let mut s = Sealer::with_aead(&header, RingAead::new(&keys.payload_key));
-        let mut out = Vec::with_capacity(2 << 20);
-        for piece in data.chunks(1 << 20) {
-            s.push(piece, &mut out).unwrap();
-            // As `send` does: each part's bytes go out, and the buffer is used again.
-            out.clear();
-        }
+        let mut out = pushed(&data, |piece, out| s.push(piece, out).unwrap());
         std::hint::black_box(s.finish(&mut out).unwrap());
     };
     let whole_threads = || {
         let mut s = SealAndHash::new(&header, RingAead::new(&keys.payload_key));
-        let mut out = Vec::with_capacity(2 << 20);
-        for piece in data.chunks(1 << 20) {
-            s.push(piece, &mut out).unwrap();
-            // As `send` does: each part's bytes go out, and the buffer is used again.
-            out.clear();
-        }
+        let mut out = pushed(&data, |piece, out| s.push(piece, out).unwrap());
         std::hint::black_box(s.finish(&mut out).unwrap());
     };
     let whole_soft = || {
         let mut s = Sealer::with_aead(&header, SoftAead::new(&keys.payload_key));
-        let mut out = Vec::with_capacity(2 << 20);
-        for piece in data.chunks(1 << 20) {
-            s.push(piece, &mut out).unwrap();
-            // As `send` does: each part's bytes go out, and the buffer is used again.
-            out.clear();
-        }
+        let mut out = pushed(&data, |piece, out| s.push(piece, out).unwrap());
         std::hint::black_box(s.finish(&mut out).unwrap());
     };
     if !timed {
