@@ -18,7 +18,7 @@ const MIB = Number(values.mib);
 const BYTES = MIB * 1024 * 1024;
 const MB = (/** @type {number} */ bytes, /** @type {number} */ ms) => bytes / 1e6 / (ms / 1000);
 
-buildCli();
+buildCli({ release: true });
 const dir = mkdtempSync(join(tmpdir(), 'sealdrop-bench-'));
 const file = randomFile(dir, BYTES);
 const stack = await benchStack();

@@ -7,12 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './stack.mjs';
 
-export const BIN = join(ROOT, 'target/debug/sealdrop');
+/** The binary the helpers run: the debug build, or the release build for benchmarks. */
+let bin = join(ROOT, 'target/debug/sealdrop');
 
-/** Builds the command line (a no-op when it is up to date). */
-export function buildCli() {
-  const built = spawnSync('cargo', ['build', '--locked', '-q', '-p', 'sealdrop-cli'], { cwd: ROOT, encoding: 'utf8' });
+/**
+ * Builds the command line (a no-op when it is up to date); `release` for figures, since the
+ * debug profile leaves the workspace's own crates (the core's opener among them) unoptimised.
+ * @param {{ release?: boolean }} [options]
+ */
+export function buildCli({ release = false } = {}) {
+  const args = ['build', '--locked', '-q', '-p', 'sealdrop-cli', ...(release ? ['--release'] : [])];
+  const built = spawnSync('cargo', args, { cwd: ROOT, encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`cargo build: ${built.stderr}`);
+  bin = join(ROOT, release ? 'target/release/sealdrop' : 'target/debug/sealdrop');
 }
 
 /** A fresh home for the command line. */
@@ -28,7 +35,7 @@ export function cliHome() {
  */
 export function cli(home, args, { input = '', env = {} } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(BIN, args, {
+    const child = spawn(bin, args, {
       env: { ...process.env, SEALDROP_HOME: home, SEALDROP_PASSPHRASE: 'test passphrase of this job', ...env },
     });
     let stdout = '';
@@ -47,7 +54,7 @@ export function cli(home, args, { input = '', env = {} } = {}) {
  * @param {{ input?: string }} [options]
  */
 export function cliStart(home, args, { input = '' } = {}) {
-  const child = spawn(BIN, args, {
+  const child = spawn(bin, args, {
     env: { ...process.env, SEALDROP_HOME: home, SEALDROP_PASSPHRASE: 'test passphrase of this job' },
     stdio: ['pipe', 'ignore', 'ignore'],
   });
